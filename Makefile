@@ -1,0 +1,110 @@
+# mmscale build.  `make` builds everything into $(BUILD)/; `make V=1` shows
+# the commands.  Dependencies are found with pkg-config; `make deps` installs
+# the Debian packages that provide them.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+V       ?= 0
+
+PKGS    := hwloc numa gsl jansson inih sqlite3
+TESTPKG := cmocka
+
+ifeq ($(V),0)
+Q  := @
+E  = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q  :=
+E  =
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ibenchmarks/lib -Irunner \
+	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+	     -DMMSCALE_VERSION='"$(VERSION)"' -DMMSCALE_GIT='"$(GIT)"'
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TESTLIBS := $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
+
+VERSION  := 0.1
+GIT      := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# benchmarks/lib: the harness and helpers every workload and the runner share.
+LIB_SRCS := $(wildcard benchmarks/lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libmmscale.a
+# benchmarks/workloads/NAME.c: one file per workload, one program per file.
+WL_SRCS  := $(wildcard benchmarks/workloads/*.c)
+WL_BINS  := $(WL_SRCS:benchmarks/workloads/%.c=$(BUILD)/bin/%)
+# benchmarks/helpers/NAME.c: tiny static programs workloads exec.
+HLP_SRCS := $(wildcard benchmarks/helpers/*.c)
+HLP_BINS := $(HLP_SRCS:benchmarks/helpers/%.c=$(BUILD)/bin/%)
+# runner/: the mmscale command; everything but main.c is a library the unit
+# tests link against.
+RUN_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c))
+RUN_OBJS := $(RUN_SRCS:%.c=$(BUILD)/%.o)
+RUNLIB   := $(BUILD)/librunner.a
+MMSCALE  := $(BUILD)/bin/mmscale
+# tests/unit/test_*.c: one cmocka program each.
+UT_SRCS  := $(wildcard tests/unit/test_*.c)
+UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps deps-run deps-check run check unit integration install clean bench
+
+all: $(WL_BINS) $(HLP_BINS) $(MMSCALE)
+
+$(BUILD)/%.o: %.c $(wildcard benchmarks/lib/*.h runner/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(call E,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	$(call E,AR,$@)rm -f $@; ar rcs $@ $^
+
+$(RUNLIB): $(RUN_OBJS)
+	$(call E,AR,$@)rm -f $@; ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/benchmarks/workloads/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+$(BUILD)/bin/%: benchmarks/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) -O2 -static -Wall -Werror -o $@ $<
+
+$(MMSCALE): $(BUILD)/runner/main.o $(RUNLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(RUNLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(LIBS) $(TESTLIBS)
+
+# Debian packages: what building and `make run` need, and what the tests add.
+deps: deps-check
+deps-run:
+	$(Q)scripts/deps run
+deps-check:
+	$(Q)scripts/deps check
+
+run: deps-run
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run-main
+
+unit: $(UT_BINS)
+integration: all
+
+check: deps-check
+	$(Q)$(MAKE) --no-print-directory all $(UT_BINS)
+	$(Q)BUILD=$(BUILD) tests/run-tests
+
+bench: all
+	$(Q)scripts/bench-harness
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/mmscale $(DESTDIR)$(PREFIX)/share/mmscale/configs
+	install -m 755 $(MMSCALE) $(DESTDIR)$(PREFIX)/bin/mmscale
+	install -m 755 $(WL_BINS) $(HLP_BINS) $(DESTDIR)$(PREFIX)/libexec/mmscale/
+	install -m 644 configs/*.conf $(DESTDIR)$(PREFIX)/share/mmscale/configs/
+
+clean:
+	rm -rf $(BUILD)

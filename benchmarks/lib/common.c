@@ -1,0 +1,56 @@
+/* common.c - error reporting and clocks shared by every program. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "harness.h"
+
+const char *progname = "mmscale";
+volatile int harness_interrupted;
+
+static void verrmsg(int err, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (err)
+		fprintf(stderr, "%s: %s: %s\n", progname, buf, strerror(err));
+	else
+		fprintf(stderr, "%s: %s\n", progname, buf);
+}
+
+void errmsg(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrmsg(err, fmt, ap);
+	va_end(ap);
+}
+
+void die(int code, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrmsg(err, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+int client_fail(struct client *c, int err, const char *what)
+{
+	c->res->err = err ? err : EIO;
+	snprintf(c->res->errmsg, sizeof(c->res->errmsg), "%s", what);
+	return -1;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,165 @@
+/*
+ * harness.h - the one interface between mmscale workloads and the harness.
+ *
+ * A workload (benchmarks/workloads/NAME.c) only does the work and counts it.
+ * The harness owns option parsing, spawning clients as threads or processes,
+ * pinning, the start barrier, warm-up, timing, rusage and output.  Each
+ * workload file ends with MMSCALE_WORKLOAD(&its_struct), which gives it a
+ * main().
+ *
+ * Per-iteration life cycle (all in the parent unless noted):
+ *   iter_setup(run)         e.g. map the region (before fork in processes mode)
+ *   spawn clients           pinned, each calls client_setup then waits
+ *   barrier released        every client starts timing at once
+ *   client_run(client)      in the client; fixed work, or loop until *stop
+ *   clients join            wall span, rusage and ops collected
+ *   iter_report(run, out)   add workload fields; may mark the iteration invalid
+ *   iter_teardown(run)
+ */
+#ifndef MMSCALE_HARNESS_H
+#define MMSCALE_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+/* Exit codes, shared by every program in the suite. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the run itself failed */
+	EXIT_USAGE = 2,		/* bad usage, option, config or input */
+	EXIT_NORES = 3,		/* a resource is missing (memory, processes) */
+	EXIT_UNSUPP = 4,	/* not supported on this machine */
+	EXIT_INTR = 130,	/* stopped by SIGINT, partial results kept */
+};
+
+/* ---- option tables (one table drives getopt, --help and the JSON echo) -- */
+
+enum opt_type {
+	OPT_END = 0,
+	OPT_INT,	/* long, within [min, max] */
+	OPT_SIZE,	/* bytes: N, NK, NM, NG or N% of MemTotal; > 0 */
+	OPT_BOOL,	/* flag, no argument */
+	OPT_STR,	/* free string */
+	OPT_ENUM,	/* one of choices, "a|b|c"; stored as the index */
+	OPT_DOUBLE,	/* double, within [min, max] */
+};
+
+struct opt {
+	const char *name;	/* long name, without "--" */
+	int shortopt;		/* 0 for none */
+	enum opt_type type;
+	size_t off;		/* offset of the value in the options struct */
+	const char *def;	/* default as text, parsed like the user's */
+	const char *choices;	/* OPT_ENUM: "a|b|c" */
+	double min, max;	/* OPT_INT/OPT_DOUBLE bounds */
+	const char *help;
+};
+
+#define OPT_OFF(type, field) offsetof(type, field)
+
+/* ---- clients ---------------------------------------------------------- */
+
+enum mode { MODE_THREADS, MODE_PROCESSES };
+
+/*
+ * What one client measured in one iteration.  Each lives in its own slot of
+ * a shared (MAP_SHARED) array, CLIENT_SLOT bytes apart, so the harness adds
+ * no false sharing of its own, even with a 128-byte prefetch pair.
+ */
+#define CLIENT_SLOT 256
+struct client_result {
+	int cpu_planned;	/* -1 when unpinned */
+	int cpu_start, cpu_end;	/* sched_getcpu() before and after */
+	pid_t tid;		/* for per-thread perf attribution */
+	uint64_t t_start_ns, t_end_ns;	/* CLOCK_MONOTONIC */
+	uint64_t user_ns, sys_ns;	/* own rusage delta (RUSAGE_THREAD) */
+	uint64_t minflt, majflt;
+	uint64_t ops;
+	uint64_t child_user_ns, child_sys_ns;	/* RUSAGE_CHILDREN delta */
+	uint64_t aux[4];	/* workload-defined counters */
+	int err;		/* errno-style failure, 0 if fine */
+	char errmsg[64];
+};
+
+struct run;
+
+struct client {
+	struct run *run;
+	int id;			/* 0..nclients-1 */
+	int cpu;		/* planned CPU or -1 */
+	volatile int *stop;	/* for timed workloads: loop until *stop */
+	struct client_result *res;	/* this client's slot */
+	void *priv;		/* per-client workload state */
+};
+
+/* ---- a run (one program invocation) ------------------------------------ */
+
+struct run {
+	const struct workload *wl;
+	void *opts;		/* the workload's options struct */
+	enum mode mode;
+	int nclients;
+	int iteration;		/* current, counting warm-ups from 0 */
+	bool warmup;		/* current iteration is a warm-up */
+	const int *cpus;	/* planned CPU per client, -1 if none */
+	long pagesize;
+	uint64_t duration_ns;	/* for timed workloads */
+	struct client_result *res;	/* nclients slots */
+	void *priv;		/* per-run workload state */
+	/* invalidation: a workload sets these from iter_report */
+	bool invalid;
+	char reason[160];
+};
+
+/* ---- the workload ------------------------------------------------------ */
+
+struct workload {
+	const char *name;
+	const char *version;
+	const char *summary;	/* one line for --help */
+	const char *metric;	/* rate name, e.g. "faults" -> faults/sec */
+	bool timed;		/* loops until *stop (--duration), else fixed work */
+	bool threads_only;	/* no processes mode */
+	const struct opt *opts;
+	size_t opts_size;
+	/* Validate options after parsing; return EXIT_* with a message. */
+	int (*check)(struct run *r);
+	int (*run_setup)(struct run *r);	/* once, before iterations */
+	void (*run_teardown)(struct run *r);
+	int (*iter_setup)(struct run *r);
+	int (*client_setup)(struct client *c);
+	int (*client_run)(struct client *c);
+	void (*client_teardown)(struct client *c);
+	/* Add own fields to the iteration object; may set r->invalid. */
+	void (*iter_report)(struct run *r, json_t *out);
+	void (*iter_teardown)(struct run *r);
+	/* The amount of work (pages, ops) the rates divide: defaults to the
+	 * sum of clients' ops. */
+	uint64_t (*work)(struct run *r);
+};
+
+int harness_main(const struct workload *wl, int argc, char **argv);
+
+#define MMSCALE_WORKLOAD(wlp) \
+	int main(int argc, char **argv) { return harness_main((wlp), argc, argv); }
+
+/* ---- helpers for workloads --------------------------------------------- */
+
+extern const char *progname;
+
+/* Print "prog: what: strerror(err)" (err 0: no strerror part). */
+void errmsg(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* errmsg, then exit(code). */
+void die(int code, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), noreturn));
+/* Record a client failure in its slot; returns -1 for `return`. */
+int client_fail(struct client *c, int err, const char *what);
+
+uint64_t now_ns(void);
+/* Set true on SIGINT/SIGTERM: the harness stops after the iteration. */
+extern volatile int harness_interrupted;
+
+#endif

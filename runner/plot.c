@@ -1,0 +1,4 @@
+/* plot.c - placeholder until its issue lands */
+#include "harness.h"
+#include "commands.h"
+int cmd_plot(int argc, char **argv) { errmsg(0, "%s: not built yet", argv[0]); return EXIT_UNSUPP; }
