@@ -1,0 +1,19 @@
+/* run.h - run a config into a results directory (run.c). */
+#ifndef MMSCALE_RUN_H
+#define MMSCALE_RUN_H
+#include <stdbool.h>
+#include <stddef.h>
+
+struct run_request {
+	const char *config;	/* path of the INI config */
+	const char *label;	/* NULL: kernel release */
+	const char *results;	/* NULL: "results" */
+	int iterations;		/* 0: as the config says */
+	bool resume;
+	const char *db;		/* history db to import into, or NULL */
+};
+
+/* Runs the plan; writes the results directory's path to outdir.
+ * Returns EXIT_OK, EXIT_INTR (partial run kept), or another EXIT_*. */
+int run_config(const struct run_request *rq, char *outdir, size_t n);
+#endif
