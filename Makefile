@@ -39,6 +39,10 @@ WL_BINS  := $(WL_SRCS:benchmarks/workloads/%.c=$(BUILD)/bin/%)
 # benchmarks/helpers/NAME.c: tiny static programs workloads exec.
 HLP_SRCS := $(wildcard benchmarks/helpers/*.c)
 HLP_BINS := $(HLP_SRCS:benchmarks/helpers/%.c=$(BUILD)/bin/%)
+# benchmarks/bare/NAME.c: bare reference loops (the kernel's own limit) that
+# scripts/bench-harness measures the workloads against.
+BARE_SRCS := $(wildcard benchmarks/bare/*.c)
+BARE_BINS := $(BARE_SRCS:benchmarks/bare/%.c=$(BUILD)/bin/bare-%)
 # runner/: the mmscale command; everything but main.c is a library the unit
 # tests link against.
 RUN_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c))
@@ -51,7 +55,7 @@ UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps deps-run deps-check run check unit integration install clean bench
 
-all: $(WL_BINS) $(HLP_BINS) $(MMSCALE)
+all: $(WL_BINS) $(HLP_BINS) $(BARE_BINS) $(MMSCALE)
 
 $(BUILD)/%.o: %.c $(wildcard benchmarks/lib/*.h runner/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -70,6 +74,10 @@ $(BUILD)/bin/%: $(BUILD)/benchmarks/workloads/%.o $(LIB)
 $(BUILD)/bin/%: benchmarks/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) -O2 -static -Wall -Werror -o $@ $<
+
+$(BUILD)/bin/bare-%: benchmarks/bare/%.c
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
 $(MMSCALE): $(BUILD)/runner/main.o $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)
