@@ -107,12 +107,27 @@ struct run {
 	const int *cpus;	/* planned CPU per client, -1 if none */
 	long pagesize;
 	uint64_t duration_ns;	/* for timed workloads */
-	struct client_result *res;	/* nclients slots */
+	struct client_result *res;	/* nclients slots: use client_res() */
+	int naux;			/* auxiliary threads (e.g. pft's noise) */
+	struct client_result *aux_res;	/* naux slots: use aux_res() */
 	void *priv;		/* per-run workload state */
 	/* invalidation: a workload sets these from iter_report */
 	bool invalid;
 	char reason[160];
 };
+
+/* Slots are CLIENT_SLOT bytes apart, not sizeof(struct client_result). */
+static inline struct client_result *client_res(const struct run *r, int i)
+{
+	return (struct client_result *)((char *)r->res + (size_t)i * CLIENT_SLOT);
+}
+
+static inline struct client_result *aux_res(const struct run *r, int i)
+{
+	return (struct client_result *)((char *)r->aux_res + (size_t)i * CLIENT_SLOT);
+}
+
+_Static_assert(sizeof(struct client_result) <= CLIENT_SLOT, "client slot too small");
 
 /* ---- the workload ------------------------------------------------------ */
 
@@ -136,6 +151,14 @@ struct workload {
 	/* Add own fields to the iteration object; may set r->invalid. */
 	void (*iter_report)(struct run *r, json_t *out);
 	void (*iter_teardown)(struct run *r);
+	/*
+	 * Auxiliary threads (threads mode only): started with the clients in
+	 * the same mm, looping until every client has finished; their ops and
+	 * tids are reported apart as "<aux_name>_ops" and "<aux_name>_tids".
+	 */
+	const char *aux_name;
+	int (*aux_count)(struct run *r);
+	int (*aux_run)(struct client *c);
 	/* The amount of work (pages, ops) the rates divide: defaults to the
 	 * sum of clients' ops. */
 	uint64_t (*work)(struct run *r);

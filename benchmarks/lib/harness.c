@@ -1,0 +1,714 @@
+/*
+ * harness.c - runs a workload's clients, measures them, prints one JSON line
+ * per iteration.  See harness.h for the life cycle and
+ * docs/output-schema.md for the output.
+ *
+ * Clients are threads of this process (shared mm) or forked processes (own
+ * mm).  Either way their results live in a MAP_SHARED array of
+ * CLIENT_SLOT-byte slots, and the barrier words sit in slots of their own,
+ * so the harness never false-shares with the work it measures.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <numa.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+#include "options.h"
+#include "placement.h"
+
+struct common_opts {
+	long threads, procs;
+	long iterations, warmup;
+	int placement;
+	const char *mempolicy;
+	bool oversubscribe;
+	int format;
+	double duration;
+	const char *topology;
+	bool dry_run, list_options, help;
+};
+
+enum { FORMAT_JSON, FORMAT_TEXT };
+
+#define C(f) OPT_OFF(struct common_opts, f)
+static const struct opt common_table[] = {
+	{ "threads", 't', OPT_INT, C(threads), NULL, NULL, 1, 65536,
+	  "clients as threads of one process (shared mm)" },
+	{ "processes", 'n', OPT_INT, C(procs), NULL, NULL, 1, 65536,
+	  "clients as processes (an mm each)" },
+	{ "iterations", 'i', OPT_INT, C(iterations), "5", NULL, 1, 1000000,
+	  "measured iterations" },
+	{ "warmup", 'w', OPT_INT, C(warmup), "1", NULL, 0, 1000000,
+	  "warm-up iterations: run and printed marked, never summarised" },
+	{ "placement", 'p', OPT_ENUM, C(placement), "cores", "cores|pus|spread|none", 0, 0,
+	  "where clients run" },
+	{ "mempolicy", 0, OPT_STR, C(mempolicy), "local", NULL, 0, 0,
+	  "memory policy: local, interleave or node:N" },
+	{ "oversubscribe", 0, OPT_BOOL, C(oversubscribe), NULL, NULL, 0, 0,
+	  "allow more clients than CPUs" },
+	{ "format", 0, OPT_ENUM, C(format), "json", "json|text", 0, 0,
+	  "output: JSON Lines or one human line per iteration" },
+	{ "duration", 'd', OPT_DOUBLE, C(duration), "1", NULL, 0.001, 86400,
+	  "seconds per iteration (timed workloads)" },
+	{ "topology", 0, OPT_STR, C(topology), NULL, NULL, 0, 0,
+	  "hwloc synthetic topology to plan on (with --dry-run)" },
+	{ "dry-run", 0, OPT_BOOL, C(dry_run), NULL, NULL, 0, 0,
+	  "print the planned CPU of each client and exit" },
+	{ "list-options", 0, OPT_BOOL, C(list_options), NULL, NULL, 0, 0,
+	  "print every option as JSON and exit" },
+	{ "help", 'h', OPT_BOOL, C(help), NULL, NULL, 0, 0, "this help" },
+	{ 0 }
+};
+#undef C
+
+/* The barrier and stop words, each in a slot of its own. */
+struct control {
+	volatile int ready __attribute__((aligned(CLIENT_SLOT)));
+	volatile int go __attribute__((aligned(CLIENT_SLOT)));
+	volatile int stop __attribute__((aligned(CLIENT_SLOT)));
+	volatile int done __attribute__((aligned(CLIENT_SLOT)));
+	volatile int aux_stop __attribute__((aligned(CLIENT_SLOT)));
+};
+
+static struct control *ctl;
+static bool spin_yield;		/* oversubscribed: yield while waiting */
+
+static void on_signal(int sig)
+{
+	harness_interrupted = sig;
+	if (ctl)
+		ctl->stop = 1;
+}
+
+static uint64_t tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
+}
+
+static inline void relax(void)
+{
+	if (spin_yield)
+		sched_yield();
+	else
+		__builtin_ia32_pause();
+}
+
+static int pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? errno : 0;
+}
+
+/* One client's (or aux thread's) whole life in an iteration. */
+static void client_body(struct client *c, bool aux)
+{
+	const struct workload *wl = c->run->wl;
+	struct client_result *res = c->res;
+	struct rusage r0, r1;
+	bool ok = true;
+	int err;
+
+	res->tid = (pid_t)syscall(SYS_gettid);
+	res->cpu_planned = c->cpu;
+	err = pin_self(c->cpu);
+	if (err) {
+		client_fail(c, err, "sched_setaffinity");
+		ok = false;
+	}
+	if (ok && !aux && wl->client_setup && wl->client_setup(c))
+		ok = false;
+	__atomic_add_fetch(&ctl->ready, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE))
+		relax();
+	if (ok) {
+		res->cpu_start = sched_getcpu();
+		getrusage(RUSAGE_THREAD, &r0);
+		res->t_start_ns = now_ns();
+		if (aux)
+			wl->aux_run(c);
+		else
+			wl->client_run(c);
+		res->t_end_ns = now_ns();
+		getrusage(RUSAGE_THREAD, &r1);
+		res->cpu_end = sched_getcpu();
+		res->user_ns = tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime);
+		res->sys_ns = tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime);
+		res->minflt = (uint64_t)(r1.ru_minflt - r0.ru_minflt);
+		res->majflt = (uint64_t)(r1.ru_majflt - r0.ru_majflt);
+	}
+	if (!aux)
+		__atomic_add_fetch(&ctl->done, 1, __ATOMIC_SEQ_CST);
+	if (!aux && wl->client_teardown)
+		wl->client_teardown(c);
+}
+
+static void *client_thread(void *arg)
+{
+	client_body(arg, false);
+	return NULL;
+}
+
+static void *aux_thread(void *arg)
+{
+	client_body(arg, true);
+	return NULL;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+set_invalid(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->invalid)
+		return;
+	r->invalid = true;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Wait until every client and aux thread is at the barrier.  In processes
+ * mode a child that died before getting there must not hang us. */
+static int wait_ready(struct run *r, pid_t *pids, int want)
+{
+	while (__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) < want) {
+		if (pids) {
+			for (int i = 0; i < r->nclients; i++) {
+				int st;
+
+				if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+					pids[i] = -1;
+					set_invalid(r, "client %d died before the start barrier", i);
+					return -1;
+				}
+			}
+		}
+		usleep(100);
+	}
+	return 0;
+}
+
+static void sleep_duration(struct run *r)
+{
+	uint64_t end = now_ns() + r->duration_ns;
+
+	while (!harness_interrupted) {
+		uint64_t now = now_ns();
+		struct timespec ts;
+
+		if (now >= end)
+			break;
+		ts.tv_sec = (time_t)((end - now) / 1000000000ull);
+		ts.tv_nsec = (long)((end - now) % 1000000000ull);
+		nanosleep(&ts, NULL);
+	}
+	__atomic_store_n(&ctl->stop, 1, __ATOMIC_RELEASE);
+}
+
+/* Run one iteration's clients; results land in r->res / r->aux_res. */
+static void run_clients(struct run *r, struct client *cl, struct client *ax)
+{
+	const struct workload *wl = r->wl;
+	int total = r->nclients + r->naux;
+	pthread_t *tids = calloc(total, sizeof(*tids));
+	pid_t *pids = NULL;
+
+	if (!tids)
+		die(EXIT_NORES, ENOMEM, "client threads");
+	memset((void *)ctl, 0, sizeof(*ctl));
+	if (harness_interrupted)
+		ctl->stop = 1;
+	memset(r->res, 0, (size_t)total * CLIENT_SLOT);
+
+	for (int i = 0; i < r->naux; i++) {
+		int err = pthread_create(&tids[r->nclients + i], NULL, aux_thread, &ax[i]);
+
+		if (err)
+			die(EXIT_NORES, err, "pthread_create (%s thread)", wl->aux_name);
+	}
+	if (r->mode == MODE_THREADS) {
+		for (int i = 0; i < r->nclients; i++) {
+			int err = pthread_create(&tids[i], NULL, client_thread, &cl[i]);
+
+			if (err)
+				die(EXIT_NORES, err, "pthread_create (client %d)", i);
+		}
+	} else {
+		pids = calloc(r->nclients, sizeof(*pids));
+		if (!pids)
+			die(EXIT_NORES, ENOMEM, "client processes");
+		fflush(NULL);
+		for (int i = 0; i < r->nclients; i++) {
+			pids[i] = fork();
+			if (pids[i] < 0) {
+				/* let the started ones finish, then report */
+				errmsg(errno, "fork (client %d)", i);
+				set_invalid(r, "client %d could not be forked", i);
+				ctl->stop = 1;
+				r->nclients = i;
+				break;
+			}
+			if (pids[i] == 0) {
+				client_body(&cl[i], false);
+				_exit(cl[i].res->err ? 1 : 0);
+			}
+		}
+	}
+
+	if (wait_ready(r, pids, r->nclients + r->naux) == 0) {
+		__atomic_store_n(&ctl->go, 1, __ATOMIC_RELEASE);
+		if (wl->timed)
+			sleep_duration(r);
+	} else {
+		ctl->stop = 1;
+		__atomic_store_n(&ctl->go, 1, __ATOMIC_RELEASE);
+	}
+
+	if (r->mode == MODE_THREADS) {
+		for (int i = 0; i < r->nclients; i++)
+			pthread_join(tids[i], NULL);
+	} else {
+		for (int i = 0; i < r->nclients; i++) {
+			int st;
+
+			if (pids[i] <= 0)
+				continue;
+			while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+				;
+			if (WIFSIGNALED(st))
+				set_invalid(r, "client %d killed by signal %d (%s)",
+					    i, WTERMSIG(st), strsignal(WTERMSIG(st)));
+		}
+		free(pids);
+	}
+	__atomic_store_n(&ctl->aux_stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < r->naux; i++)
+		pthread_join(tids[r->nclients + i], NULL);
+	free(tids);
+}
+
+static json_t *client_json(const struct client_result *c, int id, uint64_t t0, bool children)
+{
+	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"id", id, "tid", (int)c->tid, "cpu_planned", c->cpu_planned,
+		"cpu", c->cpu_end,
+		"migrated", c->cpu_planned >= 0 &&
+			(c->cpu_start != c->cpu_planned || c->cpu_end != c->cpu_planned),
+		"user_ns", (json_int_t)c->user_ns, "sys_ns", (json_int_t)c->sys_ns,
+		"minflt", (json_int_t)c->minflt, "majflt", (json_int_t)c->majflt,
+		"ops", (json_int_t)c->ops,
+		"start_ns", (json_int_t)(c->t_start_ns ? c->t_start_ns - t0 : 0),
+		"end_ns", (json_int_t)(c->t_end_ns ? c->t_end_ns - t0 : 0));
+
+	if (children) {
+		json_object_set_new(j, "child_user_ns", json_integer((json_int_t)c->child_user_ns));
+		json_object_set_new(j, "child_sys_ns", json_integer((json_int_t)c->child_sys_ns));
+	}
+	return j;
+}
+
+struct harness {
+	struct common_opts co;
+	struct run run;
+	const char *mempolicy_name;
+	json_t *probe;
+};
+
+static void report_iteration(struct harness *h)
+{
+	struct run *r = &h->run;
+	const struct workload *wl = r->wl;
+	uint64_t t0 = UINT64_MAX, t1 = 0, cpu_ns = 0, work = 0;
+	bool children = false;
+	json_t *out, *cpus = json_array(), *detail = json_array();
+	double rate_sec = 0, rate_cpu = 0;
+	char name[64];
+
+	for (int i = 0; i < r->nclients; i++) {
+		struct client_result *c = client_res(r, i);
+
+		if (c->err && !r->invalid) {
+			r->invalid = true;
+			snprintf(r->reason, sizeof(r->reason), "client %d: %s: %s", i,
+				 c->errmsg, strerror(c->err));
+		}
+		if (c->t_start_ns && c->t_start_ns < t0)
+			t0 = c->t_start_ns;
+		if (c->t_end_ns > t1)
+			t1 = c->t_end_ns;
+		cpu_ns += c->user_ns + c->sys_ns + c->child_user_ns + c->child_sys_ns;
+		if (c->child_user_ns || c->child_sys_ns)
+			children = true;
+		work += c->ops;
+	}
+	if (t0 == UINT64_MAX)
+		t0 = t1;
+	for (int i = 0; i < r->nclients; i++) {
+		json_array_append_new(cpus, json_integer(client_res(r, i)->cpu_end));
+		json_array_append_new(detail, client_json(client_res(r, i), i, t0, children));
+	}
+	if (wl->work)
+		work = wl->work(r);
+
+	out = json_object();
+	if (wl->iter_report)
+		wl->iter_report(r, out);	/* may invalidate */
+	if (t1 > t0)
+		rate_sec = (double)work / ((double)(t1 - t0) / 1e9);
+	if (cpu_ns)
+		rate_cpu = (double)work / ((double)cpu_ns / 1e9);
+	if (!r->invalid && (!rate_sec || !rate_cpu)) {
+		r->invalid = true;
+		snprintf(r->reason, sizeof(r->reason), "zero %s",
+			 rate_sec ? "CPU time (tick accounting: run longer)" : "wall time");
+	}
+
+	json_object_update_missing_new(out, json_pack(
+		"{s:i, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:i, s:b, s:b, s:I, s:I, s:s, s:f, s:f}",
+		"schema", 1, "workload", wl->name, "version", wl->version,
+		"mode", r->mode == MODE_THREADS ? "threads" : "processes",
+		"clients", r->nclients,
+		"placement", placement_names[h->co.placement],
+		"mempolicy", h->mempolicy_name,
+		"oversubscribed", h->co.oversubscribe && r->nclients > 0,
+		"iteration", r->iteration, "warmup", r->warmup, "valid", !r->invalid,
+		"wall_ns", (json_int_t)(t1 - t0), "work", (json_int_t)work,
+		"metric", wl->metric, "rate_sec", rate_sec, "rate_cpu", rate_cpu));
+	if (r->invalid)
+		json_object_set_new(out, "reason", json_string(r->reason));
+	json_object_set_new(out, "cpus", cpus);
+	json_object_set_new(out, "clients_detail", detail);
+	if (r->naux) {
+		json_t *tids = json_array();
+		uint64_t ops = 0, a0 = UINT64_MAX, a1 = 0;
+
+		for (int i = 0; i < r->naux; i++) {
+			json_array_append_new(tids, json_integer(aux_res(r, i)->tid));
+			ops += aux_res(r, i)->ops;
+			if (aux_res(r, i)->t_start_ns < a0)
+				a0 = aux_res(r, i)->t_start_ns;
+			if (aux_res(r, i)->t_end_ns > a1)
+				a1 = aux_res(r, i)->t_end_ns;
+		}
+		snprintf(name, sizeof(name), "%s_tids", wl->aux_name);
+		json_object_set_new(out, name, tids);
+		snprintf(name, sizeof(name), "%s_ops", wl->aux_name);
+		json_object_set_new(out, name, json_integer((json_int_t)ops));
+		snprintf(name, sizeof(name), "%s_ops_sec", wl->aux_name);
+		json_object_set_new(out, name, json_real(a1 > a0 ?
+			(double)ops / ((double)(a1 - a0) / 1e9) : 0));
+	}
+	{
+		json_t *o = json_object();
+
+		opt_echo(o, wl->opts, r->opts);
+		json_object_set_new(out, "options", o);
+	}
+	json_object_set(out, "probe", h->probe);
+
+	if (h->co.format == FORMAT_JSON) {
+		json_dumpf(out, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+	} else {
+		printf("%s %s clients=%d iter=%d%s %s wall=%.3fs %s/sec=%.1f %s/cpu=%.1f cpus=",
+		       wl->name, r->mode == MODE_THREADS ? "threads" : "processes",
+		       r->nclients, r->iteration, r->warmup ? " (warm-up)" : "",
+		       r->invalid ? "INVALID" : "valid", (double)(t1 - t0) / 1e9,
+		       wl->metric, rate_sec, wl->metric, rate_cpu);
+		for (int i = 0; i < r->nclients; i++)
+			printf("%s%d", i ? "," : "", client_res(r, i)->cpu_end);
+		if (r->invalid)
+			printf(" reason=\"%s\"", r->reason);
+		putchar('\n');
+	}
+	fflush(stdout);
+	json_decref(out);
+}
+
+/* ---- command line ------------------------------------------------------ */
+
+static void usage(FILE *f, const struct workload *wl)
+{
+	fprintf(f, "usage: %s [-t N | -n N] [options]\n%s\n\nharness options:\n",
+		wl->name, wl->summary);
+	opt_help(f, common_table);
+	fprintf(f, "\n%s options:\n", wl->name);
+	opt_help(f, wl->opts);
+	fprintf(f, "\nOutput: one JSON object per iteration (docs/output-schema.md).\n"
+		"Exit: 0 ok, 1 failure, 2 bad usage, 3 missing resource, 4 unsupported, 130 interrupted.\n");
+}
+
+static int parse_args(struct harness *h, int argc, char **argv)
+{
+	const struct workload *wl = h->run.wl;
+	const struct opt *tabs[2] = { common_table, wl->opts };
+	void *bases[2] = { &h->co, h->run.opts };
+	struct option lopts[128];
+	char shorts[128] = ":";
+	int n = 0, rc;
+
+	for (int t = 0; t < 2; t++) {
+		for (const struct opt *o = tabs[t]; o && o->name; o++) {
+			if (n >= 126)
+				die(EXIT_FAIL, 0, "too many options");
+			lopts[n] = (struct option){ o->name,
+				o->type == OPT_BOOL ? optional_argument : required_argument,
+				NULL, 256 + t * 1000 + (int)(o - tabs[t]) };
+			n++;
+			if (o->shortopt) {
+				size_t l = strlen(shorts);
+
+				shorts[l] = (char)o->shortopt;
+				shorts[l + 1] = 0;
+				if (o->type != OPT_BOOL)
+					strcat(shorts, ":");
+			}
+		}
+	}
+	lopts[n] = (struct option){ 0 };
+
+	opterr = 0;
+	for (;;) {
+		int idx = -1, c = getopt_long(argc, argv, shorts, lopts, &idx);
+		const struct opt *o = NULL;
+		int t = 0;
+
+		if (c == -1)
+			break;
+		if (c == '?') {
+			if (optopt)
+				errmsg(0, "unknown option '-%c' (see --help)", optopt);
+			else
+				errmsg(0, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (c == ':') {
+			errmsg(0, "option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (c >= 256) {
+			t = (c - 256) / 1000;
+			o = &tabs[t][(c - 256) % 1000];
+		} else {
+			for (t = 0; t < 2 && !o; t++)
+				for (const struct opt *p = tabs[t]; p && p->name; p++)
+					if (p->shortopt == c) {
+						o = p;
+						break;
+					}
+			t--;
+		}
+		rc = opt_set(o, bases[t], optarg);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		errmsg(0, "unexpected argument '%s' (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int apply_mempolicy(struct harness *h)
+{
+	const char *p = h->co.mempolicy;
+	char *end;
+	long node;
+
+	h->mempolicy_name = p;
+	if (!strcmp(p, "local")) {
+		json_object_set_new(h->probe, "numa", json_string(numa_available() < 0 ?
+			"unavailable: no NUMA support in this kernel" : "ok"));
+		return 0;
+	}
+	if (strcmp(p, "interleave") && strncmp(p, "node:", 5)) {
+		errmsg(0, "--mempolicy: unknown policy '%s' (local, interleave or node:N)", p);
+		return EXIT_USAGE;
+	}
+	if (numa_available() < 0) {
+		errmsg(0, "--mempolicy %s: unavailable: no NUMA support in this kernel", p);
+		return EXIT_UNSUPP;
+	}
+	json_object_set_new(h->probe, "numa", json_string("ok"));
+	if (!strcmp(p, "interleave")) {
+		numa_set_interleave_mask(numa_all_nodes_ptr);
+		return 0;
+	}
+	errno = 0;
+	node = strtol(p + 5, &end, 10);
+	if (errno || end == p + 5 || *end || node < 0) {
+		errmsg(0, "--mempolicy: '%s' is not node:N", p);
+		return EXIT_USAGE;
+	}
+	if (node > numa_max_node() || !numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned)node)) {
+		errmsg(0, "--mempolicy %s: no such memory node (nodes 0-%d)", p, numa_max_node());
+		return EXIT_USAGE;
+	}
+	{
+		struct bitmask *bm = numa_allocate_nodemask();
+
+		numa_bitmask_setbit(bm, (unsigned)node);
+		numa_set_membind(bm);
+		numa_free_nodemask(bm);
+	}
+	return 0;
+}
+
+int harness_main(const struct workload *wl, int argc, char **argv)
+{
+	struct harness h = { .run = { .wl = wl } };
+	struct run *r = &h.run;
+	hwloc_topology_t topo;
+	struct client *cl, *ax;
+	int *cpus, ncpus, rc;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	progname = wl->name;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	r->opts = calloc(1, wl->opts_size ? wl->opts_size : 1);
+	if (!r->opts)
+		die(EXIT_NORES, ENOMEM, "options");
+	if (opt_defaults(common_table, &h.co) || opt_defaults(wl->opts, r->opts))
+		die(EXIT_FAIL, 0, "bad default in an option table");
+	rc = parse_args(&h, argc, argv);
+	if (rc)
+		return rc;
+	if (h.co.help) {
+		usage(stdout, wl);
+		return EXIT_OK;
+	}
+	if (h.co.list_options) {
+		json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:o}", "workload", wl->name,
+				      "version", wl->version, "timed", wl->timed,
+				      "harness", opt_table_json(common_table),
+				      "options", opt_table_json(wl->opts));
+		json_dumpf(j, stdout, JSON_INDENT(1));
+		putchar('\n');
+		json_decref(j);
+		return EXIT_OK;
+	}
+	if (h.co.threads && h.co.procs) {
+		errmsg(0, "-t and -n: choose threads or processes, not both");
+		return EXIT_USAGE;
+	}
+	r->mode = h.co.procs ? MODE_PROCESSES : MODE_THREADS;
+	r->nclients = (int)(h.co.procs ? h.co.procs : h.co.threads ? h.co.threads : 1);
+	if (r->mode == MODE_PROCESSES && wl->threads_only) {
+		errmsg(0, "-n: %s runs in threads mode only", wl->name);
+		return EXIT_USAGE;
+	}
+	if (h.co.topology && !h.co.dry_run) {
+		errmsg(0, "--topology: a synthetic topology can only be planned (add --dry-run)");
+		return EXIT_USAGE;
+	}
+	topo = placement_topology(h.co.topology);
+	if (!topo)
+		return h.co.topology ? EXIT_USAGE : EXIT_FAIL;
+	ncpus = placement_ncpus(topo);
+	if (r->nclients > ncpus && !h.co.oversubscribe) {
+		errmsg(0, "%s %d: more clients than CPUs (%d); add --oversubscribe to allow it",
+		       r->mode == MODE_THREADS ? "-t" : "-n", r->nclients, ncpus);
+		return EXIT_USAGE;
+	}
+	spin_yield = r->nclients > ncpus;
+	cpus = calloc(r->nclients, sizeof(*cpus));
+	if (!cpus)
+		die(EXIT_NORES, ENOMEM, "cpus");
+	placement_plan(topo, (enum placement)h.co.placement, r->nclients, cpus);
+	if (h.co.dry_run) {
+		char sum[128];
+		json_t *j = json_array();
+
+		for (int i = 0; i < r->nclients; i++)
+			json_array_append_new(j, json_integer(cpus[i]));
+		placement_summary(topo, sum, sizeof(sum));
+		j = json_pack("{s:s, s:i, s:s, s:s, s:o}", "workload", wl->name,
+			      "clients", r->nclients, "placement",
+			      placement_names[h.co.placement], "topology", sum, "cpus", j);
+		json_dumpf(j, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(j);
+		hwloc_topology_destroy(topo);
+		return EXIT_OK;
+	}
+	hwloc_topology_destroy(topo);
+	r->cpus = cpus;
+	r->pagesize = sysconf(_SC_PAGESIZE);
+	r->duration_ns = (uint64_t)(h.co.duration * 1e9);
+	h.probe = json_object();
+	rc = apply_mempolicy(&h);
+	if (rc)
+		return rc;
+	if (wl->check && (rc = wl->check(r)))
+		return rc;
+	r->naux = wl->aux_count ? wl->aux_count(r) : 0;
+	if (r->naux && r->mode != MODE_THREADS) {
+		errmsg(0, "--%s: needs threads mode (-t): the %s threads share the clients' mm",
+		       wl->aux_name, wl->aux_name);
+		return EXIT_USAGE;
+	}
+
+	/* results slots and the barrier, shared with forked clients */
+	ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	r->res = mmap(NULL, (size_t)(r->nclients + r->naux) * CLIENT_SLOT,
+		      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctl == MAP_FAILED || r->res == MAP_FAILED)
+		die(EXIT_NORES, errno, "mmap of the result slots");
+	r->aux_res = (struct client_result *)((char *)r->res + (size_t)r->nclients * CLIENT_SLOT);
+	cl = calloc(r->nclients, sizeof(*cl));
+	ax = calloc(r->naux ? r->naux : 1, sizeof(*ax));
+	if (!cl || !ax)
+		die(EXIT_NORES, ENOMEM, "clients");
+	for (int i = 0; i < r->nclients; i++)
+		cl[i] = (struct client){ .run = r, .id = i, .cpu = cpus[i], .stop = &ctl->stop,
+			.res = client_res(r, i) };
+	/* aux threads float over every allowed CPU: pinning them next to a
+	 * client would measure the scheduler, not the lock */
+	for (int i = 0; i < r->naux; i++)
+		ax[i] = (struct client){ .run = r, .id = i, .cpu = -1, .stop = &ctl->aux_stop,
+			.res = aux_res(r, i) };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (wl->run_setup && (rc = wl->run_setup(r)))
+		return rc;
+	for (int it = 0; it < h.co.warmup + h.co.iterations && !harness_interrupted; it++) {
+		r->iteration = it;
+		r->warmup = it < h.co.warmup;
+		r->invalid = false;
+		r->reason[0] = 0;
+		if (wl->iter_setup && (rc = wl->iter_setup(r)))
+			break;
+		run_clients(r, cl, ax);
+		if (!harness_interrupted || !wl->timed)
+			report_iteration(&h);
+		if (wl->iter_teardown)
+			wl->iter_teardown(r);
+	}
+	if (wl->run_teardown)
+		wl->run_teardown(r);
+	json_decref(h.probe);
+	if (harness_interrupted) {
+		errmsg(0, "interrupted by signal %d; finished iterations were printed",
+		       harness_interrupted);
+		return EXIT_INTR;
+	}
+	return rc;
+}
