@@ -1,0 +1,29 @@
+#!/bin/bash
+# The harness itself, through the null workload: barrier, timing, placement,
+# failures, plans on synthetic topologies.
+. "$(dirname "$0")/../lib.sh"
+NULLW=$BIN/null
+
+out=$($NULLW -t 2 -d 0.2 -i 2 -w 1)
+check "null: 3 lines, 1 warm-up" [ "$(jq -s 'length, (map(select(.warmup))|length)' <<<"$out" | tr '\n' ,)" = "3,1," ]
+check "null: every client counted ops and started within 50 ms of each other" \
+	[ "$(jq -s 'map(.clients_detail | (map(.ops > 0) | all) and (map(.start_ns) | max) < 50e6) | all' <<<"$out")" = true ]
+check "null: wall span close to --duration" [ "$(jq -s 'map(.wall_ns > 0.19e9 and .wall_ns < 0.4e9) | all' <<<"$out")" = true ]
+check "null: tids are distinct threads" [ "$(jq -s 'map(.clients_detail | map(.tid) | unique | length == 2) | all' <<<"$out")" = true ]
+
+out=$($NULLW -n 2 -d 0.1 -i 1 -w 0)
+check "null -n 2: valid, pinned to 0,1" [ "$(jq -c '[.valid, .mode, .cpus]' <<<"$out")" = '[true,"processes",[0,1]]' ]
+out=$($NULLW -t 2 -d 0.1 -i 1 -w 0 --placement none)
+check "--placement none: unpinned (cpu_planned -1)" [ "$(jq '.clients_detail | map(.cpu_planned == -1) | all' <<<"$out")" = true ]
+
+out=$($NULLW -n 2 -d 0.1 -i 1 -w 0 --crash 2>/dev/null)
+check "a crashing client process marks the iteration invalid with the signal" \
+	[ "$(jq -r '"\(.valid) \(.reason)"' <<<"$out")" = "false client 0 killed by signal 11 (Segmentation fault)" ]
+
+plan=$($NULLW --dry-run --topology "pack:2 core:14 pu:2" -t 56 --oversubscribe --placement spread)
+check "dry-run on 56 synthetic PUs: spread starts 0,28,2,30" [ "$(jq -c '.cpus[:4]' <<<"$plan")" = "[0,28,2,30]" ]
+expect_exit 2 "--topology without --dry-run" $NULLW --topology "pack:2 core:2"
+expect_exit 2 "bad synthetic topology" $NULLW --dry-run --topology "pack:x"
+check "--list-options is JSON naming harness and workload options" \
+	[ "$($NULLW --list-options | jq '[.harness[].name, .options[].name] | index("iterations") != null and index("crash") != null')" = true ]
+echo "1..$n"

@@ -1,0 +1,92 @@
+#!/bin/bash
+# pft on this machine: fault counts, rates, placement, noise, THP, bad input.
+. "$(dirname "$0")/../lib.sh"
+PFT=$BIN/pft
+NCPU=$(nproc)
+
+# 64 MiB of base pages = 16384 faults, in every mode and client count.
+for mode in t n; do
+	for c in 1 2; do
+		[ "$c" -gt "$NCPU" ] && { skip "pft -$mode $c" "only $NCPU CPUs"; continue; }
+		$PFT -m 64M -$mode $c -i 3 -w 1 >"$TMP/pft.jsonl" 2>"$TMP/err"
+		rc=$?
+		name="pft -$mode $c -m 64M"
+		check "$name exits 0 ($rc)" [ $rc = 0 ]
+		check "$name prints 1 warm-up + 3 iterations" \
+			[ "$(jq -s 'map(select(.warmup)) | length' "$TMP/pft.jsonl"),$(jq -s 'map(select(.warmup|not)) | length' "$TMP/pft.jsonl")" = "1,3" ]
+		bad=$(jq -c 'select(.warmup|not) | select(.minflt < 16384*0.99 or .minflt > 16384*1.01 or .pages != 16384) | .minflt' "$TMP/pft.jsonl")
+		check "$name: measured minflt within 1% of 16384 ($(jq -s -c 'map(.minflt)' "$TMP/pft.jsonl"))" [ -z "$bad" ]
+		# rates positive and equal to pages over the measured wall and CPU time
+		incons=$(jq -c 'select(.warmup|not) |
+			(.clients_detail | map(.user_ns + .sys_ns) | add) as $cpu |
+			select(.valid != true or .rate_sec <= 0 or .rate_cpu <= 0 or
+			       ((.rate_sec - .pages / (.wall_ns / 1e9)) | fabs) > .rate_sec * 1e-6 or
+			       ((.rate_cpu - .pages / ($cpu / 1e9)) | fabs) > .rate_cpu * 1e-6) | .iteration' "$TMP/pft.jsonl")
+		check "$name: rates positive and consistent with measured times" [ -z "$incons" ]
+		pinned=$(jq -c 'select(.clients_detail | map(.cpu != .cpu_planned or .migrated) | any) | .iteration' "$TMP/pft.jsonl")
+		check "$name: every client ran on the CPU it was pinned to" [ -z "$pinned" ]
+		want=$(seq -s, 0 $((c - 1)))
+		check "$name: CPU list is [$want]" [ "$(jq -c -s 'map(.cpus) | unique | .[0] | join(",")' "$TMP/pft.jsonl" | tr -d '"')" = "$want" ]
+	done
+done
+
+# THP: far fewer faults when huge pages can be used
+thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+if [ "$thp" = madvise ] || [ "$thp" = always ]; then
+	$PFT -m 64M -t 2 -i 1 -w 1 --pages thp >"$TMP/thp.jsonl"
+	f=$(jq -s 'map(select(.warmup|not)) | .[0].minflt' "$TMP/thp.jsonl")
+	check "pft --pages thp takes under 100 faults for 64 MiB ($f, THP $thp)" [ "$f" -lt 100 ]
+else
+	skip "pft --pages thp" "THP is '${thp:-absent}' on this machine"
+	expect_exit 4 "pft --pages thp refused when THP is off" $PFT -m 64M --pages thp
+fi
+
+# noise threads in the same mm, reported apart from the fault clients
+$PFT -m 256M -t 1 -i 1 -w 0 --mmap-noise 1 >"$TMP/noise.jsonl"
+check "--mmap-noise 1: noise ops > 0 ($(jq .noise_ops "$TMP/noise.jsonl"))" [ "$(jq '.noise_ops > 0 and (.noise_tids|length) == 1' "$TMP/noise.jsonl")" = true ]
+check "--mmap-noise 1: client faults still counted apart (minflt $(jq .minflt "$TMP/noise.jsonl"))" \
+	[ "$(jq '.minflt >= 65536*0.99 and .minflt <= 65536*1.01' "$TMP/noise.jsonl")" = true ]
+
+# other layouts and backings run and fault every page (64 MiB: CPU time is
+# tick-accounted here, and a shorter storm can measure zero CPU)
+for args in "--layout per-client -t 2" "--backing shmem" "--backing file-private" "--touch cacheline" "--touch bzero" "-n 2 --layout per-client"; do
+	out=$($PFT -m 64M $args -i 1 -w 0 2>&1)
+	check "pft $args: valid, $(jq -r '"minflt \(.minflt), pages \(.pages)"' <<<"$out")" \
+		[ "$(jq '.valid and .minflt >= .pages * 0.99' <<<"$out" 2>/dev/null)" = true ]
+done
+# shared file mappings may map a whole large folio per fault: fewer faults
+out=$($PFT -m 64M --backing file-shared -i 1 -w 0 2>&1)
+check "pft --backing file-shared: valid, $(jq -r '"minflt \(.minflt) for \(.pages) pages"' <<<"$out")" \
+	[ "$(jq '.valid and .minflt > 0 and .minflt <= .pages * 1.01' <<<"$out" 2>/dev/null)" = true ]
+
+# Ctrl-C: exit 130, finished iterations printed, the temporary file gone
+TMPDIR=$TMP $PFT -m 512M --backing file-shared -i 1000 -w 0 >"$TMP/int.jsonl" 2>"$TMP/int.err" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT: exit 130 ($rc), $(wc -l <"$TMP/int.jsonl") iterations kept" [ $rc = 130 ] && [ -s "$TMP/int.jsonl" ]
+check "SIGINT: every kept line is whole JSON" [ "$(jq -s length "$TMP/int.jsonl" 2>/dev/null)" = "$(wc -l <"$TMP/int.jsonl")" ]
+check "SIGINT: no temporary file left" [ -z "$(ls "$TMP" | grep mmscale-pft)" ]
+
+# bad input: exit 2 naming the option, or 3 for memory
+expect_exit 2 "-m 0" $PFT -m 0
+grep -q -- '--size' "$TMP/err" && ok "-m 0 names --size" || fail "-m 0 message: $(cat "$TMP/err")"
+expect_exit 2 "-m -5" $PFT -m -5
+expect_exit 2 "-m garbage" $PFT -m 12Q
+expect_exit 2 "-t 0" $PFT -t 0
+expect_exit 2 "-t -1" $PFT -t -1
+expect_exit 2 "unknown option" $PFT --frobnicate
+grep -q -- 'frobnicate' "$TMP/err" && ok "unknown option named" || fail "unknown option message: $(cat "$TMP/err")"
+expect_exit 2 "-t and -n together" $PFT -t 1 -n 1
+expect_exit 2 "more clients than CPUs" $PFT -t $((NCPU + 1))
+grep -q -- 'oversubscribe' "$TMP/err" && ok "too many clients suggests --oversubscribe" || fail "message: $(cat "$TMP/err")"
+expect_exit 2 "--mempolicy node:7" $PFT -m 1M --mempolicy node:7
+expect_exit 2 "--mmap-noise in processes mode" $PFT -n 1 --mmap-noise 1
+expect_exit 3 "mapping larger than memory" $PFT -m 100T
+out=$($PFT -m 8M -t $((NCPU + 1)) --oversubscribe -i 1 -w 0)
+check "--oversubscribe runs and is recorded" [ "$(jq '.oversubscribed and .valid' <<<"$out")" = true ]
+check "--help exits 0" $PFT --help >/dev/null
+
+echo "1..$n"
