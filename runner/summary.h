@@ -50,4 +50,8 @@ int summary_point_from_json(json_t *j, struct point *p);
 json_t *summary_point_to_json(const struct point *p);
 const struct metric *point_metric(const struct point *p, const char *name);
 
+/* Write j to path atomically: path.tmp.PID, fsync, rename, fsync of the
+ * directory.  Returns 0, or -1 with errno set (the caller says what failed). */
+int json_write_atomic(const char *path, json_t *j);
+
 #endif
