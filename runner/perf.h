@@ -27,4 +27,18 @@ void perf_argv_free(char **wrapped, char **orig);
  * point.json's extra.perf.  samples are the workload's JSON lines (to
  * attribute per-thread counts to fault clients vs noise threads). */
 json_t *perf_collect(const struct perf_req *rq, const char *point_dir, json_t *samples);
+
+/* The pieces of perf_collect, exposed for tests on captured perf output. */
+#include <stdio.h>
+/* perf stat -x, output -> {event: {value,unit,running_pct} | "unavailable: why"} */
+json_t *perf_parse_stat(FILE *f);
+/* perf report --stdio --sort pid -F period,sample,pid ->
+ * {event: {"tid": {period,samples,comm}}} */
+json_t *perf_parse_threads(FILE *f);
+/* Per-thread figures -> {"clients"|"noise"|...|"other"|"perf":
+ * {threads,page_faults,mmap_lock,mmap_lock_per_1000_faults}}, using the
+ * workload's JSON lines (an array, or one object) for the tids. */
+json_t *perf_attribute(json_t *threads, json_t *samples);
+/* {vma_lock_*: value} from /proc/vmstat (empty without PER_VMA_LOCK_STATS) */
+json_t *perf_read_vma_lock_vmstat(void);
 #endif
