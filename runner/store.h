@@ -1,0 +1,183 @@
+/*
+ * store.h - the history database, behind one small interface.
+ *
+ * Everything above this header (import, history, nightly, plots) talks to a
+ * struct store through the functions below and never sees SQL.  The only
+ * backend today is SQLite (store_sqlite.c); a shared PostgreSQL server for a
+ * fleet would be one more struct store_ops and one more branch in
+ * store_open(), nothing else.
+ *
+ * Model: a run (one results directory: machine, kernel, config, label, start
+ * time, nightly judgement) has points (one per workload x clients x group);
+ * a point has metrics, stored both as raw iteration values and as a summary
+ * (struct stats).  A run is identified by (machine, label, start time):
+ * putting the same run again replaces its points, so re-importing is
+ * idempotent.
+ */
+#ifndef MMSCALE_STORE_H
+#define MMSCALE_STORE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "stats.h"
+
+#define STORE_DEFAULT_DB "results/history.sqlite"
+
+/* struct store_run.good: the nightly judgement of a run. */
+enum {
+	STORE_UNJUDGED = -1,	/* imported, never judged: may serve as baseline */
+	STORE_FLAGGED = 0,	/* judged, had a regression: never a baseline */
+	STORE_GOOD = 1,		/* judged, no regression */
+};
+
+struct store_run {
+	int64_t id;			/* filled by put_run and queries */
+	const char *hostname;		/* machine identity: hostname ... */
+	const char *cpu_model;		/* ... + CPU model name */
+	const char *kernel;		/* release */
+	const char *config_name;	/* "pft-threads" */
+	const char *config_hash;	/* hash of the config text */
+	const char *toggles;		/* JSON text ("{}" if none) */
+	const char *label;
+	int64_t time;			/* start, seconds since the epoch */
+	const char *status;		/* "complete", "incomplete", ... */
+	int good;			/* STORE_UNJUDGED/FLAGGED/GOOD */
+};
+
+struct store_metric {
+	const char *name;		/* "faults/sec" */
+	enum better dir;
+	int n;
+	const double *values;		/* raw measured iterations */
+	struct stats st;		/* their summary (stats_compute) */
+};
+
+struct store_point {
+	const char *pid;		/* "p000" */
+	const char *workload;
+	const char *group;		/* "pft mode=threads" */
+	int clients;
+	const char *status;		/* "ok", "failed", ... */
+	const char *reason;		/* or NULL */
+	const char *params;		/* JSON text or NULL */
+	int nmetrics;
+	struct store_metric *metrics;
+};
+
+/* Raw values of one headline metric of one run: (group, metric, clients). */
+struct store_values {
+	char *group, *metric;
+	int clients;
+	enum better dir;
+	int n;
+	double *values;
+};
+
+/* One run's summary of one metric: a point of a history series. */
+struct store_sample {
+	struct store_run run;		/* strings owned by the sample array */
+	char *group;
+	int clients;
+	enum better dir;
+	double mean;			/* Hmean or Amean, as dir says */
+	struct stats st;
+};
+
+/* Filters; NULL / 0 fields do not filter. */
+struct store_filter {
+	const char *machine;		/* hostname */
+	const char *cpu_model;
+	const char *config;		/* config name or config hash */
+	const char *label;
+	/* only runs strictly before this (time, id) */
+	bool before;
+	int64_t before_time, before_id;
+	/* only runs that may serve as a baseline: complete and not flagged */
+	bool baseline;
+	int last;			/* the K most recent (0: all) */
+};
+
+struct store;
+
+/* A backend.  Every function returns 0 or an EXIT_* code with a message
+ * already printed.  Query results come back in chronological order and
+ * are freed with the matching *_free below. */
+struct store_ops {
+	const char *name;
+	void (*close)(struct store *st);
+	int (*begin)(struct store *st);		/* a write transaction */
+	int (*commit)(struct store *st);
+	void (*rollback)(struct store *st);
+	/* Insert or replace a run (and drop its old points); sets r->id. */
+	int (*put_run)(struct store *st, struct store_run *r);
+	int (*put_point)(struct store *st, int64_t run_id, const struct store_point *p);
+	int (*set_judgement)(struct store *st, int64_t run_id, int good,
+			     const char *verdict_json);
+	int (*query_runs)(struct store *st, const struct store_filter *f,
+			  struct store_run **runs, int *n);
+	/* Every ok point's metrics of one run, sorted by group, metric, clients. */
+	int (*run_values)(struct store *st, int64_t run_id,
+			  struct store_values **v, int *n);
+	/* One metric's summaries over the runs matching f (group NULL: any). */
+	int (*query_series)(struct store *st, const struct store_filter *f,
+			    const char *group, const char *metric, int clients,
+			    struct store_sample **s, int *n);
+	int (*schema_version)(struct store *st);
+};
+
+struct store {
+	const struct store_ops *ops;
+};
+
+/* store_sqlite.c.  max_version 0 migrates to the newest schema; tests pass
+ * an older version to build a db that a later open must migrate. */
+#define STORE_SQLITE_VERSION 2
+int store_sqlite_open(const char *path, int max_version, struct store **st);
+
+/* Open the history at PATH (NULL: STORE_DEFAULT_DB).  "postgresql://..."
+ * is reserved for a server backend that is not built yet. */
+int store_open(const char *path, struct store **st);
+
+static inline void store_close(struct store *st)
+{ if (st) st->ops->close(st); }
+static inline int store_begin(struct store *st)
+{ return st->ops->begin(st); }
+static inline int store_commit(struct store *st)
+{ return st->ops->commit(st); }
+static inline void store_rollback(struct store *st)
+{ st->ops->rollback(st); }
+static inline int store_put_run(struct store *st, struct store_run *r)
+{ return st->ops->put_run(st, r); }
+static inline int store_put_point(struct store *st, int64_t run_id, const struct store_point *p)
+{ return st->ops->put_point(st, run_id, p); }
+static inline int store_set_judgement(struct store *st, int64_t run_id, int good, const char *json)
+{ return st->ops->set_judgement(st, run_id, good, json); }
+static inline int store_query_runs(struct store *st, const struct store_filter *f,
+				   struct store_run **runs, int *n)
+{ return st->ops->query_runs(st, f, runs, n); }
+static inline int store_run_values(struct store *st, int64_t run_id,
+				   struct store_values **v, int *n)
+{ return st->ops->run_values(st, run_id, v, n); }
+static inline int store_query_series(struct store *st, const struct store_filter *f,
+				     const char *group, const char *metric, int clients,
+				     struct store_sample **s, int *n)
+{ return st->ops->query_series(st, f, group, metric, clients, s, n); }
+static inline int store_schema_version(struct store *st)
+{ return st->ops->schema_version(st); }
+
+/* Freeing query results (backend-independent, store_sqlite.c). */
+void store_run_clear(struct store_run *r);
+void store_runs_free(struct store_run *runs, int n);
+void store_values_free(struct store_values *v, int n);
+void store_samples_free(struct store_sample *s, int n);
+/* Deep copy of a run's fields (strings duplicated). */
+void store_run_copy(struct store_run *dst, const struct store_run *src);
+
+/* history.c: import a finished results directory into an open store, in
+ * one transaction.  On success *run (if not NULL) gets the stored run, to be
+ * cleared with store_run_clear. */
+int history_import_dir(struct store *st, const char *dir, struct store_run *run);
+/* The same with open and close around it (DB NULL: the default path); what
+ * `mmscale run` calls when a history db is configured. */
+int history_import(const char *db, const char *dir);
+
+#endif
