@@ -1,5 +1,1110 @@
-/* run.c - placeholder until its issue lands */
+/*
+ * run.c - `mmscale run` and `mmscale plan`: a config's plan executed point
+ * by point into results/<label>/ (layout in results/README.md).
+ *
+ * Every file is rewritten whole and atomically after each point, so an
+ * interrupted or killed run always leaves a consistent directory: finished
+ * points complete, the rest "pending", meta.json "incomplete"; `--resume`
+ * reruns only what is unfinished.  Machine state (THP, ASLR, prefetch) is
+ * restored on every path out (sysstate.c, prefetch.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 #include "harness.h"
+#include "options.h"
+#include "placement.h"
 #include "commands.h"
-int cmd_run(int argc, char **argv) { errmsg(0, "%s: not built yet", argv[0]); return EXIT_UNSUPP; }
-int cmd_plan(int argc, char **argv) { errmsg(0, "%s: not built yet", argv[0]); return EXIT_UNSUPP; }
+#include "config.h"
+#include "exec.h"
+#include "perf.h"
+#include "plan.h"
+#include "prefetch.h"
+#include "run.h"
+#include "slab.h"
+#include "stats.h"
+#include "store.h"
+#include "summary.h"
+#include "sysinfo.h"
+#include "sysstate.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = sig;
+}
+
+/* What the runner knows about one point while the run goes on. */
+struct pstate {
+	char dir[PATH_MAX];
+	const char *status;	/* "pending", "ok", "failed", "invalid" */
+	char reason[256];
+	char *raw;		/* samples.jsonl text, verbatim */
+	size_t rawlen;
+	json_t *samples;	/* the lines parsed */
+	json_t *seq;		/* global sequence number of each line */
+	json_t *pj;		/* point.json being built */
+	json_t *vm_before;
+	struct slab_snap slab_before;
+	bool have_slab;
+	double wall;
+	int invocations;
+};
+
+struct runner {
+	const struct run_request *rq;
+	struct config cfg;
+	struct plan plan;
+	struct pstate *ps;
+	char dir[PATH_MAX];
+	json_t *meta, *unavailable;
+	bool no_aslr, prefetch_used, tty;
+	struct perf_req perf;
+	long seq;
+	/* progress */
+	double t0;
+	long iters_total, iters_done;
+	int points_done, cur;
+	const char *cur_out;
+	long cur_base;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static const char *in_dir(char *buf, size_t n, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, n, "%s/%s", dir, name) >= n)
+		die(EXIT_FAIL, ENAMETOOLONG, "%s/%s", dir, name);
+	return buf;
+}
+
+static int write_atomic(const char *path, const char *buf, size_t len)
+{
+	char tmp[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		errmsg(errno, "writing %s", tmp);
+		if (f)
+			unlink(tmp);
+		return EXIT_FAIL;
+	}
+	if (rename(tmp, path)) {
+		errmsg(errno, "rename %s", path);
+		unlink(tmp);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int write_json(const char *path, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	int rc;
+
+	if (!s) {
+		errmsg(0, "%s: cannot serialise", path);
+		return EXIT_FAIL;
+	}
+	rc = write_atomic(path, s, strlen(s));
+	if (!rc)
+		rc = 0;
+	free(s);
+	return rc;
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&buf, &cap, 0, f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		buf = strdup("");
+		n = 0;
+	}
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* ---- per point state ------------------------------------------------------ */
+
+static void ps_reset(struct pstate *s)
+{
+	free(s->raw);
+	json_decref(s->samples);
+	json_decref(s->seq);
+	json_decref(s->vm_before);
+	s->raw = strdup("");
+	s->rawlen = 0;
+	s->samples = json_array();
+	s->seq = json_array();
+	s->vm_before = NULL;
+	s->status = "pending";
+	s->reason[0] = 0;
+	s->wall = 0;
+	s->invocations = 0;
+	s->have_slab = false;
+}
+
+static void ps_free(struct pstate *s)
+{
+	free(s->raw);
+	json_decref(s->samples);
+	json_decref(s->seq);
+	json_decref(s->pj);
+	json_decref(s->vm_before);
+}
+
+static bool finished(const struct pstate *s)
+{
+	return strcmp(s->status, "pending");
+}
+
+/* Append a workload's stdout to the point: raw text verbatim, parsed lines
+ * with a global sequence number each.  Returns the lines added. */
+static int ps_append(struct runner *R, struct pstate *s, const char *text)
+{
+	size_t len = strlen(text);
+	int lines = 0;
+	char *copy = strdup(text), *save = NULL;
+
+	s->raw = realloc(s->raw, s->rawlen + len + 1);
+	memcpy(s->raw + s->rawlen, text, len + 1);
+	s->rawlen += len;
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(l, 0, NULL);
+
+		/* a line that is not JSON is kept in the raw text but cannot
+		 * be summarised; record it as an invalid sample */
+		if (!j)
+			j = json_pack("{s:b, s:b, s:s}", "warmup", false, "valid", false,
+				      "reason", "not a JSON line");
+		json_array_append_new(s->samples, j);
+		json_array_append_new(s->seq, json_integer(R->seq++));
+		lines++;
+	}
+	free(copy);
+	return lines;
+}
+
+/* The metrics of a point: <metric>/sec and <metric>/cpu of the measured,
+ * valid iterations. */
+static void point_metrics(const struct pstate *s, struct point *p, const char **invalid_why)
+{
+	size_t n = json_array_size(s->samples), i;
+	double *sec = calloc(n + 1, sizeof(double)), *cpu = calloc(n + 1, sizeof(double));
+	const char *metric = "ops";
+	int k = 0;
+	json_t *j;
+
+	*invalid_why = NULL;
+	json_array_foreach(s->samples, i, j) {
+		if (json_is_true(json_object_get(j, "warmup")))
+			continue;
+		if (!json_is_true(json_object_get(j, "valid"))) {
+			if (!*invalid_why)
+				*invalid_why = json_string_value(json_object_get(j, "reason"));
+			continue;
+		}
+		if (json_string_value(json_object_get(j, "metric")))
+			metric = json_string_value(json_object_get(j, "metric"));
+		sec[k] = json_number_value(json_object_get(j, "rate_sec"));
+		cpu[k] = json_number_value(json_object_get(j, "rate_cpu"));
+		k++;
+	}
+	p->nmetrics = k ? 2 : 0;
+	p->metrics = k ? calloc(2, sizeof(struct metric)) : NULL;
+	if (k) {
+		char name[64];
+
+		in_dir(name, sizeof(name), metric, "sec");
+		p->metrics[0] = (struct metric){ .name = strdup(name), .dir = BETTER_HIGHER,
+						 .n = k, .values = sec };
+		in_dir(name, sizeof(name), metric, "cpu");
+		p->metrics[1] = (struct metric){ .name = strdup(name), .dir = BETTER_HIGHER,
+						 .n = k, .values = cpu };
+	} else {
+		free(sec);
+		free(cpu);
+	}
+}
+
+static json_t *point_extra(const struct pstate *s)
+{
+	json_t *e = json_object(), *slab = json_object_get(s->pj, "slab");
+
+	if (slab && json_object_get(slab, "delta"))
+		json_object_set(e, "slab", json_object_get(slab, "delta"));
+	if (json_object_get(s->pj, "vmstat"))
+		json_object_set(e, "vmstat", json_object_get(s->pj, "vmstat"));
+	if (json_object_get(s->pj, "perf"))
+		json_object_set(e, "perf", json_object_get(s->pj, "perf"));
+	return e;
+}
+
+static int write_summary(struct runner *R)
+{
+	struct summary sum = { .label = (char *)json_string_value(json_object_get(R->meta, "label")),
+			       .dir = R->dir, .meta = R->meta, .npoints = R->plan.npoints };
+	char path[PATH_MAX];
+	json_t *j;
+	int rc;
+
+	sum.points = calloc((size_t)R->plan.npoints, sizeof(struct point));
+	for (int i = 0; i < R->plan.npoints; i++) {
+		const struct plan_point *pt = &R->plan.pts[i];
+		struct pstate *s = &R->ps[i];
+		struct point *p = &sum.points[i];
+		const char *why;
+
+		*p = (struct point){ .id = (char *)pt->id, .workload = pt->wl->name,
+				     .group = pt->group, .clients = pt->clients,
+				     .status = (char *)s->status,
+				     .reason = s->reason[0] ? s->reason : NULL,
+				     .params = pt->params, .extra = point_extra(s) };
+		if (finished(s))
+			point_metrics(s, p, &why);
+	}
+	j = summary_to_json(&sum);
+	in_dir(path, sizeof(path), R->dir, "summary.json");
+	rc = write_json(path, j);
+	json_decref(j);
+	for (int i = 0; i < R->plan.npoints; i++) {
+		struct point *p = &sum.points[i];
+
+		for (int m = 0; m < p->nmetrics; m++) {
+			free(p->metrics[m].name);
+			free(p->metrics[m].values);
+		}
+		free(p->metrics);
+		json_decref(p->extra);
+	}
+	free(sum.points);
+	return rc;
+}
+
+static int write_point(struct runner *R, int i)
+{
+	const struct plan_point *pt = &R->plan.pts[i];
+	struct pstate *s = &R->ps[i];
+	char path[PATH_MAX];
+	json_t *argv = json_array();
+	int rc;
+
+	for (int a = 0; a < pt->argc; a++)
+		json_array_append_new(argv, json_string(pt->argv[a]));
+	json_object_update(s->pj, json_pack("{s:s, s:s, s:s, s:s, s:i, s:O, s:o, s:s, s:O, s:f, s:i}",
+		"id", pt->id, "workload", pt->wl->name, "program", pt->wl->program,
+		"group", pt->group, "clients", pt->clients, "params", pt->params,
+		"argv", argv, "status", s->status, "seq", s->seq, "wall_sec", s->wall,
+		"invocations", s->invocations));
+	if (s->reason[0])
+		json_object_set_new(s->pj, "reason", json_string(s->reason));
+	else
+		json_object_del(s->pj, "reason");
+	in_dir(path, sizeof(path), s->dir, "samples.jsonl");
+	rc = write_atomic(path, s->raw, s->rawlen);
+	in_dir(path, sizeof(path), s->dir, "point.json");
+	return rc ? rc : write_json(path, s->pj);
+}
+
+static int write_meta(struct runner *R, const char *status)
+{
+	char path[PATH_MAX], now[32];
+
+	json_object_set_new(R->meta, "status", json_string(status));
+	if (strcmp(status, "running")) {
+		sysinfo_now(now, sizeof(now));
+		json_object_set_new(R->meta, "end", json_string(now));
+	}
+	in_dir(path, sizeof(path), R->dir, "meta.json");
+	return write_json(path, R->meta);
+}
+
+/* ---- progress --------------------------------------------------------------- */
+
+static void fmt_time(double s, char *buf, size_t n)
+{
+	long t = (long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static long count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	int ch;
+
+	if (!f)
+		return 0;
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+static void progress(void *arg)
+{
+	struct runner *R = arg;
+	const struct plan_point *pt = &R->plan.pts[R->cur];
+	long now_lines = R->cur_out ? count_lines(R->cur_out) : 0;
+	long done = R->iters_done + now_lines;
+	double el = mono() - R->t0;
+	char e[32], eta[32] = "?";
+
+	if (!R->tty)
+		return;
+	fmt_time(el, e, sizeof(e));
+	if (done > 0 && R->iters_total > done)
+		fmt_time(el * (double)(R->iters_total - done) / (double)done, eta, sizeof(eta));
+	else if (R->iters_total <= done)
+		snprintf(eta, sizeof(eta), "0:00");
+	fprintf(stderr, "\r\033[K[%s %d/%d] %s clients=%d  iteration %ld  elapsed %s  ETA %s",
+		pt->id, R->cur + 1, R->plan.npoints, pt->group, pt->clients,
+		R->cur_base + now_lines + 1, e, eta);
+	fflush(stderr);
+}
+
+static void log_point(struct runner *R, int i)
+{
+	const struct plan_point *pt = &R->plan.pts[i];
+	struct pstate *s = &R->ps[i];
+	struct point p = { 0 };
+	const char *why;
+	char line[512];
+
+	point_metrics(s, &p, &why);
+	snprintf(line, sizeof(line), "%s [%d/%d] %s clients=%d: %s", pt->id, i + 1,
+		 R->plan.npoints, pt->group, pt->clients, s->status);
+	if (p.nmetrics) {
+		struct stats st;
+
+		stats_compute(p.metrics[0].values, p.metrics[0].n, BETTER_HIGHER, &st);
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 ", %d iterations, Hmean %s %.1f", p.metrics[0].n, p.metrics[0].name,
+			 st.hmean);
+	}
+	if (s->reason[0])
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " (%s)", s->reason);
+	snprintf(line + strlen(line), sizeof(line) - strlen(line), " in %.1f s", s->wall);
+	if (R->tty)
+		fprintf(stderr, "\r\033[K");
+	fprintf(stderr, "%s: %s\n", progname, line);
+	for (int m = 0; m < p.nmetrics; m++) {
+		free(p.metrics[m].name);
+		free(p.metrics[m].values);
+	}
+	free(p.metrics);
+}
+
+/* ---- running ----------------------------------------------------------------- */
+
+/* The last line the workload printed on stderr, to say why it failed. */
+static void last_stderr_line(const char *dir, char *buf, size_t n)
+{
+	char path[PATH_MAX], *text, *end, *start;
+
+	buf[0] = 0;
+	in_dir(path, sizeof(path), dir, "stderr.log");
+	text = read_text(path, NULL);
+	if (!text)
+		return;
+	end = text + strlen(text);
+	while (end > text && end[-1] == '\n')
+		*--end = 0;
+	start = strrchr(text, '\n');
+	snprintf(buf, n, "%s", start ? start + 1 : text);
+	free(text);
+}
+
+static void slab_before(struct pstate *s)
+{
+	s->have_slab = !slab_snapshot(&s->slab_before, true);
+}
+
+static void slab_after(struct pstate *s)
+{
+	struct slab_snap after;
+	json_t *j;
+
+	if (!s->have_slab) {
+		json_object_set_new(s->pj, "slab", json_sprintf("unavailable: /proc/slabinfo: %s",
+								strerror(errno)));
+		return;
+	}
+	if (slab_snapshot(&after, true)) {
+		json_object_set_new(s->pj, "slab", json_sprintf("unavailable: /proc/slabinfo: %s",
+								strerror(errno)));
+		return;
+	}
+	j = json_pack("{s:o, s:o, s:o}", "before", slab_snapshot_json(&s->slab_before),
+		      "after", slab_snapshot_json(&after),
+		      "delta", slab_delta_json(&s->slab_before, &after));
+	json_object_set_new(s->pj, "slab", j);
+}
+
+/* Add this invocation's vmstat delta to the point's. */
+static void vmstat_add(struct pstate *s, json_t *before, json_t *after)
+{
+	json_t *d = sysinfo_vmstat_delta(before, after), *acc = json_object_get(s->pj, "vmstat"), *v;
+	const char *k;
+
+	if (!acc || !json_is_object(acc) || !json_is_object(d)) {
+		json_object_set_new(s->pj, "vmstat", d);
+		return;
+	}
+	json_object_foreach(d, k, v) {
+		json_t *a = json_object_get(acc, k);
+
+		json_object_set_new(acc, k, json_integer(json_integer_value(v) +
+							 (a ? json_integer_value(a) : 0)));
+	}
+	json_decref(d);
+}
+
+/*
+ * One workload process for point i: iters measured iterations after warm
+ * warm-ups.  Returns 0 when it ran (the point may now be failed), EXIT_INTR
+ * when interrupted, or another EXIT_* when the runner itself failed.
+ */
+static int invoke(struct runner *R, int i, int iters, int warm)
+{
+	const struct plan_point *pt = &R->plan.pts[i];
+	struct pstate *s = &R->ps[i];
+	char path[PATH_MAX], out[PATH_MAX], err[PATH_MAX], ni[16], nw[16];
+	char **argv, **run_argv, *text;
+	struct exec_result res;
+	struct exec_req rq;
+	json_t *vb, *va;
+	int argc = 0, lines, rc;
+
+	argv = calloc((size_t)pt->argc + 6, sizeof(char *));
+	snprintf(path, sizeof(path), "%s/%s", R->cfg.env.bindir, pt->wl->program);
+	argv[argc++] = path;
+	for (int a = 1; a < pt->argc; a++)
+		argv[argc++] = pt->argv[a];
+	snprintf(ni, sizeof(ni), "%d", iters);
+	snprintf(nw, sizeof(nw), "%d", warm);
+	argv[argc++] = "--iterations";
+	argv[argc++] = ni;
+	argv[argc++] = "--warmup";
+	argv[argc++] = nw;
+	argv[argc] = NULL;
+
+	if (pt->prefetch >= 0) {
+		struct sigaction sa = { .sa_handler = on_stop };
+
+		rc = prefetch_set(PF_ADJACENT, pt->prefetch);
+		/* prefetch_set may install its own restore-and-exit handlers;
+		 * ours finish the run cleanly and restore it ourselves */
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		if (rc) {
+			free(argv);
+			return rc;
+		}
+		R->prefetch_used = true;
+	}
+	run_argv = R->cfg.perf == PERF_OFF ? argv : perf_wrap(&R->perf, argv, s->dir);
+
+	in_dir(out, sizeof(out), s->dir, ".stdout");
+	in_dir(err, sizeof(err), s->dir, "stderr.log");
+	if (!s->invocations) {
+		json_t *cmd = json_array();
+
+		for (int a = 0; run_argv[a]; a++)
+			json_array_append_new(cmd, json_string(run_argv[a]));
+		json_object_set_new(s->pj, "command", cmd);
+		slab_before(s);
+	}
+	rq = (struct exec_req){ .argv = run_argv, .out_path = out, .err_path = err,
+				.watchdog = R->cfg.watchdog, .no_aslr = R->no_aslr,
+				.stop = &stop_requested, .tick = progress, .tick_arg = R };
+	R->cur = i;
+	R->cur_out = out;
+	progress(R);
+	vb = sysinfo_vmstat();
+	rc = exec_workload(&rq, &res);
+	va = sysinfo_vmstat();
+	R->cur_out = NULL;
+	if (run_argv != argv)
+		perf_argv_free(run_argv, argv);
+	free(argv);
+	if (rc) {
+		json_decref(vb);
+		json_decref(va);
+		return rc;
+	}
+	if (!s->invocations)
+		slab_after(s);
+	vmstat_add(s, vb, va);
+	json_decref(vb);
+	json_decref(va);
+	s->invocations++;
+	s->wall += res.wall;
+
+	text = read_text(out, NULL);
+	unlink(out);
+	lines = ps_append(R, s, text ? text : "");
+	free(text);
+	R->iters_done += lines;
+	R->cur_base += lines;
+	if (R->cfg.perf != PERF_OFF) {
+		json_t *perf = perf_collect(&R->perf, s->dir, s->samples);
+
+		if (perf)
+			json_object_set_new(s->pj, "perf", perf);
+	}
+	if (res.interrupted && !res.timed_out)
+		return EXIT_INTR;
+	if (res.code || res.sig) {
+		char last[200];
+
+		last_stderr_line(s->dir, last, sizeof(last));
+		s->status = "failed";
+		snprintf(s->reason, sizeof(s->reason), "%s%s%s", res.reason,
+			 last[0] && !res.timed_out ? ": " : "", res.timed_out ? "" : last);
+	} else if (lines < iters + warm) {
+		s->status = "failed";
+		snprintf(s->reason, sizeof(s->reason), "printed %d of %d iterations", lines,
+			 iters + warm);
+	}
+	return 0;
+}
+
+/* A point ran all its invocations: ok, or invalid without one usable
+ * iteration (failed was decided by invoke). */
+static void conclude(struct runner *R, int i)
+{
+	struct pstate *s = &R->ps[i];
+	struct point p = { 0 };
+	const char *why;
+
+	if (!strcmp(s->status, "pending")) {
+		point_metrics(s, &p, &why);
+		if (p.nmetrics) {
+			s->status = "ok";
+		} else {
+			s->status = "invalid";
+			snprintf(s->reason, sizeof(s->reason), "no valid iteration%s%s",
+				 why ? ": " : "", why ? why : "");
+		}
+		for (int m = 0; m < p.nmetrics; m++) {
+			free(p.metrics[m].name);
+			free(p.metrics[m].values);
+		}
+		free(p.metrics);
+	}
+	R->points_done++;
+}
+
+/* Run one interleave set: its points iteration by iteration (A B A B ...),
+ * or a lone point in one invocation. */
+static int run_set(struct runner *R, int set)
+{
+	int idx[R->plan.npoints], n = 0, rc = 0;
+	int iters = R->cfg.iterations, warm = R->cfg.warmup;
+
+	for (int i = 0; i < R->plan.npoints; i++)
+		if (R->plan.pts[i].set == set)
+			idx[n++] = i;
+	for (int k = 0; k < n; k++) {
+		ps_reset(&R->ps[idx[k]]);
+		json_decref(R->ps[idx[k]].pj);
+		R->ps[idx[k]].pj = json_object();
+		/* a fresh stderr.log per attempt */
+		{
+			char p[PATH_MAX];
+
+			in_dir(p, sizeof(p), R->ps[idx[k]].dir, "stderr.log");
+			unlink(p);
+		}
+	}
+	R->cur_base = 0;
+	if (n == 1) {
+		rc = invoke(R, idx[0], iters, warm);
+	} else {
+		for (int it = 0; it < iters && !rc; it++) {
+			for (int k = 0; k < n && !rc; k++) {
+				if (finished(&R->ps[idx[k]]))
+					continue;	/* failed earlier: the others go on */
+				rc = invoke(R, idx[k], 1, it ? 0 : warm);
+				if (!rc && stop_requested)
+					rc = EXIT_INTR;
+			}
+		}
+	}
+	if (rc) {
+		/* interrupted or broken: the set stays pending, to be rerun whole */
+		for (int k = 0; k < n; k++) {
+			R->ps[idx[k]].status = "pending";
+			write_point(R, idx[k]);
+		}
+		return rc;
+	}
+	for (int k = 0; k < n; k++) {
+		conclude(R, idx[k]);
+		rc = write_point(R, idx[k]);
+		if (rc)
+			return rc;
+		log_point(R, idx[k]);
+	}
+	return write_summary(R);
+}
+
+/* ---- setting up ----------------------------------------------------------------- */
+
+static int load_env(struct cfg_env *env, const char *synthetic)
+{
+	hwloc_topology_t topo = placement_topology(synthetic);
+
+	if (!topo)
+		return synthetic ? EXIT_USAGE : EXIT_FAIL;
+	env->ncpus = placement_ncpus(topo);
+	hwloc_topology_destroy(topo);
+	env->memtotal = mem_total_bytes();
+	env->bindir = cfg_default_bindir();
+	return 0;
+}
+
+static bool label_ok(const char *l)
+{
+	return *l && *l != '.' && !strchr(l, '/') && strlen(l) < 128;
+}
+
+/* Resume: the finished points of an existing directory. */
+static int load_existing(struct runner *R)
+{
+	char path[PATH_MAX];
+	json_t *meta, *set;
+	json_error_t jerr;
+	const char *hash;
+
+	in_dir(path, sizeof(path), R->dir, "meta.json");
+	meta = json_load_file(path, 0, &jerr);
+	if (!meta) {
+		errmsg(0, "%s: cannot resume: %s", path, jerr.text);
+		return EXIT_USAGE;
+	}
+	hash = json_string_value(json_object_get(json_object_get(meta, "config"), "hash"));
+	if (!hash || strcmp(hash, R->cfg.hash)) {
+		errmsg(0, "%s: cannot resume: the config changed since this run started "
+		       "(hash %s, now %s)", R->dir, hash ? hash : "none", R->cfg.hash);
+		json_decref(meta);
+		return EXIT_USAGE;
+	}
+	set = json_object_get(meta, "settings");
+	if (!R->rq->iterations && json_integer_value(json_object_get(set, "iterations")) > 0)
+		R->cfg.iterations = (int)json_integer_value(json_object_get(set, "iterations"));
+	/* keep the original start time and machine record */
+	json_object_set(R->meta, "start", json_object_get(meta, "start"));
+	json_object_set_new(R->meta, "resumed", json_integer(
+		json_integer_value(json_object_get(meta, "resumed")) + 1));
+	json_decref(meta);
+
+	for (int i = 0; i < R->plan.npoints; i++) {
+		struct pstate *s = &R->ps[i];
+		json_t *pj, *seq, *v;
+		const char *st;
+		char *text;
+		size_t k;
+
+		in_dir(path, sizeof(path), s->dir, "point.json");
+		pj = json_load_file(path, 0, NULL);
+		st = json_string_value(json_object_get(pj, "status"));
+		if (!pj || !st || !strcmp(st, "pending")) {
+			json_decref(pj);
+			continue;
+		}
+		in_dir(path, sizeof(path), s->dir, "samples.jsonl");
+		text = read_text(path, NULL);
+		ps_append(R, s, text ? text : "");
+		free(text);
+		/* keep the sequence numbers the lines had when they ran */
+		seq = json_object_get(pj, "seq");
+		json_array_clear(s->seq);
+		json_array_foreach(seq, k, v) {
+			json_array_append(s->seq, v);
+			if (json_integer_value(v) >= R->seq)
+				R->seq = (long)json_integer_value(v) + 1;
+		}
+		json_decref(s->pj);
+		s->pj = pj;
+		s->status = !strcmp(st, "ok") ? "ok" : !strcmp(st, "failed") ? "failed" : "invalid";
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 json_string_value(json_object_get(pj, "reason")) ?: "");
+		s->wall = json_number_value(json_object_get(pj, "wall_sec"));
+		s->invocations = (int)json_integer_value(json_object_get(pj, "invocations"));
+		R->points_done++;
+	}
+	return 0;
+}
+
+static json_t *build_meta(struct runner *R, const char *label, json_t *state)
+{
+	char now[32];
+	json_t *m = sysinfo_collect(R->unavailable);
+
+	sysinfo_now(now, sizeof(now));
+	json_object_set_new(m, "schema", json_integer(1));
+	json_object_set_new(m, "label", json_string(label));
+	json_object_set_new(m, "start", json_string(now));
+	json_object_set_new(m, "status", json_string("running"));
+	json_object_set_new(m, "config", json_pack("{s:s, s:s, s:s}", "path", R->cfg.path,
+						   "text", R->cfg.text, "hash", R->cfg.hash));
+	json_object_set_new(m, "plan", plan_json(&R->plan));
+	json_object_set_new(m, "settings", json_pack("{s:i, s:i, s:f, s:s, s:s, s:s, s:s}",
+		"iterations", R->cfg.iterations, "warmup", R->cfg.warmup,
+		"watchdog", R->cfg.watchdog, "thp", cfg_thp_names[R->cfg.thp],
+		"aslr", cfg_aslr_names[R->cfg.aslr], "perf", cfg_perf_names[R->cfg.perf],
+		"bindir", R->cfg.env.bindir));
+	json_object_set_new(m, "applied", json_incref(state));
+	if (R->cfg.perf != PERF_OFF)
+		json_object_set_new(m, "perf", perf_probe());
+	json_object_set(m, "unavailable", R->unavailable);
+	return m;
+}
+
+static int prepare_dir(struct runner *R, const char *results, const char *label, bool *exists)
+{
+	struct stat st;
+
+	if (mkdir_p(results)) {
+		errmsg(errno, "%s", results);
+		return EXIT_FAIL;
+	}
+	snprintf(R->dir, sizeof(R->dir), "%s/%s", results, label);
+	*exists = !stat(R->dir, &st);
+	if (*exists && !R->rq->resume) {
+		errmsg(0, "%s already exists: results are never overwritten (choose another "
+		       "--label, or --resume to continue it)", R->dir);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < R->plan.npoints; i++) {
+		char sub[32];
+
+		snprintf(sub, sizeof(sub), "points/%s", R->plan.pts[i].id);
+		in_dir(R->ps[i].dir, sizeof(R->ps[i].dir), R->dir, sub);
+		if (mkdir_p(R->ps[i].dir)) {
+			errmsg(errno, "%s", R->ps[i].dir);
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+static int prefetch_check(struct runner *R)
+{
+	char why[256];
+
+	for (int i = 0; i < R->plan.npoints; i++) {
+		if (R->plan.pts[i].prefetch < 0)
+			continue;
+		if (prefetch_probe(PF_ADJACENT, why, sizeof(why))) {
+			errmsg(0, "%s: prefetch axis: unavailable: %s", R->cfg.path, why);
+			return EXIT_UNSUPP;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int run_config(const struct run_request *rq, char *outdir, size_t n)
+{
+	struct runner R = { .rq = rq };
+	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
+	struct cfg_env env = { 0 };
+	struct utsname u;
+	const char *label = rq->label, *db;
+	json_t *state = json_object();
+	bool exists = false, stopped = false;
+	int rc;
+
+	R.unavailable = json_object();
+	if ((rc = load_env(&env, NULL)) || (rc = config_load(rq->config, &env, &R.cfg)))
+		goto out;
+	if (rq->iterations > 0)
+		R.cfg.iterations = rq->iterations;
+	if ((rc = plan_build(&R.cfg, &R.plan)))
+		goto out;
+	if (!label) {
+		uname(&u);
+		label = u.release;
+	}
+	if (!label_ok(label)) {
+		errmsg(0, "--label '%s': not a usable directory name", label);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	R.ps = calloc((size_t)R.plan.npoints, sizeof(*R.ps));
+	for (int i = 0; i < R.plan.npoints; i++) {
+		ps_reset(&R.ps[i]);
+		R.ps[i].pj = json_object();
+	}
+	if ((rc = prefetch_check(&R)))
+		goto out;
+	if ((rc = prepare_dir(&R, rq->results ? rq->results : "results", label, &exists)))
+		goto out;
+	R.perf = (struct perf_req){ .stat = R.cfg.perf == PERF_STAT,
+				    .record = R.cfg.perf == PERF_RECORD,
+				    .c2c = R.cfg.perf == PERF_C2C };
+	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))
+		goto out;
+	R.meta = build_meta(&R, label, state);
+	if (exists && (rc = load_existing(&R)))
+		goto out;
+	{
+		char path[PATH_MAX];
+
+		in_dir(path, sizeof(path), R.dir, "config.conf");
+		if ((rc = write_atomic(path, R.cfg.text, strlen(R.cfg.text))) ||
+		    (rc = write_meta(&R, "running")) || (rc = write_summary(&R)))
+			goto out;
+	}
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	R.tty = isatty(2);
+	R.t0 = mono();
+	for (int i = 0; i < R.plan.npoints; i++)
+		if (!finished(&R.ps[i]))
+			R.iters_total += R.cfg.warmup + R.cfg.iterations;
+	if (R.points_done)
+		fprintf(stderr, "%s: resuming %s: %d of %d points already finished\n", progname,
+			R.dir, R.points_done, R.plan.npoints);
+
+	/* sets in order of their first point */
+	for (int i = 0; i < R.plan.npoints && !stopped; i++) {
+		bool first = true, todo = false;
+
+		for (int k = 0; k < i; k++)
+			if (R.plan.pts[k].set == R.plan.pts[i].set)
+				first = false;
+		for (int k = 0; k < R.plan.npoints; k++)
+			if (R.plan.pts[k].set == R.plan.pts[i].set && !finished(&R.ps[k]))
+				todo = true;
+		if (!first || !todo)
+			continue;
+		if (stop_requested) {
+			stopped = true;
+			break;
+		}
+		rc = run_set(&R, R.plan.pts[i].set);
+		if (rc == EXIT_INTR || stop_requested)
+			stopped = true;
+		else if (rc)
+			break;
+	}
+	if (R.tty)
+		fprintf(stderr, "\r\033[K");
+	if (R.prefetch_used)
+		prefetch_restore();
+	sysstate_restore();
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (write_summary(&R) && !rc)
+		rc = EXIT_FAIL;
+	if (stopped) {
+		write_meta(&R, "incomplete");
+		errmsg(0, "interrupted: %d of %d points finished; `mmscale run %s --label %s "
+		       "--resume` continues", R.points_done, R.plan.npoints, rq->config, label);
+		rc = EXIT_INTR;
+		goto out;
+	}
+	if (rc) {
+		write_meta(&R, "incomplete");
+		goto out;
+	}
+	if ((rc = write_meta(&R, "complete")))
+		goto out;
+	fprintf(stderr, "%s: %s complete: %d points\n", progname, R.dir, R.plan.npoints);
+	db = rq->db ? rq->db : R.cfg.db;
+	if (db)
+		rc = history_import(db, R.dir);
+out:
+	sysstate_restore();
+	if (outdir && n)
+		snprintf(outdir, n, "%s", R.dir);
+	for (int i = 0; R.ps && i < R.plan.npoints; i++)
+		ps_free(&R.ps[i]);
+	free(R.ps);
+	json_decref(R.meta);
+	json_decref(R.unavailable);
+	json_decref(state);
+	plan_free(&R.plan);
+	config_free(&R.cfg);
+	return rc;
+}
+
+/* ---- commands ----------------------------------------------------------------- */
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: mmscale run CONFIG [--label NAME] [--iterations N] [--results DIR]\n"
+		"                  [--resume] [--db PATH]\n"
+		"Runs the config's plan into RESULTS/NAME (default results/<kernel release>).\n"
+		"An existing NAME is an error unless --resume, which reruns only the points\n"
+		"that did not finish.  Exit 0 done, 2 bad config, 4 unsupported here, 130\n"
+		"interrupted (partial run kept).\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "label", required_argument, NULL, 'l' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "results", required_argument, NULL, 'r' },
+		{ "resume", no_argument, NULL, 'R' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct run_request rq = { 0 };
+	char dir[PATH_MAX];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:i:r:d:h", lopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'l': rq.label = optarg; break;
+		case 'r': rq.results = optarg; break;
+		case 'R': rq.resume = true; break;
+		case 'd': rq.db = optarg; break;
+		case 'i':
+			rq.iterations = (int)strtol(optarg, &end, 10);
+			if (*end || rq.iterations < 1) {
+				errmsg(0, "run: --iterations '%s': not a count >= 1", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			run_usage(stdout);
+			return EXIT_OK;
+		case ':':
+			errmsg(0, "run: option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			errmsg(0, "run: unknown option '%s' (see mmscale run --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		run_usage(stderr);
+		return EXIT_USAGE;
+	}
+	rq.config = argv[optind];
+	return run_config(&rq, dir, sizeof(dir));
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "topology", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *topo = getenv("MMSCALE_TOPOLOGY");
+	struct cfg_env env = { 0 };
+	struct config cfg;
+	struct plan plan;
+	bool json = false;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:jh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 't': topo = optarg; break;
+		case 'j': json = true; break;
+		case 'h':
+			printf("usage: mmscale plan CONFIG [--topology \"pack:2 core:14 pu:2\"] [--json]\n"
+			       "Prints the points the config expands to (MMSCALE_TOPOLOGY also sets\n"
+			       "a synthetic topology to plan on).\n");
+			return EXIT_OK;
+		default:
+			errmsg(0, "plan: bad option '%s' (see mmscale plan --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		errmsg(0, "plan: one CONFIG expected (see mmscale plan --help)");
+		return EXIT_USAGE;
+	}
+	if (topo && !*topo)
+		topo = NULL;
+	if ((rc = load_env(&env, topo)))
+		return rc;
+	if ((rc = config_load(argv[optind], &env, &cfg))) {
+		config_free(&cfg);
+		return rc;
+	}
+	rc = plan_build(&cfg, &plan);
+	if (!rc) {
+		if (json) {
+			json_t *j = plan_json(&plan);
+
+			json_dumpf(j, stdout, JSON_INDENT(1));
+			putchar('\n');
+			json_decref(j);
+		} else {
+			printf("# %s: %d points, %d CPUs, %d iterations + %d warm-up each\n",
+			       cfg.path, plan.npoints, plan.ncpus, cfg.iterations, cfg.warmup);
+			plan_print(&plan, stdout);
+		}
+		plan_free(&plan);
+	}
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/*
+ * exec.h - run one workload process for the runner: stdout to a file,
+ * stderr appended to a log, its own process group (so a watchdog kill takes
+ * its forked clients too), a deadline, and Ctrl-C forwarded.
+ */
+#ifndef MMSCALE_EXEC_H
+#define MMSCALE_EXEC_H
+#include <signal.h>
+#include <stdbool.h>
+
+struct exec_req {
+	char **argv;			/* argv[0] is the path */
+	const char *out_path;		/* stdout, truncated */
+	const char *err_path;		/* stderr, appended */
+	double watchdog;		/* seconds; 0: no deadline */
+	bool no_aslr;			/* personality(ADDR_NO_RANDOMIZE) in the child */
+	volatile sig_atomic_t *stop;	/* set by the caller's signal handler:
+					 * forwarded to the workload as SIGINT */
+	/* called about once a second while the workload runs */
+	void (*tick)(void *arg);
+	void *tick_arg;
+};
+
+struct exec_result {
+	int code;			/* exit status, or -1 when signalled */
+	int sig;			/* terminating signal, 0 if exited */
+	bool timed_out;			/* killed by the watchdog */
+	bool interrupted;		/* *stop was seen while it ran */
+	double wall;			/* seconds */
+	char reason[200];		/* why it did not exit 0, or "" */
+};
+
+/* Returns 0 when the process ran (see res for how it ended), or EXIT_* when
+ * it could not be started (message printed). */
+int exec_workload(const struct exec_req *rq, struct exec_result *res);
+
+/* Run argv to completion and capture its stdout (stderr passes through).
+ * Returns the exit status (or 128+signal, or -1 if it could not run);
+ * *out is malloc'ed and NUL-terminated. */
+int exec_capture(char *const argv[], char **out);
+
+#endif
