@@ -1,0 +1,141 @@
+#!/bin/bash
+# History db and nightly verdict through the mmscale command:
+#  - import of results directories, idempotent on re-import
+#  - two processes importing into one db at once keep every row
+#  - 60 synthetic nights on two machines, a -8% step in faults/sec-2 on
+#    night 50: `nightly --judge-only` exits 1 on night 50 and 0 before it;
+#    40 A/A nights flag at most 1 (the bound is derived in
+#    tests/unit/test_verdict.c: 0.05 nights expected)
+#  - usage errors exit 2; a real quick nightly, if the runner works here
+. "$(dirname "$0")/../lib.sh"
+M=$BIN/mmscale
+DB=$TMP/h.sqlite
+q() { sqlite3 "$1" "$2"; }
+
+# A results directory as `mmscale run` writes it (results/README.md).
+mkrun() {	# dir label start host level
+	mkdir -p "$1"
+	cat >"$1/meta.json" <<EOF
+{"label": "$2", "start": "$3", "status": "complete", "hostname": "$4",
+ "kernel": {"release": "6.18.0-test"}, "cpu": {"model_name": "Test CPU"},
+ "config": {"path": "configs/quick.conf", "hash": "abc123", "text": ""}}
+EOF
+	local v1 v2
+	v1=$(awk -v l="$5" 'BEGIN { for (i = 0; i < 5; i++) printf "%s%.1f", i ? "," : "", l * (1 + (i - 2) / 100) }')
+	v2=$(awk -v l="$5" 'BEGIN { for (i = 0; i < 5; i++) printf "%s%.1f", i ? "," : "", 2 * l * (1 + (i - 2) / 100) }')
+	cat >"$1/summary.json" <<EOF
+{"schema": 1, "label": "$2", "points": [
+ {"id": "p000", "workload": "pft", "group": "pft mode=threads", "clients": 1, "status": "ok",
+  "params": {}, "metrics": {"faults/sec": {"better": "higher", "values": [$v1]}}},
+ {"id": "p001", "workload": "pft", "group": "pft mode=threads", "clients": 2, "status": "ok",
+  "params": {}, "metrics": {"faults/sec": {"better": "higher", "values": [$v2]}}}]}
+EOF
+}
+
+# ---- import -----------------------------------------------------------------
+mkrun "$TMP/r1" r1 2026-11-01T03:00:00Z hostA 500000
+mkrun "$TMP/r2" r2 2026-11-02T03:00:00Z hostA 510000
+expect_exit 0 "import two results directories" "$M" import "$TMP/r1" "$TMP/r2" --db "$DB"
+expect_exit 0 "re-import the same runs" "$M" import "$TMP/r2" "$TMP/r1" --db "$DB"
+runs=$(q "$DB" "select count(*) from runs") vals=$(q "$DB" "select count(*) from metric_values")
+if [ "$runs" = 2 ] && [ "$vals" = 20 ]; then ok "re-import is idempotent (2 runs, 20 values)"
+else fail "re-import: $runs runs, $vals values (want 2, 20)"; fi
+check "db is in WAL mode" test "$(q "$DB" 'pragma journal_mode')" = wal
+check "schema version recorded" test "$(q "$DB" 'select max(version) from schema_version')" -ge 1
+"$M" history --db "$DB" --metric faults/sec-2 >"$TMP/hist" 2>&1
+# Hmean of 2e6 x (0.98 0.99 1 1.01 1.02) = 999799.9720
+if grep -q '^2026-11-01 03:00  r1 .*hostA .* 999799.9720 .* 5 ' "$TMP/hist" && grep -q ' r2 ' "$TMP/hist"; then
+	ok "history prints the faults/sec-2 series"
+else fail "history output: $(cat "$TMP/hist")"; fi
+check "history --machine filters" bash -c "! '$M' history --db '$DB' --machine nobody | grep -q r1"
+expect_exit 2 "import of a non-results directory" "$M" import "$TMP" --db "$DB"
+
+# ---- two importers at once ----------------------------------------------------
+CDB=$TMP/concurrent.sqlite
+for i in $(seq 1 30); do
+	mkrun "$TMP/c/a$i" "a$i" "2026-10-$(printf %02d $((i % 28 + 1)))T0$((i % 10)):00:00Z" hostC 400000
+	mkrun "$TMP/c/b$i" "b$i" "2026-10-$(printf %02d $((i % 28 + 1)))T0$((i % 10)):00:00Z" hostD 400000
+done
+"$M" import --quiet "$TMP"/c/a* --db "$CDB" & p1=$!
+"$M" import --quiet "$TMP"/c/b* --db "$CDB" & p2=$!
+"$M" import --synthetic nights=200,machine=x --db "$CDB" >/dev/null & p3=$!
+"$M" import --synthetic nights=200,machine=y --db "$CDB" >/dev/null & p4=$!
+rc=0
+for p in $p1 $p2 $p3 $p4; do wait $p || rc=$?; done
+check "four concurrent importers all succeed" test $rc = 0
+runs=$(q "$CDB" "select count(*) from runs") vals=$(q "$CDB" "select count(*) from metric_values")
+# 60 dirs x 10 values + 400 nights x 2 clients x 2 metrics x 30 iterations
+if [ "$runs" = 460 ] && [ "$vals" = 48600 ]; then ok "every row kept (460 runs, 48600 values)"
+else fail "concurrent import: $runs runs, $vals values (want 460, 48600)"; fi
+check "integrity check passes" test "$(q "$CDB" 'pragma integrity_check')" = ok
+
+# ---- nightly verdict on 60 synthetic nights -------------------------------------
+NDB=$TMP/nights.sqlite
+"$M" import --synthetic nights=60,machine=a,seed=11,step=50:faults/sec-2:-8 --db "$NDB" >/dev/null
+"$M" import --synthetic nights=60,machine=b,seed=12 --db "$NDB" >/dev/null
+early=
+for night in $(seq 1 49); do
+	"$M" nightly --judge-only "$(printf 'a-n%03d' "$night")" --db "$NDB" >/dev/null 2>&1
+	r=$?
+	[ $r = 0 ] || early="$early $night(exit $r)"
+done
+check "nights 1-49 judged ok (exit 0)${early:+: flagged$early}" test -z "$early"
+expect_exit 1 "night 50 is a regression" "$M" nightly --judge-only a-n050 --db "$NDB"
+if grep -Eq 'faults/sec-2 .*\* *-[0-9.]+%\*' "$TMP/out" && grep -q 'verdict: *regression (1 metric)' "$TMP/out"; then
+	ok "night 50 names faults/sec-2 with a starred percentage"
+else fail "night 50 summary: $(cat "$TMP/out")"; fi
+pct=$(grep -Eo -- '-[0-9]+\.[0-9]+%' "$TMP/out" | head -1 | tr -d '%-')
+check "night 50 dropped by about 8% (measured -$pct%)" awk -v p="$pct" 'BEGIN { exit !(p > 6.25 && p < 9.75) }'
+expect_exit 1 "night 51 still regressed (flagged night 50 is not a baseline)" \
+	"$M" nightly --judge-only a-n051 --db "$NDB"
+expect_exit 0 "against an explicit baseline of the bad night, 51 is fine" \
+	"$M" nightly --judge-only a-n051 --baseline a-n050 --db "$NDB"
+expect_exit 1 "the json verdict also exits 1" "$M" nightly --judge-only a-n052 --json --db "$NDB"
+check "json verdict names the regression" \
+	test "$(jq -r '[.metrics[] | select(.class == "regression") | .name] | join(",")' "$TMP/out")" = faults/sec-2
+
+flagged=0 codes=
+for night in $(seq 1 60); do
+	"$M" nightly --judge-only "$(printf 'b-n%03d' "$night")" --db "$NDB" >/dev/null 2>&1
+	r=$?
+	if [ "$night" -gt 20 ]; then
+		[ $r = 1 ] && flagged=$((flagged + 1))
+		[ $r = 0 ] || [ $r = 1 ] || codes="$codes $r"
+	fi
+done
+check "A/A: $flagged of 40 nights flagged (bound 1), others exit 0" test "$flagged" -le 1 -a -z "$codes"
+"$M" history --db "$NDB" --machine a --metric faults/sec-2 --last 12 >"$TMP/hist"
+check "history marks night 50 FLAGGED" grep -q 'a-n050 .*FLAGGED' "$TMP/hist"
+check "history --last 12 prints 12 nights" test "$(grep -c ' a-n0' "$TMP/hist")" = 12
+
+# ---- usage ------------------------------------------------------------------------
+expect_exit 2 "nightly without a config" "$M" nightly --db "$NDB"
+expect_exit 2 "a bad baseline spec" "$M" nightly --judge-only a-n050 --baseline window:x --db "$NDB"
+expect_exit 2 "an unknown baseline label" "$M" nightly --judge-only a-n050 --baseline nope --db "$NDB"
+expect_exit 2 "an unknown run" "$M" nightly --judge-only nope --db "$NDB"
+expect_exit 2 "a bad threshold" "$M" nightly --judge-only a-n050 --threshold -1 --db "$NDB"
+expect_exit 2 "a missing config file" "$M" nightly "$TMP/none.conf" --db "$NDB"
+expect_exit 2 "a bad --metric" "$M" history --db "$NDB" --metric faults/sec
+
+# ---- a real nightly, if the runner works on this machine --------------------------
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+if "$M" plan "$ROOT/configs/quick.conf" >/dev/null 2>&1; then
+	RDB=$TMP/real.sqlite
+	"$M" nightly "$ROOT/configs/quick.conf" --iterations 3 --results "$TMP/res" --label n1 \
+		--db "$RDB" >"$TMP/n1" 2>&1
+	r1=$?
+	"$M" nightly "$ROOT/configs/quick.conf" --iterations 3 --results "$TMP/res" --label n2 \
+		--db "$RDB" >"$TMP/n2" 2>&1
+	r2=$?
+	check "first real night has no baseline (exit $r1)" grep -q 'verdict: *no-baseline' "$TMP/n1"
+	# Two real nights on a shared 2-CPU box may differ for real: 0 or 1.
+	check "second real night judged against the first (exit $r2)" \
+		test \( "$r2" = 0 -o "$r2" = 1 \) -a "$(grep -c 'baseline: *window:7: n1' "$TMP/n2")" = 1
+	check "both real nights are in the history with a judgement" \
+		test "$(q "$RDB" "select count(*) from runs where good >= 0")" = 2
+else
+	skip "real nightly" "mmscale plan configs/quick.conf does not work here yet"
+fi
+
+echo "1..$n"
+rm -rf "$TMP"
