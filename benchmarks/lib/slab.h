@@ -34,6 +34,13 @@ struct slab_snap {
  * why in snap->how).  Returns 0, or -1 with errno if slabinfo is unreadable. */
 int slab_snapshot(struct slab_snap *snap, bool shrink);
 const struct slab_cache *slab_find(const struct slab_snap *snap, const char *name);
+/* slab_snapshot from other files (tests: a captured slabinfo and a fixture
+ * sysfs tree).  merged_with: the slabinfo line the counts come from when the
+ * cache has no line of its own, else the aliases folded into its line. */
+int slab_snapshot_at(struct slab_snap *snap, bool shrink, const char *slabinfo,
+		     const char *sysfs);
+/* One /proc/slabinfo 2.1 data line; 0, or -1 for a header or a bad line. */
+int slab_parse_line(const char *line, struct slab_cache *c);
 
 /* pages needed for n objects = ceil(n / objperslab) * pagesperslab */
 unsigned long slab_footprint_pages(unsigned long n, unsigned objperslab,
