@@ -767,7 +767,7 @@ int config_load(const char *path, const struct cfg_env *env, struct config *c)
 			      .warmup = 1, .watchdog = 600 };
 	x.f = fopen(path, "r");
 	if (!x.f) {
-		errmsg(errno, "%s:0: config", path);
+		errmsg(errno, "%s:0: cannot open the config", path);
 		return EXIT_USAGE;
 	}
 	c->text = slurp(x.f);
