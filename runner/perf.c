@@ -48,11 +48,31 @@ static const char *const tp_events[] = {
 	"mmap_lock:mmap_lock_start_locking", "exceptions:page_fault_user", NULL
 };
 
+/* perf's absolute path: the wrapped argv may be started with execv, which
+ * does not search PATH.  $MMSCALE_PERF names another binary. */
 static const char *perf_bin(void)
 {
-	const char *p = getenv("MMSCALE_PERF");
+	static char resolved[PATH_MAX];
+	const char *p = getenv("MMSCALE_PERF"), *path = getenv("PATH");
 
-	return p && *p ? p : "perf";
+	if (!p || !*p)
+		p = "perf";
+	if (strchr(p, '/'))
+		return p;
+	if (*resolved)
+		return resolved;
+	for (const char *s = path ? path : "/usr/bin:/bin"; *s; ) {
+		size_t len = strcspn(s, ":");
+
+		snprintf(resolved, sizeof(resolved), "%.*s/%s", (int)len, len ? s : ".", p);
+		if (!access(resolved, X_OK))
+			return resolved;
+		s += len;
+		if (*s)
+			s++;
+	}
+	resolved[0] = '\0';
+	return p;
 }
 
 /* "unavailable: <why>" as a JSON string: the one spelling of a reason. */
