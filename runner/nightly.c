@@ -20,6 +20,7 @@
 #include <sys/utsname.h>
 #include "harness.h"
 #include "commands.h"
+#include "plot.h"
 #include "report.h"
 #include "run.h"
 #include "store.h"
@@ -217,6 +218,100 @@ static int find_run(struct store *st, const struct nightly *n, struct store_run 
 	return rc;
 }
 
+/* How many nights a trend picture shows, up to the judged one. */
+#define TREND_NIGHTS 90
+
+/*
+ * One night's baseline band for the trend picture: the range of the
+ * headline means of the K nights before it that could be a baseline (not
+ * flagged), as the window:K rule picks them.
+ */
+static void trend_band(const struct store_sample *s, int i, int k, double *lo, double *hi)
+{
+	int used = 0;
+
+	*lo = *hi = NAN;
+	for (int j = i - 1; j >= 0 && used < k; j--) {
+		if (s[j].run.good == STORE_FLAGGED)
+			continue;
+		if (!used++ || s[j].mean < *lo)
+			*lo = s[j].mean;
+		if (used == 1 || s[j].mean > *hi)
+			*hi = s[j].mean;
+	}
+}
+
+static int draw_trend(struct store *st, const struct verdict *v, const struct verdict_metric *m,
+		      int k, bool groups, const char *dir)
+{
+	struct store_filter f = {
+		.machine = v->run.hostname, .cpu_model = v->run.cpu_model,
+		.config = v->run.config_hash, .before = true,
+		/* up to and including the judged run */
+		.before_time = v->run.time, .before_id = v->run.id + 1,
+		.last = TREND_NIGHTS,
+	};
+	struct store_sample *s;
+	double *x, *y, *lo, *hi;
+	int *flagged, n, rc;
+	char name[256];
+
+	rc = store_query_series(st, &f, m->group, m->metric, m->clients, &s, &n);
+	if (rc || !n)
+		return rc;
+	x = calloc(n, sizeof(double));
+	y = calloc(n, sizeof(double));
+	lo = calloc(n, sizeof(double));
+	hi = calloc(n, sizeof(double));
+	flagged = calloc(n, sizeof(int));
+	if (!x || !y || !lo || !hi || !flagged) {
+		rc = EXIT_NORES;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		/* nights before the judged one, so today is x = 0 */
+		x[i] = (double)(s[i].run.time - v->run.time) / 86400;
+		y[i] = s[i].mean;
+		flagged[i] = s[i].run.good == STORE_FLAGGED;
+		trend_band(s, i, k, &lo[i], &hi[i]);
+	}
+	if (groups)
+		snprintf(name, sizeof(name), "%s %s-%d", m->group, m->metric, m->clients);
+	else
+		snprintf(name, sizeof(name), "%s-%d", m->metric, m->clients);
+	rc = plot_trend(dir, name, x, y, n, lo, hi, flagged);
+out:
+	free(x);
+	free(y);
+	free(lo);
+	free(hi);
+	free(flagged);
+	store_samples_free(s, n);
+	return rc;
+}
+
+/* The trend pictures the report shows: every headline metric over the
+ * last nights, with the baseline band and the flagged nights. */
+static void draw_trends(struct store *st, const struct verdict *v, const char *dir)
+{
+	char why[256];
+	const char *label;
+	bool groups = false;
+	int k;
+
+	if (plot_available(why, sizeof(why))) {
+		printf("trend plots %s\n", why);
+		return;
+	}
+	if (verdict_parse_baseline(v->baseline, &k, &label) || !k)
+		k = 1;
+	for (int i = 1; i < v->nmetrics && !groups; i++)
+		groups = strcmp(v->m[i].group, v->m[0].group) != 0;
+	for (int i = 0; i < v->nmetrics; i++)
+		if (draw_trend(st, v, &v->m[i], k, groups, dir))
+			return;	/* the message is out; the report goes on */
+}
+
 int cmd_nightly(int argc, char **argv)
 {
 	struct nightly n;
@@ -252,7 +347,10 @@ int cmd_nightly(int argc, char **argv)
 	}
 	if (n.report) {
 		json_t *j = verdict_to_json(&v);
-		int rrc = report_nightly(n.report, j);
+		int rrc;
+
+		draw_trends(st, &v, n.report);
+		rrc = report_nightly(n.report, j);
 
 		json_decref(j);
 		/* The verdict stands without its page; say so, keep the code. */
