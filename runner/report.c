@@ -1,0 +1,756 @@
+/*
+ * report.c - one static HTML page per compare or nightly.
+ *
+ * The page is index.html in the report directory, with the pictures beside
+ * it as relative <img>: the directory can be copied or served as it is.  No
+ * network resources, no JavaScript; the CSS is inline.  The table values
+ * come from stats.h (the same means and test as compare) and the
+ * percentages from report_pct(), the one place that knows their rule.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "harness.h"
+#include "plot.h"
+#include "report.h"
+#include "stats.h"
+#include "summary.h"
+
+#define SIG_ALPHA 0.10		/* the mmtests rule, compare's default */
+
+double report_pct(double base, double val, enum better dir)
+{
+	if (base == 0)
+		return NAN;
+	return dir == BETTER_HIGHER ? val * 100 / base - 100 : 100 - val * 100 / base;
+}
+
+/* ---- HTML helpers ----------------------------------------------------- */
+
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static const char css[] =
+	"body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1100px}"
+	"h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:1.6em}"
+	"h3{font-size:1em}"
+	"table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
+	"th,td{border:1px solid #ddd;padding:.2em .5em;text-align:left}"
+	"td.num{text-align:right;font-family:monospace;white-space:pre}"
+	"tr.better td.sig,td.better{background:#e0f3e0}tr.worse td.sig,td.worse{background:#f8dcdc}"
+	".regression{color:#b00;font-weight:bold}.improvement{color:#070;font-weight:bold}"
+	".ok{color:#070;font-weight:bold}"
+	"figure{display:inline-block;margin:.5em 1em .5em 0}figcaption{font-size:.85em}"
+	"ul.unavail li{font-family:monospace}.gen{color:#666;font-size:.85em}";
+
+static void head(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	esc(f, title);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
+	esc(f, title);
+	fputs("</h1>\n", f);
+}
+
+static void generated(FILE *f)
+{
+	char when[64];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&t, &tm));
+	fprintf(f, "<p class=\"gen\">generated %s by mmscale %s (%s)</p>\n", when,
+		MMSCALE_VERSION, MMSCALE_GIT);
+}
+
+static void scalar(FILE *f, json_t *v)
+{
+	char buf[64];
+
+	if (json_is_string(v))
+		esc(f, json_string_value(v));
+	else if (json_is_integer(v))
+		fprintf(f, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v)) {
+		snprintf(buf, sizeof(buf), "%.6g", json_real_value(v));
+		fputs(buf, f);
+	} else if (json_is_boolean(v))
+		fputs(json_is_true(v) ? "true" : "false", f);
+	else if (json_is_null(v))
+		fputs("-", f);
+}
+
+/* Rows "key.sub: value" for the scalars of o, two levels deep; arrays of
+ * scalars joined.  Big or internal members are left to the JSON file. */
+static void meta_rows(FILE *f, json_t *o, const char *prefix, int depth)
+{
+	static const char *const skip[] = { "plan", "text", "caches", "unavailable",
+					    "perf", "applied", "prefetch", NULL };
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v) {
+		bool skipped = false;
+
+		for (int i = 0; skip[i]; i++)
+			skipped |= !strcmp(k, skip[i]);
+		if (skipped)
+			continue;
+		if (json_is_object(v)) {
+			char p[256];
+
+			if (depth >= 1)
+				continue;
+			snprintf(p, sizeof(p), "%s%s.", prefix, k);
+			meta_rows(f, v, p, depth + 1);
+			continue;
+		}
+		fputs("<tr><th>", f);
+		esc(f, prefix);
+		esc(f, k);
+		fputs("</th><td>", f);
+		if (json_is_array(v)) {
+			size_t i;
+			json_t *e;
+
+			json_array_foreach(v, i, e) {
+				if (i)
+					fputs(" ", f);
+				if (json_is_object(e) || json_is_array(e))
+					fputs("...", f);
+				else
+					scalar(f, e);
+			}
+		} else
+			scalar(f, v);
+		fputs("</td></tr>\n", f);
+	}
+}
+
+/* Adds "feature: why" to the set (an object used as an ordered set). */
+static void unavail_add(json_t *set, const char *feature, const char *why)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s: %s", feature, why);
+	json_object_set_new(set, line, json_true());
+}
+
+static void unavail_from_probe(json_t *set, json_t *probe, const char *prefix)
+{
+	const char *k;
+	json_t *v;
+	char feature[128];
+
+	json_object_foreach(probe, k, v) {
+		const char *s = json_string_value(v);
+
+		if (!s || strncmp(s, "unavailable: ", 13))
+			continue;
+		snprintf(feature, sizeof(feature), "%s%s", prefix, k);
+		unavail_add(set, feature, s + 13);
+	}
+}
+
+static void unavail_list(FILE *f, json_t *set)
+{
+	const char *k;
+	json_t *v;
+
+	fputs("<h2 id=\"unavailable\">Unavailable on this machine</h2>\n", f);
+	if (!json_object_size(set)) {
+		fputs("<p>Nothing: every probed feature was available.</p>\n", f);
+		return;
+	}
+	fputs("<ul class=\"unavail\">\n", f);
+	json_object_foreach(set, k, v) {
+		fputs("<li>", f);
+		esc(f, k);
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
+/* An image with links to its SVG, script and data file (each may be NULL). */
+static void figure(FILE *f, const char *png, const char *title, const char *name, bool svg,
+		   const char *data)
+{
+	fputs("<figure><img src=\"", f);
+	esc(f, png);
+	fprintf(f, "\" width=\"%d\" height=\"%d\" alt=\"", PLOT_WIDTH, PLOT_HEIGHT);
+	esc(f, title);
+	fputs("\"><figcaption>", f);
+	esc(f, title);
+	if (name) {
+		fputs(" &mdash; ", f);
+		if (svg) {
+			fputs("<a href=\"", f);
+			esc(f, name);
+			fputs(".svg\">SVG</a>, ", f);
+		}
+		fputs("<a href=\"", f);
+		esc(f, name);
+		fputs(".gp\">gnuplot script</a>", f);
+		if (data) {
+			fputs(", <a href=\"", f);
+			esc(f, data);
+			fputs("\">data</a>", f);
+		}
+	}
+	fputs("</figcaption></figure>\n", f);
+}
+
+/* Writes through DIR/index.html.tmp, renamed into place when complete. */
+static FILE *page_open(const char *dir, char *tmp, size_t n)
+{
+	FILE *f;
+
+	if (plot_mkdir(dir)) {
+		errmsg(errno, "%s", dir);
+		return NULL;
+	}
+	snprintf(tmp, n, "%s/index.html.tmp", dir);
+	f = fopen(tmp, "w");
+	if (!f)
+		errmsg(errno, "%s", tmp);
+	return f;
+}
+
+static int page_close(FILE *f, const char *dir, const char *tmp)
+{
+	char path[PATH_MAX];
+	bool bad;
+
+	fputs("</body>\n</html>\n", f);
+	bad = ferror(f);
+	if (fclose(f) || bad) {
+		errmsg(errno ? errno : EIO, "%s", tmp);
+		(void)unlink(tmp);
+		return EXIT_FAIL;
+	}
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	if (rename(tmp, path)) {
+		errmsg(errno, "rename %s", path);
+		return EXIT_FAIL;
+	}
+	printf("%s\n", path);
+	return 0;
+}
+
+/* ---- compare ---------------------------------------------------------- */
+
+static const struct point *find_point(const struct summary *s, const char *group, int clients)
+{
+	for (int i = 0; i < s->npoints; i++) {
+		const struct point *p = &s->points[i];
+
+		if (p->status && strcmp(p->status, "ok"))
+			continue;
+		if (p->clients == clients && p->group && !strcmp(p->group, group))
+			return p;
+	}
+	return NULL;
+}
+
+static void add_unique(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+		if (!strcmp(json_string_value(v), s))
+			return;
+	json_array_append_new(list, json_string(s));
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* One row: "Hmean faults/sec-2", then per run the mean and its change
+ * against the base, "( 0.00%)" or "* 1.23%*" when significant. */
+static void table_row(FILE *f, struct summary *runs, int nruns, const char *group,
+		      const char *metric, int clients)
+{
+	const struct metric *base = NULL;
+	enum better dir = BETTER_HIGHER;
+	double bmean = NAN;
+
+	for (int r = 0; r < nruns; r++) {
+		const struct point *p = find_point(&runs[r], group, clients);
+		const struct metric *m = p ? point_metric(p, metric) : NULL;
+
+		if (m) {
+			dir = m->dir;
+			break;
+		}
+	}
+	fprintf(f, "<tr class=\"row\" data-metric=\"");
+	esc(f, metric);
+	fprintf(f, "-%d\"><td>%s</td><td>", clients, dir == BETTER_HIGHER ? "Hmean" : "Amean");
+	esc(f, metric);
+	fprintf(f, "-%d</td>", clients);
+	for (int r = 0; r < nruns; r++) {
+		const struct point *p = find_point(&runs[r], group, clients);
+		const struct metric *m = p ? point_metric(p, metric) : NULL;
+		struct stats st;
+		double mean, pct, pv = 1;
+		bool sig = false;
+		const char *cls = "";
+
+		if (!m || m->n < 1) {
+			fputs("<td class=\"num\">-</td><td class=\"num\"></td>", f);
+			continue;
+		}
+		stats_compute(m->values, m->n, m->dir, &st);
+		mean = dir == BETTER_HIGHER ? st.hmean : st.amean;
+		if (r == 0) {
+			base = m;
+			bmean = mean;
+		}
+		pct = r == 0 ? 0 : report_pct(bmean, mean, dir);
+		if (r > 0 && base)
+			sig = stats_significant(base->values, base->n, m->values, m->n,
+						SIG_MMTESTS, SIG_ALPHA, &pv);
+		if (sig)
+			cls = pct > 0 ? " better" : pct < 0 ? " worse" : "";
+		fprintf(f, "<td class=\"num\" title=\"n=%d stddev=%.4g CoeffVar=%.2f%%", st.n,
+			st.stddev, st.coeffvar);
+		if (r > 0 && base)
+			fprintf(f, " p=%.4g", pv);
+		fprintf(f, "\">%14.4f</td><td class=\"num%s%s\">", mean, sig ? " sig" : "", cls);
+		if (!base || isnan(pct))
+			fputs("", f);
+		else if (sig)
+			fprintf(f, "*%7.2f%%*", pct);
+		else
+			fprintf(f, "(%7.2f%%)", pct);
+		fputs("</td>", f);
+	}
+	fputs("</tr>\n", f);
+}
+
+static void compare_tables(FILE *f, struct summary *runs, int nruns)
+{
+	json_t *groups = json_array(), *g;
+	size_t gi;
+	int ntab = 0;
+
+	for (int r = 0; r < nruns; r++)
+		for (int i = 0; i < runs[r].npoints; i++)
+			if (runs[r].points[i].group)
+				add_unique(groups, runs[r].points[i].group);
+	fputs("<h2 id=\"comparison\">Comparison</h2>\n<p>Per run: the mean of the measured "
+	      "iterations (Hmean for rates, Amean for lower-is-better metrics) and its change "
+	      "against the first run; <code>*x%*</code> marks a significant difference (t-test, "
+	      "mmtests rule, p &lt; 0.10), positive is better.  Hover a value for n, stddev, "
+	      "CoeffVar and p.</p>\n", f);
+	json_array_foreach(groups, gi, g) {
+		const char *group = json_string_value(g);
+		json_t *metrics = json_array(), *m;
+		int *clients = NULL, nc = 0;
+		size_t mi;
+
+		for (int r = 0; r < nruns; r++)
+			for (int i = 0; i < runs[r].npoints; i++) {
+				const struct point *p = &runs[r].points[i];
+				bool dup = false;
+
+				if (!p->group || strcmp(p->group, group))
+					continue;
+				for (int k = 0; k < p->nmetrics; k++)
+					add_unique(metrics, p->metrics[k].name);
+				for (int k = 0; k < nc; k++)
+					dup |= clients[k] == p->clients;
+				if (dup)
+					continue;
+				int *c = realloc(clients, (size_t)(nc + 1) * sizeof(*c));
+
+				if (!c)
+					break;
+				clients = c;
+				clients[nc++] = p->clients;
+			}
+		qsort(clients, (size_t)nc, sizeof(*clients), cmp_int);
+		fputs("<h3>", f);
+		esc(f, group);
+		fprintf(f, "</h3>\n<table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"
+			"<th>metric</th>", ntab++);
+		for (int r = 0; r < nruns; r++) {
+			fputs("<th colspan=\"2\">", f);
+			esc(f, runs[r].label);
+			fputs("</th>", f);
+		}
+		fputs("</tr></thead>\n<tbody>\n", f);
+		json_array_foreach(metrics, mi, m)
+			for (int k = 0; k < nc; k++)
+				table_row(f, runs, nruns, group, json_string_value(m), clients[k]);
+		fputs("</tbody>\n</table>\n", f);
+		free(clients);
+		json_decref(metrics);
+	}
+	json_decref(groups);
+}
+
+static double counter(json_t *perf, const char *ev)
+{
+	json_t *v = json_object_get(json_object_get(json_object_get(perf, "counters"), ev), "value");
+
+	return v ? json_number_value(v) : NAN;
+}
+
+static void num_cell(FILE *f, double v, const char *fmt)
+{
+	fputs("<td class=\"num\">", f);
+	if (isnan(v))
+		fputs("-", f);
+	else
+		fprintf(f, fmt, v);
+	fputs("</td>", f);
+}
+
+/* perf figures per point, where the run was wrapped in perf stat */
+static void perf_tables(FILE *f, struct summary *runs, int nruns, json_t *unavail)
+{
+	bool any = false;
+
+	for (int r = 0; r < nruns; r++)
+		for (int i = 0; i < runs[r].npoints; i++)
+			any |= json_object_get(runs[r].points[i].extra, "perf") != NULL;
+	if (!any)
+		return;
+	fputs("<h2 id=\"perf\">perf</h2>\n<p>Counters of perf stat over the whole point "
+	      "(warm-ups included); mmap_lock acquisitions per thread from "
+	      "mmap_lock:mmap_lock_start_locking samples, split by the tids the workload "
+	      "reported: the fault clients per 1000 of their faults, the noise threads apart.</p>\n", f);
+	for (int r = 0; r < nruns; r++) {
+		bool has = false;
+
+		for (int i = 0; i < runs[r].npoints; i++)
+			has |= json_object_get(runs[r].points[i].extra, "perf") != NULL;
+		if (!has)
+			continue;
+		fputs("<h3>", f);
+		esc(f, runs[r].label);
+		fputs("</h3>\n<table class=\"perf\">\n<thead><tr><th>point</th><th>group</th>"
+		      "<th>clients</th><th>task-clock ms</th><th>page-faults</th>"
+		      "<th>context-switches</th><th>cpu-migrations</th><th>cycles</th>"
+		      "<th>clients' mmap_lock per 1000 faults</th><th>noise mmap_lock</th></tr></thead>\n"
+		      "<tbody>\n", f);
+		for (int i = 0; i < runs[r].npoints; i++) {
+			const struct point *p = &runs[r].points[i];
+			json_t *perf = json_object_get(p->extra, "perf");
+			json_t *noise = json_object_get(json_object_get(perf, "threads"), "noise");
+			json_t *cyc = json_object_get(json_object_get(perf, "counters"), "cycles");
+			json_t *per = json_object_get(perf, "mmap_lock_per_1000_faults");
+
+			if (!perf)
+				continue;
+			unavail_from_probe(unavail, json_object_get(perf, "probe"), "perf ");
+			fputs("<tr><td>", f);
+			esc(f, p->id);
+			fputs("</td><td>", f);
+			esc(f, p->group);
+			fprintf(f, "</td><td class=\"num\">%d</td>", p->clients);
+			num_cell(f, counter(perf, "task-clock"), "%.1f");
+			num_cell(f, counter(perf, "page-faults"), "%.0f");
+			num_cell(f, counter(perf, "context-switches"), "%.0f");
+			num_cell(f, counter(perf, "cpu-migrations"), "%.0f");
+			if (json_is_string(cyc))
+				fputs("<td>unavailable</td>", f);
+			else
+				num_cell(f, counter(perf, "cycles"), "%.0f");
+			num_cell(f, per ? json_number_value(per) : NAN, "%.3f");
+			num_cell(f, noise ? (double)json_integer_value(json_object_get(noise, "mmap_lock"))
+				 : NAN, "%.0f");
+			fputs("</tr>\n", f);
+		}
+		fputs("</tbody>\n</table>\n", f);
+	}
+}
+
+static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unavail)
+{
+	fputs("<h2 id=\"runs\">Runs</h2>\n", f);
+	for (int r = 0; r < nruns; r++) {
+		json_t *u = json_object_get(runs[r].meta, "unavailable"), *v;
+		const char *k;
+		int failed = 0;
+
+		for (int i = 0; i < runs[r].npoints; i++)
+			failed += runs[r].points[i].status && strcmp(runs[r].points[i].status, "ok");
+		fputs("<h3>", f);
+		esc(f, runs[r].label);
+		fputs("</h3>\n<table class=\"meta\">\n<tr><th>directory</th><td>", f);
+		esc(f, runs[r].dir);
+		fprintf(f, "</td></tr>\n<tr><th>points</th><td>%d (%d not ok)</td></tr>\n",
+			runs[r].npoints, failed);
+		meta_rows(f, runs[r].meta, "", 0);
+		fputs("</table>\n", f);
+		for (int i = 0; i < runs[r].npoints; i++) {
+			const struct point *p = &runs[r].points[i];
+
+			if (!p->status || !strcmp(p->status, "ok"))
+				continue;
+			fputs("<p>point ", f);
+			esc(f, p->id);
+			fputs(" (", f);
+			esc(f, p->group);
+			fprintf(f, ", %d clients): ", p->clients);
+			esc(f, p->status);
+			if (p->reason) {
+				fputs(": ", f);
+				esc(f, p->reason);
+			}
+			fputs("</p>\n", f);
+		}
+		json_object_foreach(u, k, v)
+			if (json_is_string(v))
+				unavail_add(unavail, k, json_string_value(v));
+		unavail_from_probe(unavail, json_object_get(runs[r].meta, "perf"), "perf ");
+	}
+}
+
+int report_compare(const char *dir, char **dirs, int ndirs)
+{
+	struct plot_opts o = { .out_dir = dir, .png = true, .svg = true };
+	json_t *images = json_array(), *unavail = json_object(), *im;
+	struct summary *runs = calloc((size_t)ndirs, sizeof(*runs));
+	char tmp[PATH_MAX], why[128], title[512] = "mmscale compare: ";
+	int loaded = 0, rc = EXIT_FAIL, prc;
+	FILE *f = NULL;
+	size_t i;
+
+	if (!runs) {
+		errmsg(ENOMEM, "report");
+		goto out;
+	}
+	for (; loaded < ndirs; loaded++) {
+		rc = summary_load(dirs[loaded], &runs[loaded]);
+		if (rc)
+			goto out;
+	}
+	rc = EXIT_FAIL;
+	if (plot_mkdir(dir)) {
+		errmsg(errno, "%s", dir);
+		goto out;
+	}
+	/* The page stands without its pictures: say why instead. */
+	prc = plot_available(why, sizeof(why));
+	if (prc)
+		unavail_add(unavail, "pictures", why + strlen("unavailable: "));
+	else if ((prc = plot_runs(&o, runs, ndirs, images)))
+		unavail_add(unavail, "pictures", "gnuplot failed (see its .log file here)");
+
+	for (int r = 0; r < ndirs; r++)
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), "%s%s",
+			 r ? " vs " : "", runs[r].label);
+	f = page_open(dir, tmp, sizeof(tmp));
+	if (!f)
+		goto out;
+	head(f, title);
+	generated(f);
+	compare_tables(f, runs, ndirs);
+	fputs("<h2 id=\"pictures\">Pictures</h2>\n", f);
+	if (!json_array_size(images))
+		fputs("<p>None: see below for why.</p>\n", f);
+	json_array_foreach(images, i, im)
+		figure(f, json_string_value(json_object_get(im, "png")),
+		       json_string_value(json_object_get(im, "title")),
+		       json_string_value(json_object_get(im, "name")), true,
+		       json_string_value(json_object_get(im, "data")));
+	perf_tables(f, runs, ndirs, unavail);
+	run_metadata(f, runs, ndirs, unavail);
+	unavail_list(f, unavail);
+	rc = page_close(f, dir, tmp);
+	f = NULL;
+out:
+	for (int r = 0; r < loaded; r++)
+		summary_free(&runs[r]);
+	free(runs);
+	json_decref(images);
+	json_decref(unavail);
+	return rc;
+}
+
+/* ---- nightly ---------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.png files in dir, sorted; the caller frees. */
+static int list_pngs(const char *dir, char ***out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	int n = 0;
+
+	*out = NULL;
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char **nv;
+
+		if (l < 5 || strcmp(e->d_name + l - 4, ".png"))
+			continue;
+		nv = realloc(v, (size_t)(n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = strdup(e->d_name);
+		if (v[n])
+			n++;
+	}
+	closedir(d);
+	qsort(v, (size_t)n, sizeof(*v), cmp_str);
+	*out = v;
+	return n;
+}
+
+static void verdict_table(FILE *f, json_t *metrics)
+{
+	size_t i;
+	json_t *m;
+
+	fputs("<h2 id=\"comparison\">Metrics against the baseline</h2>\n"
+	      "<table class=\"cmp\" id=\"verdict\">\n<thead><tr><th>stat</th><th>metric</th>"
+	      "<th>group</th><th>baseline</th><th>tonight</th><th>change</th><th>p</th>"
+	      "<th>CoeffVar</th><th>verdict</th></tr></thead>\n<tbody>\n", f);
+	json_array_foreach(metrics, i, m) {
+		const char *cls = json_string_value(json_object_get(m, "class"));
+		json_t *pct = json_object_get(m, "pct"), *p = json_object_get(m, "p");
+		bool sig = json_is_true(json_object_get(m, "significant"));
+
+		fprintf(f, "<tr class=\"row %s\" data-metric=\"", cls ? cls : "");
+		esc(f, json_string_value(json_object_get(m, "name")));
+		fputs("\"><td>", f);
+		esc(f, json_string_value(json_object_get(m, "stat")));
+		fputs("</td><td>", f);
+		esc(f, json_string_value(json_object_get(m, "name")));
+		fputs("</td><td>", f);
+		esc(f, json_string_value(json_object_get(m, "group")));
+		fputs("</td>", f);
+		num_cell(f, json_is_number(json_object_get(m, "base_mean")) ?
+			 json_number_value(json_object_get(m, "base_mean")) : NAN, "%14.4f");
+		num_cell(f, json_is_number(json_object_get(m, "mean")) ?
+			 json_number_value(json_object_get(m, "mean")) : NAN, "%14.4f");
+		fprintf(f, "<td class=\"num%s\">", sig ? " sig" : "");
+		if (json_is_number(pct))
+			fprintf(f, sig ? "*%7.2f%%*" : "(%7.2f%%)", json_number_value(pct));
+		else
+			fputs("-", f);
+		fputs("</td>", f);
+		num_cell(f, json_is_number(p) ? json_number_value(p) : NAN, "%.4f");
+		num_cell(f, json_is_number(json_object_get(m, "coeffvar")) ?
+			 json_number_value(json_object_get(m, "coeffvar")) : NAN, "%.2f%%");
+		fputs("<td class=\"", f);
+		esc(f, cls);
+		fputs("\">", f);
+		esc(f, cls);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
+}
+
+int report_nightly(const char *dir, json_t *verdict)
+{
+	json_t *run = json_object_get(verdict, "run"), *unavail = json_object();
+	json_t *base = json_object_get(verdict, "baseline"), *b, *v;
+	const char *vs = json_string_value(json_object_get(verdict, "verdict"));
+	const char *k;
+	char tmp[PATH_MAX], title[512], **pngs = NULL;
+	int npng, rc = EXIT_FAIL;
+	size_t i;
+	FILE *f;
+
+	if (!json_is_object(verdict)) {
+		errmsg(0, "report_nightly: no verdict");
+		json_decref(unavail);
+		return EXIT_USAGE;
+	}
+	snprintf(title, sizeof(title), "mmscale nightly: %s",
+		 json_string_value(json_object_get(run, "label")) ?: "?");
+	f = page_open(dir, tmp, sizeof(tmp));
+	if (!f)
+		goto out;
+	head(f, title);
+	generated(f);
+	fprintf(f, "<p>Verdict: <span class=\"%s\">", vs && !strcmp(vs, "regression") ?
+		"regression" : "ok");
+	esc(f, vs ? vs : "?");
+	fprintf(f, "</span>: %lld regression(s), %lld improvement(s) beyond %.4g%% "
+		"(test %s, alpha %.4g).</p>\n",
+		(long long)json_integer_value(json_object_get(verdict, "regressions")),
+		(long long)json_integer_value(json_object_get(verdict, "improvements")),
+		json_number_value(json_object_get(verdict, "threshold_pct")),
+		json_string_value(json_object_get(verdict, "test")) ?: "?",
+		json_number_value(json_object_get(verdict, "alpha")));
+	fputs("<p>Baseline ", f);
+	esc(f, json_string_value(json_object_get(base, "spec")));
+	fputs(":", f);
+	json_array_foreach(json_object_get(base, "runs"), i, b) {
+		fputs(i ? ", " : " ", f);
+		esc(f, json_string_value(json_object_get(b, "label")));
+	}
+	if (!json_array_size(json_object_get(base, "runs")))
+		fputs(" no earlier good run", f);
+	fputs(".</p>\n", f);
+	verdict_table(f, json_object_get(verdict, "metrics"));
+
+	fputs("<h2 id=\"pictures\">Pictures</h2>\n", f);
+	npng = list_pngs(dir, &pngs);
+	if (!npng)
+		fputs("<p>None.</p>\n", f);
+	for (int j = 0; j < npng; j++) {
+		char name[PATH_MAX], svg[PATH_MAX * 2], gp[PATH_MAX + 8], dat[PATH_MAX + 8];
+		bool svg_ok;
+
+		snprintf(name, sizeof(name), "%.*s", (int)strlen(pngs[j]) - 4, pngs[j]);
+		snprintf(svg, sizeof(svg), "%s/%s.svg", dir, name);
+		snprintf(gp, sizeof(gp), "%s/%s.gp", dir, name);
+		svg_ok = !access(svg, R_OK);
+		snprintf(dat, sizeof(dat), "%s.dat", name);
+		snprintf(svg, sizeof(svg), "%s/%s", dir, dat);
+		figure(f, pngs[j], name, access(gp, R_OK) ? NULL : name, svg_ok,
+		       access(svg, R_OK) ? NULL : dat);
+		free(pngs[j]);
+	}
+	free(pngs);
+
+	fputs("<h2 id=\"runs\">Run</h2>\n<table class=\"meta\">\n", f);
+	meta_rows(f, run, "", 0);
+	fputs("</table>\n", f);
+	json_object_foreach(json_object_get(run, "unavailable"), k, v)
+		if (json_is_string(v))
+			unavail_add(unavail, k, json_string_value(v));
+	json_object_foreach(json_object_get(verdict, "unavailable"), k, v)
+		if (json_is_string(v))
+			unavail_add(unavail, k, json_string_value(v));
+	unavail_list(f, unavail);
+	rc = page_close(f, dir, tmp);
+out:
+	json_decref(unavail);
+	return rc;
+}
