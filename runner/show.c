@@ -1,5 +1,268 @@
-/* show.c - placeholder until its issue lands */
+/*
+ * show.c - `mmscale show DIR` (one run: how it ran and its per-point
+ * summary) and `mmscale list [RESULTS]` (one line per run).
+ *
+ * meta.json is read leniently: each field is looked up under the names it
+ * has had, and whatever is absent prints as "-" rather than failing, so an
+ * old or interrupted run can still be inspected.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "harness.h"
 #include "commands.h"
-int cmd_show(int argc, char **argv) { errmsg(0, "%s: not built yet", argv[0]); return EXIT_UNSUPP; }
-int cmd_list(int argc, char **argv) { errmsg(0, "%s: not built yet", argv[0]); return EXIT_UNSUPP; }
+#include "stats.h"
+#include "summary.h"
+
+/* The first of the '.'-separated paths (NULL-terminated) present in meta. */
+static json_t *meta_get(json_t *meta, const char *const *paths)
+{
+	for (; *paths; paths++) {
+		char buf[128], *save = NULL, *tok;
+		json_t *j = meta;
+
+		snprintf(buf, sizeof(buf), "%s", *paths);
+		for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+			j = json_object_get(j, tok);
+		if (j && !json_is_null(j))
+			return j;
+	}
+	return NULL;
+}
+
+#define PATHS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* A scalar as text into buf ("-" when absent); objects print compactly. */
+static const char *as_text(json_t *j, char *buf, size_t n)
+{
+	char *d;
+
+	if (!j)
+		return "-";
+	if (json_is_string(j))
+		return json_string_value(j);
+	if (json_is_integer(j))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(j));
+	else if (json_is_real(j))
+		snprintf(buf, n, "%g", json_real_value(j));
+	else if (json_is_boolean(j))
+		snprintf(buf, n, "%s", json_is_true(j) ? "yes" : "no");
+	else {
+		d = json_dumps(j, JSON_COMPACT);
+		snprintf(buf, n, "%s", d ? d : "?");
+		free(d);
+	}
+	return buf;
+}
+
+static const char *meta_text(json_t *meta, const char *const *paths, char *buf, size_t n)
+{
+	return as_text(meta_get(meta, paths), buf, n);
+}
+
+static void show_meta(const struct summary *s)
+{
+	json_t *m = s->meta, *un, *v, *vma;
+	char a[512], b[512], c[256], d[256];
+	const char *key;
+	bool first = true;
+
+	printf("run:         %s (%s)\n", s->label, s->dir);
+	printf("status:      %s\n", meta_text(m, PATHS("status"), a, sizeof(a)));
+	printf("time:        %s .. %s\n", meta_text(m, PATHS("start", "start_time", "time.start"), a, sizeof(a)),
+	       meta_text(m, PATHS("end", "end_time", "time.end"), b, sizeof(b)));
+	printf("tool:        mmscale %s (%s)\n", meta_text(m, PATHS("tool.version", "version"), a, sizeof(a)),
+	       meta_text(m, PATHS("git", "tool.git"), b, sizeof(b)));
+	printf("config:      %s\n", meta_text(m, PATHS("config.path", "config_path", "config.name"), a, sizeof(a)));
+	printf("host:        %s\n", meta_text(m, PATHS("hostname", "host.hostname"), a, sizeof(a)));
+	printf("kernel:      %s\n", meta_text(m, PATHS("kernel.release", "kernel"), a, sizeof(a)));
+	printf("cmdline:     %s\n", meta_text(m, PATHS("kernel.cmdline", "cmdline"), a, sizeof(a)));
+	printf("cpu:         %s (family %s model %s stepping %s)\n",
+	       meta_text(m, PATHS("cpu.model_name", "cpu.model name", "cpu.name"), a, sizeof(a)),
+	       meta_text(m, PATHS("cpu.family"), b, sizeof(b)),
+	       meta_text(m, PATHS("cpu.model"), c, sizeof(c)),
+	       meta_text(m, PATHS("cpu.stepping"), d, sizeof(d)));
+	printf("topology:    %s; %s CPUs, %s NUMA node(s)\n",
+	       meta_text(m, PATHS("topology.summary", "topology"), a, sizeof(a)),
+	       meta_text(m, PATHS("topology.ncpus", "ncpus"), b, sizeof(b)),
+	       meta_text(m, PATHS("topology.numa_nodes", "numa.nodes", "numa_nodes"), c, sizeof(c)));
+	printf("thp:         %s (defrag %s)\n",
+	       meta_text(m, PATHS("mm.thp_enabled", "thp.enabled", "thp"), a, sizeof(a)),
+	       meta_text(m, PATHS("mm.thp_defrag", "thp.defrag"), b, sizeof(b)));
+	printf("aslr:        %s\n", meta_text(m, PATHS("mm.aslr", "aslr"), a, sizeof(a)));
+	printf("cpufreq:     %s\n", meta_text(m, PATHS("cpufreq.governor", "cpufreq"), a, sizeof(a)));
+	vma = meta_get(m, PATHS("slab.caches.vm_area_struct", "slab.vm_area_struct"));
+	if (vma)
+		printf("slab:        vm_area_struct %s B x %s/slab, %s page(s)/slab, merged: %s\n",
+		       as_text(json_object_get(vma, "objsize"), a, sizeof(a)),
+		       as_text(json_object_get(vma, "objperslab"), b, sizeof(b)),
+		       as_text(json_object_get(vma, "pagesperslab"), c, sizeof(c)),
+		       as_text(json_object_get(vma, "merged"), d, sizeof(d)));
+	else
+		printf("slab:        %s\n", meta_text(m, PATHS("slab"), a, sizeof(a)));
+	un = meta_get(m, PATHS("unavailable"));
+	json_object_foreach(un, key, v) {
+		printf("%s %s: %s\n", first ? "unavailable:" : "            ", key,
+		       as_text(v, a, sizeof(a)));
+		first = false;
+	}
+}
+
+static void show_points(const struct summary *s)
+{
+	const char *group = NULL;
+
+	if (!s->npoints) {
+		printf("\nno points summarised yet\n");
+		return;
+	}
+	for (int i = 0; i < s->npoints; i++) {
+		const struct point *p = &s->points[i];
+
+		if (!group || strcmp(group, p->group)) {
+			group = p->group;
+			printf("\n%s\n  %-6s %7s  %-14s %-6s %14s %9s %4s  %s\n", group, "point",
+			       "clients", "metric", "mean", "", "CoeffVar", "n", "status");
+		}
+		if (!p->nmetrics || strcmp(p->status, "ok")) {
+			printf("  %-6s %7d  %-14s %-6s %14s %9s %4s  %s%s%s\n", p->id ? p->id : "-",
+			       p->clients, "-", "", "", "", "", p->status,
+			       p->reason ? ": " : "", p->reason ? p->reason : "");
+			continue;
+		}
+		for (int k = 0; k < p->nmetrics; k++) {
+			const struct metric *m = &p->metrics[k];
+			struct stats st;
+
+			stats_compute(m->values, m->n, m->dir, &st);
+			printf("  %-6s %7d  %-14s %-6s %14.4f %8.2f%% %4d  %s\n", p->id ? p->id : "-",
+			       p->clients, m->name, m->dir == BETTER_HIGHER ? "Hmean" : "Amean",
+			       m->dir == BETTER_HIGHER ? st.hmean : st.amean, st.coeffvar, st.n,
+			       p->status);
+		}
+	}
+}
+
+static int no_options(int argc, char **argv, const char *usage)
+{
+	static const struct option lopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (opt == 'h') {
+			printf("usage: %s\n", usage);
+			exit(EXIT_OK);
+		}
+		fprintf(stderr, "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const char usage[] = "mmscale show DIR";
+	struct summary s;
+	int rc = no_options(argc, argv, usage);
+
+	if (rc)
+		return rc;
+	if (argc - optind != 1) {
+		errmsg(0, "show: needs exactly one results directory (usage: %s)", usage);
+		return EXIT_USAGE;
+	}
+	rc = summary_load(argv[optind], &s);
+	if (rc)
+		return rc;
+	show_meta(&s);
+	show_points(&s);
+	summary_free(&s);
+	return EXIT_OK;
+}
+
+static bool is_run_dir(const char *dir)
+{
+	char p[PATH_MAX];
+
+	if (snprintf(p, sizeof(p), "%s/meta.json", dir) >= (int)sizeof(p))
+		return false;
+	if (!access(p, F_OK))
+		return true;
+	if (snprintf(p, sizeof(p), "%s/summary.json", dir) >= (int)sizeof(p))
+		return false;
+	return !access(p, F_OK);
+}
+
+static int only_dirs(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const char usage[] = "mmscale list [RESULTS]";
+	struct dirent **ents = NULL;
+	const char *root = "results";
+	int rc = no_options(argc, argv, usage), n, shown = 0;
+	struct stat st;
+
+	if (rc)
+		return rc;
+	if (argc - optind > 1) {
+		errmsg(0, "list: at most one results directory (usage: %s)", usage);
+		return EXIT_USAGE;
+	}
+	if (argc - optind == 1)
+		root = argv[optind];
+	errno = 0;
+	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
+		errmsg(errno ? errno : ENOTDIR, "list: %s", root);
+		return EXIT_USAGE;
+	}
+	n = scandir(root, &ents, only_dirs, alphasort);
+	if (n < 0) {
+		errmsg(errno, "list: %s", root);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		char dir[PATH_MAX], a[256], b[256], c[256];
+		struct summary s;
+		int ok = 0, failed = 0;
+
+		if (snprintf(dir, sizeof(dir), "%s/%s", root, ents[i]->d_name) >= (int)sizeof(dir))
+			continue;
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode) || !is_run_dir(dir))
+			continue;
+		if (!shown++)
+			printf("%-24s %-10s %-20s %4s %6s  %s\n", "label", "status", "kernel",
+			       "ok", "failed", "start");
+		if (summary_load(dir, &s)) {
+			printf("%-24s %-10s\n", ents[i]->d_name, "unreadable");
+			continue;
+		}
+		for (int p = 0; p < s.npoints; p++) {
+			if (!strcmp(s.points[p].status, "ok"))
+				ok++;
+			else if (strcmp(s.points[p].status, "pending"))
+				failed++;
+		}
+		printf("%-24s %-10s %-20s %4d %6d  %s\n", s.label,
+		       meta_text(s.meta, PATHS("status"), a, sizeof(a)),
+		       meta_text(s.meta, PATHS("kernel.release", "kernel"), b, sizeof(b)),
+		       ok, failed, meta_text(s.meta, PATHS("start", "start_time", "time.start"), c, sizeof(c)));
+		summary_free(&s);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	if (!shown)
+		printf("no runs in %s\n", root);
+	return EXIT_OK;
+}
