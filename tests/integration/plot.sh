@@ -1,0 +1,74 @@
+#!/bin/bash
+# mmscale plot on two real quick runs: every picture is a real PNG of the
+# expected size and an SVG, its data and script are kept and re-render, the
+# data are the runs' Hmeans, and a missing gnuplot is one clear line, exit 4.
+. "$(dirname "$0")/../lib.sh"
+M=$BIN/mmscale
+CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
+echo "1..15"
+
+for l in a b; do
+	"$M" run "$CONF" --results "$TMP/res" --label $l --iterations 3 >"$TMP/run.$l" 2>&1 ||
+		{ echo "Bail out! mmscale run quick.conf failed: $(tail -2 "$TMP/run.$l")"; exit 1; }
+done
+expect_exit 0 "plot two runs" "$M" plot "$TMP/res/a" "$TMP/res/b" --out "$TMP/plots"
+P=$TMP/plots
+names="pft-mode-threads.faults-sec pft-mode-threads.faults-cpu
+       pft-mode-threads.faults-sec.change pft-mode-threads.faults-cpu.change slab-footprint"
+
+# PNG: signature, then IHDR width and height as big-endian 32-bit at 16..23
+png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8}'; }
+png_sig() { [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+bad=""
+for nm in $names; do
+	f=$P/$nm.png
+	if [ ! -s "$f" ] || ! png_sig "$f" || [ "$(png_size "$f")" != 800x500 ] ||
+	   [ "$(stat -c %s "$f")" -lt 5000 ]; then
+		bad="$bad $nm.png($( [ -f "$f" ] && png_size "$f"))"
+	fi
+done
+check "5 PNGs, 800x500, with content${bad:+: bad$bad}" test -z "$bad"
+bad=""
+for nm in $names; do grep -q '<svg' "$P/$nm.svg" 2>/dev/null || bad="$bad $nm.svg"; done
+check "5 SVGs${bad:+: bad$bad}" test -z "$bad"
+bad=""
+for nm in $names; do
+	[ -s "$P/$nm.gp" ] || bad="$bad $nm.gp"
+	[ -s "$P/${nm%.change}.dat" ] || bad="$bad ${nm%.change}.dat"
+done
+check "scripts and data kept next to the images${bad:+: missing$bad}" test -z "$bad"
+
+# The plotted mean is the run's Hmean over its iterations (summary.json).
+hm=$(jq -r '[.points[] | select(.clients == 2)][0].metrics["faults/sec"].values
+	    | (length / (map(1 / .) | add))' "$TMP/res/b/summary.json")
+dat=$(awk '$1 == 2 { print $5 }' "$P/pft-mode-threads.faults-sec.dat")
+check "faults/sec-2 of run b is its Hmean ($dat vs $hm)" \
+	awk -v a="$dat" -v b="$hm" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d / b < 1e-9) }'
+# and the change column is new*100/base-100 of the two Hmeans
+chk=$(awk '$1 == 2 { d = $5 * 100 / $2 - 100 - $7; print (d < 0 ? -d : d) < 1e-4 }' \
+	"$P/pft-mode-threads.faults-sec.dat")
+check "%change column is new*100/base-100" test "$chk" = 1
+# the slab bars are meta.json's pages per 1000 objects
+want=$(jq -r '.slab.caches.vm_area_struct.pages_per_1000' "$TMP/res/a/meta.json")
+got=$(awk '$1 == "vm_area_struct" { print $2 }' "$P/slab-footprint.dat")
+check "slab footprint of vm_area_struct is meta.json's ($got vs $want pages/1000)" \
+	test -n "$got" -a "$got" = "$want"
+
+# A user edits a script and re-renders by hand.
+sed -i 's/^set title .*/set title "edited"/' "$P/pft-mode-threads.faults-sec.gp"
+rm -f "$P/pft-mode-threads.faults-sec.png"
+check "edited script re-renders with gnuplot in the plot directory" \
+	bash -c "cd '$P' && gnuplot pft-mode-threads.faults-sec.gp && test -s pft-mode-threads.faults-sec.png"
+
+expect_exit 0 "--format png writes no SVG" "$M" plot "$TMP/res/a" --out "$TMP/png" --format png
+check "only PNGs for --format png" test -s "$TMP/png/pft-mode-threads.faults-sec.png" -a \
+	! -e "$TMP/png/pft-mode-threads.faults-sec.svg"
+check "one run: no change picture" test ! -e "$TMP/png/pft-mode-threads.faults-sec.change.png"
+expect_exit 2 "bad --format" "$M" plot "$TMP/res/a" --format jpeg
+expect_exit 2 "not a results directory" "$M" plot "$TMP" --out "$TMP/x"
+
+# No gnuplot on PATH: one line saying so and how to get it, exit 4.
+expect_exit 4 "missing gnuplot" env PATH=/nonexistent "$M" plot "$TMP/res/a" --out "$TMP/none"
+check "missing gnuplot: one clear line" test "$(cat "$TMP/err")" = \
+	"mmscale: unavailable: gnuplot not found (apt-get install gnuplot-nox)"
+rm -rf "$TMP"
