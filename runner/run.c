@@ -890,13 +890,15 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	}
 	if ((rc = prefetch_check(&R)))
 		goto out;
+	/* before anything is written: a THP mode the config requires but
+	 * this machine cannot set fails the run with nothing left behind */
+	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))
+		goto out;
 	if ((rc = prepare_dir(&R, rq->results ? rq->results : "results", label, &exists)))
 		goto out;
 	R.perf = (struct perf_req){ .stat = R.cfg.perf == PERF_STAT,
 				    .record = R.cfg.perf == PERF_RECORD,
 				    .c2c = R.cfg.perf == PERF_C2C };
-	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))
-		goto out;
 	R.meta = build_meta(&R, label, state);
 	if (exists && (rc = load_existing(&R)))
 		goto out;
