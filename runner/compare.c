@@ -243,6 +243,15 @@ static struct line *add_line(struct table *t, int nruns, const char *stat,
 	return l;
 }
 
+static void drop_last_line(struct table *t)
+{
+	struct line *l = &t->lines[--t->nlines];
+
+	free(l->op);
+	free(l->metric);
+	free(l->cells);
+}
+
 static void build_stat_lines(struct cmp *c, struct table *t, const struct opset *ops)
 {
 	struct stats *st = xcalloc(c->nruns, sizeof(*st));
@@ -352,8 +361,10 @@ static void find_leaf(const char *path, double v, void *arg)
 	}
 }
 
-/* Extra rows are plain numbers: the change is new*100/base - 100 and no
- * test is made (there is one value per point, not a sample). */
+/* Extra rows are plain numbers: the change is new*100/base - 100 (only
+ * against a positive base: a delta can be negative) and no test is made
+ * (there is one value per point, not a sample).  Rows that are 0 in every
+ * run (caches the workload never touched) are left out. */
 static void build_extra_lines(struct cmp *c, struct table *t, const struct extra_section *x)
 {
 	struct opset ops = { 0 };
@@ -370,6 +381,7 @@ static void build_extra_lines(struct cmp *c, struct table *t, const struct extra
 	qsort(ops.k, ops.n, sizeof(*ops.k), cmp_opkey);
 	for (int k = 0; k < ops.n; k++) {
 		struct line *l = add_line(t, c->nruns, x->stat, &ops.k[k]);
+		bool nonzero = false;
 
 		l->integral = true;
 		for (int i = 0; i < c->nruns; i++) {
@@ -387,13 +399,17 @@ static void build_extra_lines(struct cmp *c, struct table *t, const struct extra
 				continue;
 			}
 			cl->value = f.v;
+			nonzero |= f.v != 0;
 			if (f.v != floor(f.v))
 				l->integral = false;
 			if (i == 0)
 				cl->pct = 0;
-			else if (l->cells[0].state == C_OK)
+			else if (l->cells[0].state == C_OK &&
+				 (l->cells[0].value > 0 || l->cells[0].value == f.v))
 				cl->pct = pct_change(l->cells[0].value, f.v, false);
 		}
+		if (!nonzero)
+			drop_last_line(t);
 		free(ops.k[k].metric);
 	}
 	free(ops.k);
@@ -540,7 +556,7 @@ static int text_cell(char *b, size_t n, const struct line *l, const struct cell 
 	if (cl->state != C_OK)
 		return snprintf(b, n, " %*s %-10s", VALW - 1, cl->state == C_FAILED ? "failed" : "-", "");
 	if (isnan(cl->pct))
-		snprintf(pct, sizeof(pct), "(%7s%%)", "n/a");
+		snprintf(pct, sizeof(pct), "(%8s)", "n/a");
 	else if (cl->sig)
 		snprintf(pct, sizeof(pct), "*%7.2f%%*", cl->pct);
 	else
