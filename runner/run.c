@@ -118,18 +118,11 @@ static int write_atomic(const char *path, const char *buf, size_t len)
 
 static int write_json(const char *path, json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
-	int rc;
-
-	if (!s) {
-		errmsg(0, "%s: cannot serialise", path);
+	if (json_write_atomic(path, j)) {
+		errmsg(errno, "writing %s", path);
 		return EXIT_FAIL;
 	}
-	rc = write_atomic(path, s, strlen(s));
-	if (!rc)
-		rc = 0;
-	free(s);
-	return rc;
+	return 0;
 }
 
 static char *read_text(const char *path, size_t *len)
