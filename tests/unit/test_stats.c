@@ -12,6 +12,7 @@
 #include <math.h>
 #include <cmocka.h>
 #include "stats.h"
+#include "compare.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -144,6 +145,44 @@ static void test_zero_spread(void **st)
 	near(p, 1, 0, "n = 1");
 }
 
+/*
+ * compare_mean_change, the hook a 2x2 summary builds on: the mean-row
+ * change exactly as the table prints it (reference section 1, cpu-21:
+ * 200061.2238 -> 229597.0317 is +14.76%), and -1 for a failed point.
+ */
+static void test_mean_change(void **st)
+{
+	double va[] = { 200061.2238, 200061.2238 }, vb[] = { 229597.0317, 229597.0317 };
+	double lo_a[] = { 10, 10 }, lo_b[] = { 8, 8 };
+	struct metric ma[] = { { .name = "faults/cpu", .dir = BETTER_HIGHER, .n = 2, .values = va },
+			       { .name = "time", .dir = BETTER_LOWER, .n = 2, .values = lo_a } };
+	struct metric mb[] = { { .name = "faults/cpu", .dir = BETTER_HIGHER, .n = 2, .values = vb },
+			       { .name = "time", .dir = BETTER_LOWER, .n = 2, .values = lo_b } };
+	struct point pa[] = { { .group = "g", .clients = 21, .status = "ok", .nmetrics = 2, .metrics = ma },
+			      { .group = "g", .clients = 30, .status = "ok", .nmetrics = 2, .metrics = ma } };
+	struct point pb[] = { { .group = "g", .clients = 21, .status = "ok", .nmetrics = 2, .metrics = mb },
+			      { .group = "g", .clients = 30, .status = "failed", .nmetrics = 0 } };
+	struct summary a = { .label = "a", .npoints = 2, .points = pa };
+	struct summary b = { .label = "b", .npoints = 2, .points = pb };
+	double pct, p;
+	bool sig;
+
+	assert_int_equal(compare_mean_change(&a, &b, "g", "faults/cpu", 21, SIG_MMTESTS, 0.10,
+					     &pct, &sig, &p), 0);
+	near(pct, 229597.0317 * 100 / 200061.2238 - 100, 1e-9, "+14.76%");
+	assert_true(sig);	/* constant samples that differ */
+	/* lower is better: 10 -> 8 is +20% (positive is better) */
+	assert_int_equal(compare_mean_change(&a, &b, "g", "time", 21, SIG_WELCH, 0.05,
+					     &pct, &sig, NULL), 0);
+	near(pct, 20, 1e-12, "lower-is-better");
+	assert_int_equal(compare_mean_change(&a, &b, "g", "faults/cpu", 30, SIG_MMTESTS, 0.10,
+					     &pct, &sig, &p), -1);
+	assert_int_equal(compare_mean_change(&a, &b, "other", "faults/cpu", 21, SIG_MMTESTS, 0.10,
+					     &pct, &sig, &p), -1);
+	assert_int_equal(compare_mean_change(&a, &b, "g", "nope", 21, SIG_MMTESTS, 0.10,
+					     &pct, &sig, &p), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_equal_variances),
 		cmocka_unit_test(test_aa),
 		cmocka_unit_test(test_zero_spread),
+		cmocka_unit_test(test_mean_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
