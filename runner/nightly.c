@@ -4,7 +4,8 @@
  *   0  no significant regression (or no baseline yet)
  *   1  at least one headline metric regressed (verdict.h has the rule)
  *   2  usage or config error
- *   3  the run itself failed (or could not be stored)
+ *   3  the run itself failed: it did not finish, could not be stored,
+ *      or a point did not end ok (the ok points are still judged)
  * `--judge-only LABEL` skips the run and judges a run already in the
  * history: re-judging a night, and how the tests drive the verdict on
  * synthetic nights without running workloads.
@@ -357,7 +358,8 @@ int cmd_nightly(int argc, char **argv)
 		if (rrc)
 			errmsg(0, "nightly: the report in %s failed (exit %d)", n.report, rrc);
 	}
-	rc = v.regressions ? EXIT_FAIL : EXIT_OK;
+	/* A regression is the more specific news when both happened. */
+	rc = v.regressions ? EXIT_FAIL : verdict_run_failed(&v) ? EXIT_NORES : EXIT_OK;
 out:
 	verdict_free(&v);
 	store_run_clear(&run);

@@ -72,6 +72,12 @@ struct store_values {
 	double *values;
 };
 
+/* A point of a run as stored, whatever its status. */
+struct store_point_status {
+	char *pid, *group, *status, *reason;	/* reason may be NULL */
+	int clients;
+};
+
 /* One run's summary of one metric: a point of a history series. */
 struct store_sample {
 	struct store_run run;		/* strings owned by the sample array */
@@ -117,6 +123,9 @@ struct store_ops {
 	/* Every ok point's metrics of one run, sorted by group, metric, clients. */
 	int (*run_values)(struct store *st, int64_t run_id,
 			  struct store_values **v, int *n);
+	/* Every point of one run with its status, in point id order. */
+	int (*run_points)(struct store *st, int64_t run_id,
+			  struct store_point_status **p, int *n);
 	/* One metric's summaries over the runs matching f (group NULL: any). */
 	int (*query_series)(struct store *st, const struct store_filter *f,
 			    const char *group, const char *metric, int clients,
@@ -157,6 +166,9 @@ static inline int store_query_runs(struct store *st, const struct store_filter *
 static inline int store_run_values(struct store *st, int64_t run_id,
 				   struct store_values **v, int *n)
 { return st->ops->run_values(st, run_id, v, n); }
+static inline int store_run_points(struct store *st, int64_t run_id,
+				   struct store_point_status **p, int *n)
+{ return st->ops->run_points(st, run_id, p, n); }
 static inline int store_query_series(struct store *st, const struct store_filter *f,
 				     const char *group, const char *metric, int clients,
 				     struct store_sample **s, int *n)
@@ -169,6 +181,7 @@ void store_run_clear(struct store_run *r);
 void store_runs_free(struct store_run *runs, int n);
 void store_values_free(struct store_values *v, int n);
 void store_samples_free(struct store_sample *s, int n);
+void store_points_free(struct store_point_status *p, int n);
 /* Deep copy of a run's fields (strings duplicated). */
 void store_run_copy(struct store_run *dst, const struct store_run *src);
 

@@ -604,6 +604,43 @@ static int sq_run_values(struct store *st, int64_t run_id, struct store_values *
 	return 0;
 }
 
+static int sq_run_points(struct store *st, int64_t run_id, struct store_point_status **out,
+			 int *n)
+{
+	struct sqlite_store *s = S(st);
+	sqlite3_stmt *stmt = NULL;
+	struct store_point_status *p = NULL;
+	int cnt = 0, cap = 0, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT pid, grp, clients, status, reason FROM points"
+			       " WHERE run_id = ?1 ORDER BY pid", -1, &stmt, NULL) != SQLITE_OK)
+		return dberr(s, "prepare points");
+	sqlite3_bind_int64(stmt, 1, run_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			p = must(realloc(p, cap * sizeof(*p)));
+		}
+		p[cnt++] = (struct store_point_status){
+			.pid = col_strdup(stmt, 0),
+			.group = col_strdup(stmt, 1),
+			.clients = sqlite3_column_int(stmt, 2),
+			.status = col_strdup(stmt, 3),
+			.reason = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? NULL :
+				  col_strdup(stmt, 4),
+		};
+	}
+	rc = rc == SQLITE_DONE ? 0 : dberr(s, "query points");
+	sqlite3_finalize(stmt);
+	if (rc) {
+		store_points_free(p, cnt);
+		return rc;
+	}
+	*out = p;
+	*n = cnt;
+	return 0;
+}
+
 static int sq_query_series(struct store *st, const struct store_filter *f, const char *group,
 			   const char *metric, int clients, struct store_sample **out, int *n)
 {
@@ -677,6 +714,7 @@ static const struct store_ops sqlite_ops = {
 	.set_judgement = sq_set_judgement,
 	.query_runs = sq_query_runs,
 	.run_values = sq_run_values,
+	.run_points = sq_run_points,
 	.query_series = sq_query_series,
 	.schema_version = sq_schema_version,
 };
@@ -738,4 +776,15 @@ void store_samples_free(struct store_sample *s, int n)
 		free(s[i].group);
 	}
 	free(s);
+}
+
+void store_points_free(struct store_point_status *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(p[i].pid);
+		free(p[i].group);
+		free(p[i].status);
+		free(p[i].reason);
+	}
+	free(p);
 }

@@ -160,6 +160,30 @@ static int baseline_runs(struct store *st, const struct store_run *run, const ch
 	return rc;
 }
 
+static int failed_points(struct store *st, int64_t run_id, struct verdict *v)
+{
+	struct store_point_status *p;
+	int n, rc;
+
+	rc = store_run_points(st, run_id, &p, &n);
+	if (rc)
+		return rc;
+	v->failed = must(calloc(n + 1, sizeof(*p)));
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(p[i].status, "ok"))
+			continue;	/* freed with the array below */
+		v->failed[v->nfailed++] = p[i];
+		p[i] = (struct store_point_status){ 0 };
+	}
+	store_points_free(p, n);
+	return 0;
+}
+
+bool verdict_run_failed(const struct verdict *v)
+{
+	return v->nfailed > 0 || v->nmetrics == 0;
+}
+
 int verdict_judge(struct store *st, const struct store_run *run,
 		  const struct verdict_opts *o, struct verdict *v)
 {
@@ -178,6 +202,8 @@ int verdict_judge(struct store *st, const struct store_run *run,
 	if (rc)
 		goto out;
 	rc = store_run_values(st, run->id, &cur, &ncur);
+	if (!rc)
+		rc = failed_points(st, run->id, v);
 	if (rc)
 		goto out;
 	bv = must(calloc(v->nbase + 1, sizeof(*bv)));
@@ -257,6 +283,8 @@ static const char *verdict_word(const struct verdict *v)
 {
 	if (v->regressions)
 		return "regression";
+	if (verdict_run_failed(v))
+		return "failed";
 	return v->nbase ? "ok" : "no-baseline";
 }
 
@@ -325,6 +353,14 @@ void verdict_print(FILE *f, const struct verdict *v)
 		unchanged == 1 ? "" : "s", v->threshold);
 	if (nobase)
 		fprintf(f, ", %d without a baseline", nobase);
+	if (v->nfailed)
+		fprintf(f, "\nfailed:    %d point%s:", v->nfailed, v->nfailed == 1 ? "" : "s");
+	for (int i = 0; i < v->nfailed; i++)
+		fprintf(f, "\n  %s %s clients=%d: %s%s%s", v->failed[i].pid, v->failed[i].group,
+			v->failed[i].clients, v->failed[i].status, v->failed[i].reason ? ": " : "",
+			v->failed[i].reason ? v->failed[i].reason : "");
+	if (!v->nmetrics && !v->nfailed)
+		fprintf(f, "\nfailed:    the run has no points");
 	fprintf(f, "\nverdict:   %s", verdict_word(v));
 	if (v->regressions)
 		fprintf(f, " (%d metric%s)", v->regressions, v->regressions == 1 ? "" : "s");
@@ -350,13 +386,18 @@ static json_t *run_json(const struct store_run *r)
 
 json_t *verdict_to_json(const struct verdict *v)
 {
-	json_t *runs = json_array(), *metrics = json_array();
+	json_t *runs = json_array(), *metrics = json_array(), *failed = json_array();
 	char name[256];
 
 	for (int i = 0; i < v->nbase; i++)
 		json_array_append_new(runs, json_pack("{s:s, s:s, s:I}",
 				      "label", v->base[i].label, "kernel", v->base[i].kernel,
 				      "time", (json_int_t)v->base[i].time));
+	for (int i = 0; i < v->nfailed; i++)
+		json_array_append_new(failed, json_pack("{s:s, s:s, s:i, s:s, s:s?}",
+				      "id", v->failed[i].pid, "group", v->failed[i].group,
+				      "clients", v->failed[i].clients, "status", v->failed[i].status,
+				      "reason", v->failed[i].reason));
 	for (int i = 0; i < v->nmetrics; i++) {
 		const struct verdict_metric *m = &v->m[i];
 
@@ -374,9 +415,10 @@ json_t *verdict_to_json(const struct verdict *v)
 			"p", num_or_null(m->p), "significant", m->significant,
 			"class", class_name(m->cls)));
 	}
-	return json_pack("{s:i, s:s, s:i, s:i, s:o, s:{s:s, s:o}, s:f, s:f, s:s, s:o}",
+	return json_pack("{s:i, s:s, s:i, s:i, s:o, s:o, s:{s:s, s:o}, s:f, s:f, s:s, s:o}",
 			 "schema", 1, "verdict", verdict_word(v),
 			 "regressions", v->regressions, "improvements", v->improvements,
+			 "failed_points", failed,
 			 "run", run_json(&v->run),
 			 "baseline", "spec", v->baseline, "runs", runs,
 			 "threshold_pct", v->threshold, "alpha", v->alpha,
@@ -391,6 +433,7 @@ void verdict_free(struct verdict *v)
 		free(v->m[i].metric);
 	}
 	free(v->m);
+	store_points_free(v->failed, v->nfailed);
 	store_runs_free(v->base, v->nbase);
 	store_run_clear(&v->run);
 	free(v->baseline);

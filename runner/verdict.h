@@ -12,7 +12,9 @@
  *   unchanged:   anything else
  *
  * A run with a regression is flagged in the history and never enters a
- * later baseline.  Baselines (struct verdict_opts.baseline):
+ * later baseline.  A run with a point that did not end "ok", or with no
+ * point at all, failed (verdict "failed", nightly exit 3) unless it also
+ * has a regression (exit 1); its ok points are judged all the same.  Baselines (struct verdict_opts.baseline):
  *   "window:K"   the K most recent earlier runs on the same machine (hostname
  *                + CPU model) and config (hash) that are complete and not
  *                flagged (default window:7)
@@ -63,6 +65,9 @@ struct verdict {
 	int nmetrics;
 	struct verdict_metric *m;
 	int regressions, improvements;
+	/* points of the run that did not end "ok" (failed, invalid, ...) */
+	int nfailed;
+	struct store_point_status *failed;
 };
 
 /* Check a baseline spec; 0 or EXIT_USAGE with a message naming it. */
@@ -92,8 +97,9 @@ void verdict_print(FILE *f, const struct verdict *v);
 /*
  * The verdict as JSON, for reports (report_nightly) and the history.  Keys:
  *   "schema": 1
- *   "verdict": "regression" | "ok" | "no-baseline"
+ *   "verdict": "regression" | "failed" | "ok" | "no-baseline"
  *   "regressions", "improvements": counts
+ *   "failed_points": [ { "id", "group", "clients", "status", "reason" } ]
  *   "run": { "label", "hostname", "cpu_model", "kernel", "config",
  *            "config_hash", "toggles" (object), "time" (epoch seconds),
  *            "status" }
@@ -108,6 +114,9 @@ void verdict_print(FILE *f, const struct verdict *v);
  * "pct", "p", means are null where there is no baseline.
  */
 json_t *verdict_to_json(const struct verdict *v);
+
+/* Has the run points that did not end ok (or none at all)? */
+bool verdict_run_failed(const struct verdict *v);
 
 void verdict_free(struct verdict *v);
 

@@ -108,6 +108,15 @@ check "A/A: $flagged of 40 nights flagged (bound 1), others exit 0" test "$flagg
 check "history marks night 50 FLAGGED" grep -q 'a-n050 .*FLAGGED' "$TMP/hist"
 check "history --last 12 prints 12 nights" test "$(grep -c ' a-n0' "$TMP/hist")" = 12
 
+# ---- a run with a failed point ------------------------------------------------------
+mkrun "$TMP/r3" r3 2026-11-03T03:00:00Z hostA 505000
+jq '.points[1].status = "failed" | .points[1].reason = "killed by SIGKILL"' "$TMP/r3/summary.json" \
+	>"$TMP/r3/s" && mv "$TMP/r3/s" "$TMP/r3/summary.json"
+"$M" import --quiet "$TMP/r3" --db "$DB"
+expect_exit 3 "a night with a failed point exits 3" "$M" nightly --judge-only r3 --db "$DB"
+check "the failed point is named with its reason" grep -q 'p001 .*clients=2: failed: killed by SIGKILL' "$TMP/out"
+check "its ok point is still judged" grep -q 'unchanged: 1 metric ' "$TMP/out"
+
 # ---- usage ------------------------------------------------------------------------
 expect_exit 2 "nightly without a config" "$M" nightly --db "$NDB"
 expect_exit 2 "a bad baseline spec" "$M" nightly --judge-only a-n050 --baseline window:x --db "$NDB"
