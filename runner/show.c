@@ -66,6 +66,17 @@ static const char *meta_text(json_t *meta, const char *const *paths, char *buf, 
 	return as_text(meta_get(meta, paths), buf, n);
 }
 
+/* sysfs choice files read "a [b] c": keep the chosen one. */
+static const char *chosen(const char *v, char *buf, size_t n)
+{
+	const char *l = strchr(v, '['), *r = l ? strchr(l, ']') : NULL;
+
+	if (!r)
+		return v;
+	snprintf(buf, n, "%.*s", (int)(r - l - 1), l + 1);
+	return buf;
+}
+
 static void show_meta(const struct summary *s)
 {
 	json_t *m = s->meta, *un, *v, *vma;
@@ -93,10 +104,11 @@ static void show_meta(const struct summary *s)
 	       meta_text(m, PATHS("topology.ncpus", "ncpus"), b, sizeof(b)),
 	       meta_text(m, PATHS("topology.numa_nodes", "numa.nodes", "numa_nodes"), c, sizeof(c)));
 	printf("thp:         %s (defrag %s)\n",
-	       meta_text(m, PATHS("mm.thp_enabled", "thp.enabled", "thp"), a, sizeof(a)),
-	       meta_text(m, PATHS("mm.thp_defrag", "thp.defrag"), b, sizeof(b)));
+	       chosen(meta_text(m, PATHS("mm.thp_enabled", "thp.enabled", "thp"), a, sizeof(a)), c, sizeof(c)),
+	       chosen(meta_text(m, PATHS("mm.thp_defrag", "thp.defrag"), b, sizeof(b)), d, sizeof(d)));
 	printf("aslr:        %s\n", meta_text(m, PATHS("mm.aslr", "aslr"), a, sizeof(a)));
 	printf("cpufreq:     %s\n", meta_text(m, PATHS("cpufreq.governor", "cpufreq"), a, sizeof(a)));
+	printf("prefetch:    %s\n", meta_text(m, PATHS("prefetch.unavailable", "prefetch.state", "prefetch"), a, sizeof(a)));
 	vma = meta_get(m, PATHS("slab.caches.vm_area_struct", "slab.vm_area_struct"));
 	if (vma)
 		printf("slab:        vm_area_struct %s B x %s/slab, %s page(s)/slab, merged: %s\n",
