@@ -418,14 +418,29 @@ static int check_value(struct config *c, struct cfg_kv *kv, json_t *o, int idx)
 			return cfg_error(c, kv->line, kv->key, "%g is out of range [%g, %g]",
 					 d, min, max);
 	} else if (!strcmp(type, "size")) {
+		size_t len = strlen(v);
 		uint64_t b;
 		char buf[32];
 
-		if (parse_size(v, &b))
+		if (len > 1 && v[len - 1] == '%') {
+			/* of the planned machine's MemTotal (the same as the
+			 * workload's own N% unless planning for another box) */
+			double pct;
+			char *num = strndup(v, len - 1);
+			int bad = parse_double(num, &pct) || pct <= 0 || pct > 100;
+
+			free(num);
+			if (bad)
+				return cfg_error(c, kv->line, kv->key, "'%s' is not a percentage "
+						 "of MemTotal in (0, 100]", v);
+			snprintf(buf, sizeof(buf), "%.0f", floor(pct / 100 * (double)c->env.memtotal));
+		} else {
+			snprintf(buf, sizeof(buf), "%s", v);
+		}
+		if (parse_size(buf, &b))
 			return cfg_error(c, kv->line, kv->key, "'%s' is not a size (N, NK, NM, NG, "
 					 "N%% of MemTotal, $memtotal/N)", v);
 		if (strchr(v, '%')) {
-			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)b);
 			free(kv->vals[idx]);
 			kv->vals[idx] = strdup(buf);
 		}
