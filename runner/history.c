@@ -115,6 +115,28 @@ static char *config_name(json_t *meta)
 	return s;
 }
 
+/* The switches that change what a run measures: the run settings (THP,
+ * ASLR, perf, iterations...) without paths and timeouts, and the THP mode
+ * the machine actually had. */
+static json_t *run_toggles(json_t *meta)
+{
+	json_t *t = meta_get(meta, PATHS("toggles"));
+	json_t *thp = meta_get(meta, PATHS("mm.thp_enabled"));
+
+	if (json_is_object(t))
+		return json_incref(t);
+	t = json_deep_copy(meta_get(meta, PATHS("settings")));
+	if (!json_is_object(t)) {
+		json_decref(t);
+		t = json_object();
+	}
+	json_object_del(t, "bindir");
+	json_object_del(t, "watchdog");
+	if (json_is_string(thp))
+		json_object_set(t, "thp_enabled", thp);
+	return t;
+}
+
 struct meta_run {
 	struct store_run run;
 	char host[HOST_NAME_MAX + 1];
@@ -133,10 +155,11 @@ static void meta_to_run(const struct summary *s, const char *dir, struct meta_ru
 	 * machine that produced the run. */
 	if (!host && gethostname(m->host, sizeof(m->host)) == 0)
 		host = m->host;
-	toggles = meta_get(meta, PATHS("toggles", "plan.toggles", "config.toggles"));
 	m->config = config_name(meta);
-	m->toggles = json_is_object(toggles) ? json_dumps(toggles, JSON_COMPACT | JSON_SORT_KEYS)
-					     : must(strdup("{}"));
+	toggles = run_toggles(meta);
+	m->toggles = json_dumps(toggles, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(toggles);
+	must(m->toggles);
 	m->run = (struct store_run){
 		.hostname = host ? host : "unknown",
 		.cpu_model = meta_str(meta, PATHS("cpu.model_name", "cpu.model name", "cpu.name",
