@@ -603,6 +603,29 @@ static void text_footprint(const struct cmp *c, int labw)
 	}
 }
 
+/* Each run's label ends where its values end; a long label reaches left
+ * into the blank above the previous percentage, never into a neighbour. */
+static void text_header(const struct cmp *c, int indent, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < c->nruns; i++) {
+		const char *l = c->runs[i].label;
+		size_t len = strlen(l), end = indent + (size_t)i * COLW + VALW;
+		size_t start = len < end ? end - len : 0;
+
+		if (i && start <= n)
+			start = n + 1;
+		if (start + len + 1 > size)
+			break;
+		memset(buf + n, ' ', start - n);
+		memcpy(buf + start, l, len);
+		n = start + len;
+	}
+	buf[n] = 0;
+	put_line(buf);
+}
+
 static void print_text(const struct cmp *c)
 {
 	int statw = 5, opw = 10, labw = 0;
@@ -625,12 +648,7 @@ static void print_text(const struct cmp *c)
 			putchar('\n');
 		if (c->ntables > 1)
 			printf("%s\n", tb->group);
-		/* header: each run's label over its value column */
-		n = snprintf(buf, sizeof(buf), "%*s", statw + 1 + opw, "");
-		for (int i = 0; i < c->nruns && n < sizeof(buf); i++)
-			n += snprintf(buf + n, sizeof(buf) - n, "%*s%*s", VALW, c->runs[i].label,
-				      COLW - VALW, "");
-		put_line(buf);
+		text_header(c, statw + 1 + opw, buf, sizeof(buf));
 		for (int l = 0; l < tb->nlines; l++) {
 			const struct line *ln = &tb->lines[l];
 
