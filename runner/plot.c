@@ -560,6 +560,15 @@ out:
 
 /* ---- trend ------------------------------------------------------------ */
 
+/* A data column; gnuplot reads "NaN" as a missing value. */
+static void num(FILE *f, double v)
+{
+	if (isnan(v) || isinf(v))
+		fputs(" NaN", f);
+	else
+		fprintf(f, " %.17g", v);
+}
+
 int plot_trend(const char *out_dir, const char *metric, const double *night_x,
 	       const double *values, int n, const double *band_lo,
 	       const double *band_hi, const int *flagged)
@@ -590,11 +599,10 @@ int plot_trend(const char *out_dir, const char *metric, const double *night_x,
 		return EXIT_FAIL;
 	fprintf(d, "# %s over nights: night value band_lo band_hi flagged(1: regression)\n", metric);
 	for (int i = 0; i < n; i++) {
-		fprintf(d, "%.17g %.17g", night_x[i], values[i]);
-		if (band)
-			fprintf(d, " %.17g %.17g", band_lo[i], band_hi[i]);
-		else
-			fprintf(d, " NaN NaN");
+		num(d, night_x[i]);
+		num(d, values[i]);
+		num(d, band ? band_lo[i] : NAN);
+		num(d, band ? band_hi[i] : NAN);
 		fprintf(d, " %d\n", flagged && flagged[i] ? 1 : 0);
 		anyflag |= flagged && flagged[i];
 	}

@@ -57,7 +57,7 @@ static const char css[] =
 	"tr.better td.sig,td.better{background:#e0f3e0}tr.worse td.sig,td.worse{background:#f8dcdc}"
 	".regression{color:#b00;font-weight:bold}.improvement{color:#070;font-weight:bold}"
 	".ok{color:#070;font-weight:bold}"
-	"figure{display:inline-block;margin:.5em 1em .5em 0}figcaption{font-size:.85em}"
+	"img{max-width:100%;height:auto}figure{display:inline-block;margin:.5em 1em .5em 0}figcaption{font-size:.85em}"
 	"ul.unavail li{font-family:monospace}.gen{color:#666;font-size:.85em}";
 
 static void head(FILE *f, const char *title)
@@ -285,6 +285,30 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/* Sort an array of strings in place: tables list metrics by name, not in
+ * whatever order the workload printed them. */
+static void sort_strings(json_t *a)
+{
+	size_t n = json_array_size(a);
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(a, i));
+	qsort(v, n, sizeof(*v), cmp_json_str);
+	json_array_clear(a);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, v[i]);
+	free(v);
+}
+
 /* One row: "Hmean faults/sec-2", then per run the mean and its change
  * against the base, "( 0.00%)" or "* 1.23%*" when significant. */
 static void table_row(FILE *f, struct summary *runs, int nruns, const char *group,
@@ -390,6 +414,7 @@ static void compare_tables(FILE *f, struct summary *runs, int nruns)
 				clients[nc++] = p->clients;
 			}
 		qsort(clients, (size_t)nc, sizeof(*clients), cmp_int);
+		sort_strings(metrics);
 		fputs("<h3>", f);
 		esc(f, group);
 		fprintf(f, "</h3>\n<table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"

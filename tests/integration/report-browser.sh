@@ -1,0 +1,105 @@
+#!/bin/bash
+# The HTML report in a real browser: headless Chromium driven by chromedriver
+# over the WebDriver HTTP API (curl + jq) on localhost.  The compare page of
+# two real quick runs and the nightly page of two real nights are loaded from
+# file://; every image must have loaded (naturalWidth > 0), the tables must
+# have the expected rows, and a screenshot is taken.
+. "$(dirname "$0")/../lib.sh"
+M=$BIN/mmscale
+CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
+echo "1..13"
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+DRIVER=$(command -v chromedriver || true)
+if [ -z "$CHROMIUM" ] || [ -z "$DRIVER" ]; then
+	for i in $(seq 1 13); do skip "report in a browser" "chromium or chromedriver not installed (apt-get install chromium chromium-driver)"; done
+	exit 0
+fi
+
+# Two real runs, the compare report, and two nights with their report.
+for l in a b; do
+	"$M" run "$CONF" --results "$TMP/res" --label $l --iterations 3 >"$TMP/run.$l" 2>&1 ||
+		{ echo "Bail out! mmscale run quick.conf failed: $(tail -2 "$TMP/run.$l")"; exit 1; }
+done
+expect_exit 0 "compare report written" "$M" plot "$TMP/res/a" "$TMP/res/b" --report "$TMP/rep"
+for l in n1 n2; do
+	"$M" nightly "$CONF" --label $l --results "$TMP/nres" --iterations 3 --db "$TMP/h.sqlite" \
+		--report "$TMP/nrep" >"$TMP/night.$l" 2>&1
+done
+check "nightly report written" test -s "$TMP/nrep/index.html"
+check "no network resources in the pages" \
+	bash -c "! grep -Eiq '(src|href)=\"(https?:)?//|<script' '$TMP/rep/index.html' '$TMP/nrep/index.html'"
+
+# chromedriver on a free localhost port, in its own process group so the
+# browser it starts goes with it.
+port=""
+for p in $(shuf -i 20000-60000 -n 20); do
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+done
+setsid "$DRIVER" --port="$port" --allowed-ips= >"$TMP/driver.log" 2>&1 &
+dpid=$!
+W=http://127.0.0.1:$port
+sid=""
+cleanup() {
+	[ -n "$sid" ] && curl -s --max-time 10 -X DELETE "$W/session/$sid" >/dev/null
+	kill -- -"$dpid" 2>/dev/null
+	wait "$dpid" 2>/dev/null
+}
+trap cleanup EXIT
+for i in $(seq 1 50); do
+	[ "$(curl -s --max-time 2 "$W/status" | jq -r '.value.ready' 2>/dev/null)" = true ] && break
+	sleep 0.2
+done
+wd() {	# wd METHOD PATH [JSON]: one WebDriver call, its JSON answer on stdout
+	curl -s --max-time 60 -X "$1" -H 'Content-Type: application/json' \
+		${3:+--data "$3"} "$W$2"
+}
+caps=$(jq -n --arg bin "$CHROMIUM" --arg dir "$TMP/profile" '{capabilities: {alwaysMatch: {
+	browserName: "chrome", "goog:chromeOptions": {binary: $bin, args: [
+	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+	"--disable-dev-shm-usage", "--window-size=1280,2400", ("--user-data-dir=" + $dir)]}}}}')
+sid=$(wd POST /session "$caps" | jq -r '.value.sessionId // empty')
+if [ -z "$sid" ]; then
+	fail "chromium session: $(head -c 300 "$TMP/driver.log")"
+	exit 1
+fi
+ok "headless chromium session on port $port"
+
+js() {	# js SCRIPT: the value the script returns, as JSON
+	wd POST "/session/$sid/execute/sync" "$(jq -n --arg s "$1" '{script: $s, args: []}')" | jq -c '.value'
+}
+# every <img>: complete and decoded (naturalWidth > 0)
+IMGS='return Array.from(document.images).map(i => ({src: i.getAttribute("src"), ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth, h: i.naturalHeight}));'
+
+wd POST "/session/$sid/url" "$(jq -n --arg u "file://$TMP/rep/index.html" '{url: $u}')" >/dev/null
+imgs=$(js "$IMGS")
+nimg=$(jq 'length' <<<"$imgs")
+nbad=$(jq '[.[] | select(.ok | not)] | length' <<<"$imgs")
+check "compare page: $nimg images, all loaded (naturalWidth > 0), $nbad not" \
+	test "$nimg" = 5 -a "$nbad" = 0
+check "compare page: images are 800x500" test "$(jq '[.[] | select(.w != 800 or .h != 500)] | length' <<<"$imgs")" = 0
+rows=$(js 'return Array.from(document.querySelectorAll("table.cmp tbody tr.row")).map(r => r.dataset.metric);')
+check "compare table rows: faults/cpu-1,2 and faults/sec-1,2 ($rows)" \
+	test "$rows" = '["faults/cpu-1","faults/cpu-2","faults/sec-1","faults/sec-2"]'
+cells=$(js 'return document.querySelectorAll("table.cmp tbody tr.row")[0].cells.length;')
+check "compare row: stat, metric, and value + change per run ($cells cells)" test "$cells" = 6
+wd GET "/session/$sid/screenshot" | jq -r '.value' | base64 -d >"$TMP/compare.png" 2>/dev/null
+check "screenshot of the compare page ($(stat -c %s "$TMP/compare.png" 2>/dev/null) bytes)" \
+	test "$(od -An -tx1 -N4 "$TMP/compare.png" | tr -d ' ')" = 89504e47
+
+wd POST "/session/$sid/url" "$(jq -n --arg u "file://$TMP/nrep/index.html" '{url: $u}')" >/dev/null
+imgs=$(js "$IMGS")
+nimg=$(jq 'length' <<<"$imgs")
+nbad=$(jq '[.[] | select(.ok | not)] | length' <<<"$imgs")
+check "nightly page: $nimg trend images, all loaded, $nbad not" test "$nimg" = 4 -a "$nbad" = 0
+rows=$(js 'return Array.from(document.querySelectorAll("table#verdict tbody tr.row")).map(r => r.dataset.metric).sort();')
+check "nightly table rows: the 4 headline metrics ($rows)" \
+	test "$rows" = '["faults/cpu-1","faults/cpu-2","faults/sec-1","faults/sec-2"]'
+wd GET "/session/$sid/screenshot" | jq -r '.value' | base64 -d >"$TMP/nightly.png" 2>/dev/null
+check "screenshot of the nightly page" test "$(od -An -tx1 -N4 "$TMP/nightly.png" | tr -d ' ')" = 89504e47
+cleanup
+sid=""
+trap - EXIT
+check "chromedriver stopped" bash -c "! kill -0 $dpid 2>/dev/null"
+[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
