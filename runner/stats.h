@@ -13,7 +13,9 @@ struct stats {
 	double stddev;		/* sample stddev (n-1) */
 	double coeffvar;	/* stddev * 100 / amean */
 	/* mean of the best 50/95/99% of samples: harmonic for higher-is-better,
-	 * arithmetic for lower-is-better (as mmtests' BHmean/BAmean) */
+	 * arithmetic for lower-is-better (as mmtests' BHmean/BAmean).  As in
+	 * mmtests, with k = floor(n * N / 100): the highest k + 1 values (at
+	 * most n), or the lowest k (all n when k is 0). */
 	double best50, best95, best99;
 };
 
