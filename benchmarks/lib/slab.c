@@ -213,7 +213,13 @@ static void resolve_merge(const char *sysfs, const struct slab_lines *l,
  * lists, so the active count that follows is exact.  0 or errno. */
 static int shrink_all(const char *sysfs, struct slab_snap *snap)
 {
-	for (int i = 0; slab_tracked[i]; i++) {
+	int n = 0;
+
+	while (slab_tracked[n])
+		n++;
+	/* backwards: vm_area_struct, the one deltas are asked of, goes last,
+	 * nearest to the read */
+	for (int i = n - 1; i >= 0; i--) {
 		char path[PATH_MAX];
 		int fd;
 
