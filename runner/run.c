@@ -544,6 +544,9 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 			return rc;
 		}
 		R->prefetch_used = true;
+		/* read back what the point really ran with */
+		if (!s->invocations)
+			json_object_set_new(s->pj, "prefetch", prefetch_state_json());
 	}
 	run_argv = R->cfg.perf == PERF_OFF ? argv : perf_wrap(&R->perf, argv, s->dir);
 
@@ -841,7 +844,9 @@ static int prefetch_check(struct runner *R)
 		if (R->plan.pts[i].prefetch < 0)
 			continue;
 		if (prefetch_probe(PF_ADJACENT, why, sizeof(why))) {
-			errmsg(0, "%s: prefetch axis: unavailable: %s", R->cfg.path, why);
+			errmsg(0, "%s: prefetch axis: %s%s", R->cfg.path,
+			       strncmp(why, "unavailable", 11) && strncmp(why, "unsupported", 11) ?
+			       "unavailable: " : "", why);
 			return EXIT_UNSUPP;
 		}
 		return 0;
@@ -949,8 +954,9 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 		rc = EXIT_FAIL;
 	if (stopped) {
 		write_meta(&R, "incomplete");
-		errmsg(0, "interrupted: %d of %d points finished; `mmscale run %s --label %s "
-		       "--resume` continues", R.points_done, R.plan.npoints, rq->config, label);
+		errmsg(0, "interrupted: %d of %d points finished; `mmscale run %s --label %s%s%s "
+		       "--resume` continues", R.points_done, R.plan.npoints, rq->config, label,
+		       rq->results ? " --results " : "", rq->results ? rq->results : "");
 		rc = EXIT_INTR;
 		goto out;
 	}
