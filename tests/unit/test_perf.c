@@ -121,6 +121,24 @@ static void test_threads(void **s)
 	json_decref(t);
 }
 
+/* Samples perf lost under load belong to no thread: the split says so. */
+static void test_lost(void **s)
+{
+	static char txt[] = "# Total Lost Samples: 4887\n#\n"
+		"# Samples: 97K of event 'mmap_lock:mmap_lock_start_locking'\n"
+		"            5             5     2415:pft    \n";
+	FILE *f = fmemopen(txt, sizeof(txt) - 1, "r");
+	json_t *t = perf_parse_threads(f), *att;
+
+	fclose(f);
+	assert_int_equal(json_integer_value(json_object_get(t, "lost_samples")), 4887);
+	att = perf_attribute(t, NULL);
+	assert_int_equal(json_integer_value(json_object_get(att, "lost_samples")), 4887);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(att, "other"), "mmap_lock")), 5);
+	json_decref(att);
+	json_decref(t);
+}
+
 /* Without perf, nothing is wrapped and the reason is recorded.  In a child:
  * perf_probe() caches its answer for the life of the process. */
 static void test_no_perf(void **s)
@@ -181,27 +199,18 @@ static int run_lines(char **argv, json_t **lines)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* CONFIG_PER_VMA_LOCK=y in the running kernel's config, where readable */
 static bool kernel_has_per_vma_lock(void)
 {
-	char p[300], line[256];
-	FILE *f, *r = fopen("/proc/sys/kernel/osrelease", "r");
+	FILE *f = popen("{ zcat /proc/config.gz || cat /boot/config-$(uname -r); } 2>/dev/null", "r");
+	char line[256];
 	bool y = false;
 
-	if (!r || !fgets(line, sizeof(line), r)) {
-		if (r)
-			fclose(r);
-		return false;
-	}
-	fclose(r);
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(p, sizeof(p), "/boot/config-%s", line);
-	f = fopen(p, "r");
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
-		if (!strcmp(line, "CONFIG_PER_VMA_LOCK=y\n"))
-			y = true;
-	fclose(f);
+		y |= !strcmp(line, "CONFIG_PER_VMA_LOCK=y\n");
+	pclose(f);
 	return y;
 }
 
@@ -260,8 +269,10 @@ static void test_real_pft(void **s)
 	assert_non_null(no);
 	assert_int_equal(json_integer_value(json_object_get(cl, "threads")), 4);
 	assert_int_equal(json_integer_value(json_object_get(no, "threads")), 2);
-	/* every page a client stored to is a fault seen by perf (+-period) */
-	assert_true(json_integer_value(json_object_get(cl, "page_faults")) > 32768 - 4 * 16);
+	/* every page a client stored to is a fault seen by perf (+-period),
+	 * unless perf lost samples, which the point then says */
+	if (!json_object_get(o, "threads_incomplete"))
+		assert_true(json_integer_value(json_object_get(cl, "page_faults")) > 32768 - 4 * 16);
 	/* noise: mmap + mprotect + munmap per op, each takes mmap_lock */
 	assert_true(json_integer_value(json_object_get(no, "mmap_lock")) > 0);
 	per1000 = json_number_value(json_object_get(o, "mmap_lock_per_1000_faults"));
@@ -275,6 +286,8 @@ static void test_real_pft(void **s)
 	/* per-VMA locks: faults do not take mmap_lock, even under noise */
 	if (kernel_has_per_vma_lock())
 		assert_true(per1000 < 50);
+	else
+		print_message("# per-VMA lock figure not judged: kernel config unreadable\n");
 	json_decref(o);
 	json_decref(lines);
 	json_decref(probe);
@@ -290,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_stat_vm),
 		cmocka_unit_test(test_stat_pmu),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_no_perf),
 		cmocka_unit_test(test_nothing_requested),
 		cmocka_unit_test(test_real_pft),
