@@ -86,10 +86,11 @@ if grep -Eq 'faults/sec-2 .*\* *-[0-9.]+%\*' "$TMP/out" && grep -q 'verdict: *re
 else fail "night 50 summary: $(cat "$TMP/out")"; fi
 pct=$(grep -Eo -- '-[0-9]+\.[0-9]+%' "$TMP/out" | head -1 | tr -d '%-')
 check "night 50 dropped by about 8% (measured -$pct%)" awk -v p="$pct" 'BEGIN { exit !(p > 6.25 && p < 9.75) }'
-expect_exit 1 "night 51 still regressed (flagged night 50 is not a baseline)" \
-	"$M" nightly --judge-only a-n051 --db "$NDB"
 expect_exit 0 "against an explicit baseline of the bad night, 51 is fine" \
 	"$M" nightly --judge-only a-n051 --baseline a-n050 --db "$NDB"
+# the latest judgement of a night is the one kept: judged again by default
+expect_exit 1 "night 51 still regressed (flagged night 50 is not a baseline)" \
+	"$M" nightly --judge-only a-n051 --db "$NDB"
 expect_exit 1 "the json verdict also exits 1" "$M" nightly --judge-only a-n052 --json --db "$NDB"
 check "json verdict names the regression" \
 	test "$(jq -r '[.metrics[] | select(.class == "regression") | .name] | join(",")' "$TMP/out")" = faults/sec-2
@@ -107,6 +108,21 @@ check "A/A: $flagged of 40 nights flagged (bound 1), others exit 0" test "$flagg
 "$M" history --db "$NDB" --machine a --metric faults/sec-2 --last 12 >"$TMP/hist"
 check "history marks night 50 FLAGGED" grep -q 'a-n050 .*FLAGGED' "$TMP/hist"
 check "history --last 12 prints 12 nights" test "$(grep -c ' a-n0' "$TMP/hist")" = 12
+
+# The trend pictures of --report: night 55 shows the drop from night 50 on,
+# flagged, against a band that stayed where the good nights were.
+if command -v gnuplot >/dev/null; then
+	for night in 53 54; do "$M" nightly --judge-only a-n0$night --db "$NDB" >/dev/null; done
+	"$M" nightly --judge-only a-n055 --report "$TMP/rep" --db "$NDB" >/dev/null 2>&1
+	D=$TMP/rep/trend-faults-sec-2.dat
+	check "trend picture drawn for faults/sec-2" test -s "$TMP/rep/trend-faults-sec-2.png"
+	check "trend data: 55 nights, nights 50-55 flagged, none before" test \
+		"$(awk '!/^#/ { n++; if ($5) f = f " " $1 } END { print n ":" f }' "$D")" = "55: -5 -4 -3 -2 -1 0"
+	check "trend band stays above the dropped nights" \
+		awk '!/^#/ && $1 >= -5 { if (!($3 > $2 * 1.04)) bad = 1 } END { exit bad }' "$D"
+else
+	skip "trend pictures" "gnuplot not installed"
+fi
 
 # ---- a run with a failed point ------------------------------------------------------
 mkrun "$TMP/r3" r3 2026-11-03T03:00:00Z hostA 505000
