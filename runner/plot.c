@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "commands.h"
+#include "compare.h"
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
@@ -333,21 +334,26 @@ static int plot_metric(const struct plot_opts *o, struct summary *runs, int nrun
 		fprintf(d, " %s:mean %s:stddev %s:pct", runs[r].label, runs[r].label, runs[r].label);
 	fputc('\n', d);
 	for (int k = 0; k < nc; k++) {
-		double base = NAN;
-
 		fprintf(d, "%d", clients[k]);
 		for (int r = 0; r < nruns; r++) {
 			const struct point *p = find_point(&runs[r], group, clients[k]);
-			double mean, sd;
+			double mean, sd, pct = 0;
+			bool sig;
 
 			if (!p || !headline(point_metric(p, metric), &mean, &sd)) {
 				fprintf(d, " NaN NaN NaN");
 				continue;
 			}
-			if (r == 0)
-				base = mean;
-			fprintf(d, " %.17g %.17g %.6f", mean, sd,
-				r == 0 ? 0.0 : report_pct(base, mean, dir));
+			/* the change exactly as `mmscale compare` prints it */
+			if (r > 0 && compare_mean_change(&runs[0], &runs[r], group, metric,
+							 clients[k], SIG_MMTESTS, 0.10,
+							 &pct, &sig, NULL))
+				pct = NAN;
+			fprintf(d, " %.17g %.17g", mean, sd);
+			if (isnan(pct))
+				fputs(" NaN", d);
+			else
+				fprintf(d, " %.6f", pct);
 		}
 		fputc('\n', d);
 	}

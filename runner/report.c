@@ -4,8 +4,9 @@
  * The page is index.html in the report directory, with the pictures beside
  * it as relative <img>: the directory can be copied or served as it is.  No
  * network resources, no JavaScript; the CSS is inline.  The table values
- * come from stats.h (the same means and test as compare) and the
- * percentages from report_pct(), the one place that knows their rule.
+ * come from stats.h (the same means as compare), the change and its
+ * significance from compare_mean_change(), so the page and `mmscale compare`
+ * never disagree.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,19 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "compare.h"
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
 #include "summary.h"
 
 #define SIG_ALPHA 0.10		/* the mmtests rule, compare's default */
-
-double report_pct(double base, double val, enum better dir)
-{
-	if (base == 0)
-		return NAN;
-	return dir == BETTER_HIGHER ? val * 100 / base - 100 : 100 - val * 100 / base;
-}
 
 /* ---- HTML helpers ----------------------------------------------------- */
 
@@ -314,9 +309,7 @@ static void sort_strings(json_t *a)
 static void table_row(FILE *f, struct summary *runs, int nruns, const char *group,
 		      const char *metric, int clients)
 {
-	const struct metric *base = NULL;
 	enum better dir = BETTER_HIGHER;
-	double bmean = NAN;
 
 	for (int r = 0; r < nruns; r++) {
 		const struct point *p = find_point(&runs[r], group, clients);
@@ -336,8 +329,8 @@ static void table_row(FILE *f, struct summary *runs, int nruns, const char *grou
 		const struct point *p = find_point(&runs[r], group, clients);
 		const struct metric *m = p ? point_metric(p, metric) : NULL;
 		struct stats st;
-		double mean, pct, pv = 1;
-		bool sig = false;
+		double pct = 0, pv = NAN;
+		bool sig = false, have;
 		const char *cls = "";
 
 		if (!m || m->n < 1) {
@@ -345,28 +338,20 @@ static void table_row(FILE *f, struct summary *runs, int nruns, const char *grou
 			continue;
 		}
 		stats_compute(m->values, m->n, m->dir, &st);
-		mean = dir == BETTER_HIGHER ? st.hmean : st.amean;
-		if (r == 0) {
-			base = m;
-			bmean = mean;
-		}
-		pct = r == 0 ? 0 : report_pct(bmean, mean, dir);
-		if (r > 0 && base)
-			sig = stats_significant(base->values, base->n, m->values, m->n,
-						SIG_MMTESTS, SIG_ALPHA, &pv);
+		have = r == 0 || !compare_mean_change(&runs[0], &runs[r], group, metric, clients,
+						      SIG_MMTESTS, SIG_ALPHA, &pct, &sig, &pv);
 		if (sig)
 			cls = pct > 0 ? " better" : pct < 0 ? " worse" : "";
 		fprintf(f, "<td class=\"num\" title=\"n=%d stddev=%.4g CoeffVar=%.2f%%", st.n,
 			st.stddev, st.coeffvar);
-		if (r > 0 && base)
+		if (r > 0 && have)
 			fprintf(f, " p=%.4g", pv);
-		fprintf(f, "\">%14.4f</td><td class=\"num%s%s\">", mean, sig ? " sig" : "", cls);
-		if (!base || isnan(pct))
-			fputs("", f);
-		else if (sig)
-			fprintf(f, "*%7.2f%%*", pct);
+		fprintf(f, "\">%14.4f</td><td class=\"num%s%s\">",
+			m->dir == BETTER_HIGHER ? st.hmean : st.amean, sig ? " sig" : "", cls);
+		if (!have || isnan(pct))
+			fputs("(     n/a)", f);
 		else
-			fprintf(f, "(%7.2f%%)", pct);
+			fprintf(f, sig ? "*%7.2f%%*" : "(%7.2f%%)", pct);
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
