@@ -183,6 +183,13 @@ static void meta_to_run(const struct summary *s, const char *dir, struct meta_ru
 	 * by config name. */
 	if (!m->run.config_hash)
 		m->run.config_hash = m->config;
+	/* what the store keeps for a field meta.json did not have */
+	if (!m->run.cpu_model)
+		m->run.cpu_model = "unknown";
+	if (!m->run.kernel)
+		m->run.kernel = "unknown";
+	if (!m->run.status)
+		m->run.status = "complete";
 }
 
 static void meta_run_free(struct meta_run *m)

@@ -376,7 +376,7 @@ static json_t *run_json(const struct store_run *r)
 {
 	json_t *toggles = json_loads(r->toggles ? r->toggles : "{}", 0, NULL);
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s}",
+	return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:I, s:s?}",
 			 "label", r->label, "hostname", r->hostname, "cpu_model", r->cpu_model,
 			 "kernel", r->kernel, "config", r->config_name,
 			 "config_hash", r->config_hash,
@@ -390,7 +390,7 @@ json_t *verdict_to_json(const struct verdict *v)
 	char name[256];
 
 	for (int i = 0; i < v->nbase; i++)
-		json_array_append_new(runs, json_pack("{s:s, s:s, s:I}",
+		json_array_append_new(runs, json_pack("{s:s?, s:s?, s:I}",
 				      "label", v->base[i].label, "kernel", v->base[i].kernel,
 				      "time", (json_int_t)v->base[i].time));
 	for (int i = 0; i < v->nfailed; i++)
