@@ -1,0 +1,182 @@
+/*
+ * plot_trend with real gnuplot: 60 nights, a baseline band, night 50 flagged;
+ * the PNG has the promised size, the data and the script stay beside it,
+ * and the flagged-regression marker is drawn only when a night is flagged.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "harness.h"
+#include "plot.h"
+
+static char dir[] = "/tmp/mmscale-plot.XXXXXX";
+
+static int setup(void **s)
+{
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **s)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) ? -1 : 0;
+}
+
+/* PNG: 8-byte signature, then the IHDR chunk: width and height big-endian */
+static void png_size(const char *path, unsigned *w, unsigned *h)
+{
+	unsigned char b[24];
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fread(b, 1, sizeof(b), f), sizeof(b));
+	fclose(f);
+	assert_memory_equal(b, "\x89PNG\r\n\x1a\n", 8);
+	assert_memory_equal(b + 12, "IHDR", 4);
+	*w = (unsigned)b[16] << 24 | b[17] << 16 | b[18] << 8 | b[19];
+	*h = (unsigned)b[20] << 24 | b[21] << 16 | b[22] << 8 | b[23];
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void have_gnuplot(void)
+{
+	char why[128];
+
+	if (plot_available(why, sizeof(why))) {
+		print_message("# SKIP: %s\n", why);
+		skip();
+	}
+}
+
+static void test_trend(void **s)
+{
+	double x[60], v[60], lo[60], hi[60];
+	int flag[60] = { 0 }, rows = 0, flagged = -1;
+	char p[256], line[256];
+	unsigned w, h;
+	FILE *f;
+
+	have_gnuplot();
+	for (int i = 0; i < 60; i++) {
+		x[i] = i + 1;
+		v[i] = 1e6 * (i >= 49 ? 0.92 : 1.0) * (1 + 0.01 * ((i * 7) % 5 - 2));
+		lo[i] = 0.98e6;
+		hi[i] = 1.02e6;
+	}
+	flag[49] = 1;
+	assert_int_equal(plot_trend(dir, "faults/sec-2", x, v, 60, lo, hi, flag), 0);
+	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.png", dir);
+	png_size(p, &w, &h);
+	assert_int_equal(w, PLOT_WIDTH);
+	assert_int_equal(h, PLOT_HEIGHT);
+	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.svg", dir);
+	assert_true(file_has(p, "<svg"));
+	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.gp", dir);
+	assert_true(file_has(p, "flagged regression"));
+	assert_true(file_has(p, "baseline band"));
+	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.dat", dir);
+	f = fopen(p, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		double nx, nv, nl, nh;
+		int fl;
+
+		if (line[0] == '#')
+			continue;
+		assert_int_equal(sscanf(line, "%lf %lf %lf %lf %d", &nx, &nv, &nl, &nh, &fl), 5);
+		if (fl)
+			flagged = (int)nx;
+		rows++;
+	}
+	fclose(f);
+	assert_int_equal(rows, 60);
+	assert_int_equal(flagged, 50);
+}
+
+/* No band, no flags: neither is drawn, and the picture still is. */
+static void test_trend_plain(void **s)
+{
+	double x[3] = { 1, 2, 3 }, v[3] = { 5, 6, 7 };
+	char p[256];
+	unsigned w, h;
+
+	have_gnuplot();
+	assert_int_equal(plot_trend(dir, "ops/sec-1", x, v, 3, NULL, NULL, NULL), 0);
+	snprintf(p, sizeof(p), "%s/trend-ops-sec-1.gp", dir);
+	assert_false(file_has(p, "flagged regression"));
+	assert_false(file_has(p, "baseline band"));
+	snprintf(p, sizeof(p), "%s/trend-ops-sec-1.png", dir);
+	png_size(p, &w, &h);
+	assert_int_equal(w, PLOT_WIDTH);
+	assert_int_equal(plot_trend(dir, "ops/sec-1", x, v, 0, NULL, NULL, NULL), EXIT_USAGE);
+}
+
+/* In a child: $MMSCALE_GNUPLOT pointing nowhere is a missing gnuplot. */
+static void test_no_gnuplot(void **s)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		double x = 1, v = 1;
+		char why[128];
+
+		setenv("MMSCALE_GNUPLOT", "/nonexistent/gnuplot", 1);
+		if (plot_available(why, sizeof(why)) != EXIT_UNSUPP ||
+		    strcmp(why, "unavailable: gnuplot not found (apt-get install gnuplot-nox)"))
+			_exit(1);
+		_exit(plot_trend(dir, "m", &x, &v, 1, NULL, NULL, NULL) == EXIT_UNSUPP ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_slug(void **s)
+{
+	char b[64];
+
+	plot_slug("faults/sec", b, sizeof(b));
+	assert_string_equal(b, "faults-sec");
+	plot_slug("pft mode=threads layout=shared", b, sizeof(b));
+	assert_string_equal(b, "pft-mode-threads-layout-shared");
+	plot_slug("a//b  c/", b, sizeof(b));
+	assert_string_equal(b, "a-b-c");
+	plot_slug("x'y\"z", b, 4);
+	assert_string_equal(b, "x-y");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trend),
+		cmocka_unit_test(test_trend_plain),
+		cmocka_unit_test(test_no_gnuplot),
+		cmocka_unit_test(test_slug),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
