@@ -22,7 +22,7 @@ static const struct command {
 	{ "import", cmd_import, "import DIR [--db PATH]: store a finished run in the history" },
 	{ "history", cmd_history, "history [--machine M] [--config C] [--metric M] [--last K]" },
 	{ "nightly", cmd_nightly, "nightly CONFIG [--baseline LABEL|last-good|window:K] [--report DIR]" },
-	{ "plot", cmd_plot, "plot DIR... [--out DIR]" },
+	{ "plot", cmd_plot, "plot DIR... [--out DIR] [--format png|svg|both] [--report DIR]" },
 };
 
 static void usage(FILE *f)
