@@ -451,7 +451,7 @@ static int synth_night(struct store *st, const struct synth *y, gsl_rng *rng, in
 	return rc;
 }
 
-static int import_synthetic(struct store *st, const char *spec_arg)
+static int import_synthetic(struct store *st, const char *spec_arg, bool quiet)
 {
 	char *spec = must(strdup(spec_arg));
 	struct synth y;
@@ -468,7 +468,7 @@ static int import_synthetic(struct store *st, const char *spec_arg)
 	/* One transaction per night, as nightly imports arrive. */
 	for (int night = 1; night <= y.nights && !rc; night++)
 		rc = synth_night(st, &y, rng, night, vals);
-	if (!rc)
+	if (!rc && !quiet)
 		printf("imported %d synthetic nights of %s (%s)\n", y.nights, y.machine, y.config);
 out:
 	gsl_rng_free(rng);
@@ -482,7 +482,7 @@ static void import_usage(FILE *f)
 	fprintf(f, "usage: mmscale import DIR... [--db PATH]\n"
 		   "       mmscale import --synthetic SPEC [--db PATH]\n"
 		   "Store finished results directories in the history (default %s).\n"
-		   "Importing a run again replaces it: no duplicate rows.\n"
+		   "Importing a run again replaces it: no duplicate rows.  --quiet: no output.\n"
 		   "SPEC (synthetic nights, GSL RNG, fixed seed): comma-separated key=value:\n"
 		   "  nights=60 machine=synth cpu=MODEL config=pft-threads label=PREFIX seed=1\n"
 		   "  clients=1:2 metrics=faults/sec:faults/cpu iterations=30 cv=2.5 nightcv=0.3\n"
@@ -522,7 +522,7 @@ int cmd_import(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (synthetic)
-		rc = import_synthetic(st, synthetic);
+		rc = import_synthetic(st, synthetic, quiet);
 	for (int i = optind; i < argc && !rc; i++) {
 		struct store_run r;
 
