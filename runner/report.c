@@ -164,14 +164,17 @@ static void unavail_from_probe(json_t *set, json_t *probe, const char *prefix)
 	}
 }
 
-static void unavail_list(FILE *f, json_t *set)
+/* known: the runs' probe results were at hand (else an empty set proves
+ * nothing and the page says so) */
+static void unavail_list(FILE *f, json_t *set, bool known)
 {
 	const char *k;
 	json_t *v;
 
 	fputs("<h2 id=\"unavailable\">Unavailable on this machine</h2>\n", f);
 	if (!json_object_size(set)) {
-		fputs("<p>Nothing: every probed feature was available.</p>\n", f);
+		fputs(known ? "<p>Nothing: every probed feature was available.</p>\n" :
+		      "<p>Not recorded with this verdict (see the run's meta.json).</p>\n", f);
 		return;
 	}
 	fputs("<ul class=\"unavail\">\n", f);
@@ -589,7 +592,7 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 		       json_string_value(json_object_get(im, "data")));
 	perf_tables(f, runs, ndirs, unavail);
 	run_metadata(f, runs, ndirs, unavail);
-	unavail_list(f, unavail);
+	unavail_list(f, unavail, true);
 	rc = page_close(f, dir, tmp);
 	f = NULL;
 out:
@@ -692,6 +695,7 @@ int report_nightly(const char *dir, json_t *verdict)
 	const char *k;
 	char tmp[PATH_MAX], title[512], **pngs = NULL;
 	int npng, rc = EXIT_FAIL;
+	bool known;
 	size_t i;
 	FILE *f;
 
@@ -752,13 +756,32 @@ int report_nightly(const char *dir, json_t *verdict)
 	fputs("<h2 id=\"runs\">Run</h2>\n<table class=\"meta\">\n", f);
 	meta_rows(f, run, "", 0);
 	fputs("</table>\n", f);
+	/* what the machine lacked: from the verdict if it carries it, else
+	 * from the run's own meta.json when the verdict names its directory */
+	known = json_is_object(json_object_get(run, "unavailable")) ||
+		json_is_object(json_object_get(verdict, "unavailable"));
 	json_object_foreach(json_object_get(run, "unavailable"), k, v)
 		if (json_is_string(v))
 			unavail_add(unavail, k, json_string_value(v));
 	json_object_foreach(json_object_get(verdict, "unavailable"), k, v)
 		if (json_is_string(v))
 			unavail_add(unavail, k, json_string_value(v));
-	unavail_list(f, unavail);
+	if (json_is_string(json_object_get(run, "dir"))) {
+		char mp[PATH_MAX];
+		json_t *meta;
+
+		snprintf(mp, sizeof(mp), "%s/meta.json", json_string_value(json_object_get(run, "dir")));
+		meta = json_load_file(mp, 0, NULL);
+		if (meta) {
+			known = true;
+			json_object_foreach(json_object_get(meta, "unavailable"), k, v)
+				if (json_is_string(v))
+					unavail_add(unavail, k, json_string_value(v));
+			unavail_from_probe(unavail, json_object_get(meta, "perf"), "perf ");
+			json_decref(meta);
+		}
+	}
+	unavail_list(f, unavail, known);
 	rc = page_close(f, dir, tmp);
 out:
 	json_decref(unavail);

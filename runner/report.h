@@ -7,8 +7,10 @@
 
 /* Write the nightly report page into DIR from VERDICT (verdict_to_json(),
  * keys documented in verdict.h).  Every *.png already in DIR (the trend
- * plots of plot_trend) is shown.  Returns 0 or an EXIT_* code with a
- * message printed. */
+ * plots of plot_trend) is shown.  What the machine lacked comes from
+ * VERDICT's optional "unavailable" or "run"."unavailable" ({feature: why}),
+ * or from the meta.json of an optional "run"."dir" (the results directory).
+ * Returns 0 or an EXIT_* code with a message printed. */
 int report_nightly(const char *dir, json_t *verdict);
 
 /* Write DIR/index.html comparing the runs in DIRS (the first is the base):
