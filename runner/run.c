@@ -9,12 +9,14 @@
  * restored on every path out (sysstate.c, prefetch.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -836,6 +838,35 @@ static int prepare_dir(struct runner *R, const char *results, const char *label,
 	return 0;
 }
 
+/*
+ * One run at a time per machine: two sweeps at once measure each other,
+ * and the second would see the first's THP/ASLR settings as the machine's
+ * own and "restore" them wrongly.  A second run waits (and says so).  The
+ * fd stays open, and locked, until the process exits.
+ */
+static void machine_lock(void)
+{
+	const char *dir = getenv("MMSCALE_STATE_DIR");
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mmscale-run.lock", dir && *dir ? dir : "/tmp");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		errmsg(errno, "%s: running without the one-run-per-machine lock", path);
+		return;
+	}
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return;
+	fprintf(stderr, "%s: another mmscale run holds %s: waiting for it to finish\n",
+		progname, path);
+	while (flock(fd, LOCK_EX) && errno == EINTR)
+		if (stop_requested)
+			break;
+}
+
 static int prefetch_check(struct runner *R)
 {
 	char why[256];
@@ -888,6 +919,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	}
 	if ((rc = prefetch_check(&R)))
 		goto out;
+	machine_lock();
 	/* before anything is written: a THP mode the config requires but
 	 * this machine cannot set fails the run with nothing left behind */
 	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))

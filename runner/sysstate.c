@@ -135,39 +135,44 @@ static int apply_thp(const struct config *c, json_t *record, json_t *unavailable
 	return 0;
 }
 
+/*
+ * ASLR off: the sysctl when we may write it (as will-it-scale does), and
+ * in any case personality(ADDR_NO_RANDOMIZE) for every workload, which its
+ * forked clients inherit: a second run on the machine restoring the sysctl
+ * under our feet must not turn randomisation back on mid-sweep.
+ */
 static void apply_aslr(const struct config *c, json_t *record, json_t *unavailable,
 		       bool *personality)
 {
-	char line[32], why[1024];
+	char line[32], why[1024] = "";
+	const char *result;
 	int was;
 
-	*personality = false;
+	*personality = c->aslr == ASLR_OFF;
 	if (read_line(aslr_file(), line, sizeof(line))) {
 		snprintf(why, sizeof(why), "%s: %s", aslr_file(), strerror(errno));
 		was = -1;
 	} else {
 		was = atoi(line);
 	}
-	if (c->aslr == ASLR_KEEP || was == 0) {
-		json_object_set_new(record, "aslr", json_pack("{s:s, s:i, s:s}", "requested",
-			cfg_aslr_names[c->aslr], "was", was,
-			"result", c->aslr == ASLR_KEEP ? "kept" : "already off"));
-		return;
-	}
-	if (was > 0 && !write_str(aslr_file(), "0")) {
+	if (c->aslr == ASLR_KEEP) {
+		result = "kept";
+	} else if (was == 0) {
+		result = "already off (sysctl); personality ADDR_NO_RANDOMIZE per workload";
+	} else if (was > 0 && !write_str(aslr_file(), "0")) {
 		aslr_saved = was;
-		json_object_set_new(record, "aslr", json_pack("{s:s, s:i, s:s}", "requested", "off",
-			"was", was, "result", "set (sysctl)"));
-		return;
+		result = "set (sysctl); personality ADDR_NO_RANDOMIZE per workload";
+	} else {
+		if (was >= 0)
+			snprintf(why, sizeof(why), "cannot write %s: %s", aslr_file(),
+				 strerror(errno));
+		json_object_set_new(unavailable, "aslr_sysctl", json_string(why));
+		result = "personality ADDR_NO_RANDOMIZE per workload";
 	}
-	/* not root: the workload gets ADDR_NO_RANDOMIZE, as setarch -R does */
-	if (was >= 0)
-		snprintf(why, sizeof(why), "cannot write %s: %s", aslr_file(), strerror(errno));
-	*personality = true;
-	json_object_set_new(unavailable, "aslr_sysctl", json_string(why));
-	json_object_set_new(record, "aslr", json_pack("{s:s, s:i, s:s, s:s}", "requested", "off",
-		"was", was, "result", "personality ADDR_NO_RANDOMIZE per workload",
-		"sysctl", why));
+	json_object_set_new(record, "aslr", json_pack("{s:s, s:i, s:s}", "requested",
+		cfg_aslr_names[c->aslr], "was", was, "result", result));
+	if (why[0])
+		json_object_set_new(json_object_get(record, "aslr"), "sysctl", json_string(why));
 }
 
 int sysstate_apply(const struct config *c, json_t *record, json_t *unavailable,

@@ -6,14 +6,17 @@
 MM=$BIN/mmscale
 D=$(cd "$(dirname "$0")/../data/configs" && pwd)
 RES=$TMP/res
+aslr0=$(cat /proc/sys/kernel/randomize_va_space)
 
 # -- a crash (null --crash: SIGSEGV) and a hang past a 1 s watchdog
-"$MM" run "$D/null-fail.conf" --label f --results "$RES" 2>"$TMP/log"; rc=$?
+"$MM" run "$D/null-fail.conf" --label f --results "$RES" --db "$TMP/h.db" 2>"$TMP/log"; rc=$?
 check "run with a crashing and a hanging point: exit 0" [ $rc = 0 ]
 check "the run is complete" [ "$(jq -r .status "$RES/f/meta.json")" = complete ]
 check "crash point failed with the signal, hang point failed by the watchdog, the others ok" \
 	[ "$(jq -c '[.points[] | [.status, (.reason // "" | sub(" \\(.*"; ""))]]' "$RES/f/summary.json")" = \
 	  '[["ok",""],["failed","killed by signal 11"],["failed","watchdog: still running after 1 s, killed"],["ok",""],["ok",""]]' ]
+check "--db: the finished run was imported into the history" \
+	grep -qE '^[0-9-]+ [0-9:]+ +f +.* complete' <<<"$("$MM" history --db "$TMP/h.db" 2>&1)"
 check "no workload process is left behind" [ -z "$(pgrep -f "$BIN/null" || true)" ]
 
 # -- SIGINT after the first point, then --resume
@@ -31,7 +34,7 @@ first=$(jq -r '.points[0].status' "$RES/i/summary.json")
 check "the finished point is kept (ok, 3 values), the rest pending" \
 	[ "$(jq -c '[.points[] | [.status, (.metrics["ops/sec"].values // [] | length)]] | [.[0], (.[1:] | map(.[0]) | unique)]' "$RES/i/summary.json")" = '[["ok",3],["pending"]]' ]
 sum0=$(md5sum <"$RES/i/points/p000/samples.jsonl")
-check "ASLR is put back after the interrupt" [ "$(cat /proc/sys/kernel/randomize_va_space)" = "$(jq -r .applied.aslr.was "$RES/i/meta.json")" ]
+check "ASLR is put back after the interrupt" [ "$(cat /proc/sys/kernel/randomize_va_space)" = "$aslr0" ]
 "$MM" run "$D/null-sweep.conf" --label i --results "$RES" --resume 2>"$TMP/log.r"; rc=$?
 check "--resume: exit 0, complete, all 4 points ok" \
 	[ "$rc $(jq -r .status "$RES/i/meta.json") $(jq -c '[.points[].status] | unique' "$RES/i/summary.json")" = '0 complete ["ok"]' ]

@@ -17,7 +17,8 @@ check "a plain log line per point when stderr is not a TTY" \
 check "ASLR is back to $aslr0 after the run" [ "$(cat /proc/sys/kernel/randomize_va_space)" = "$aslr0" ]
 if is_root && [ "$aslr0" != 0 ]; then
 	check "ASLR was off during the run (sysctl, was $aslr0)" \
-		[ "$(jq -c '[.applied.aslr.result, .applied.aslr.was, .mm.aslr]' "$RES/A/meta.json")" = "[\"set (sysctl)\",$aslr0,\"0\"]" ]
+		[ "$(jq -c '[.applied.aslr.result, .applied.aslr.was, .mm.aslr]' "$RES/A/meta.json")" = \
+		  "[\"set (sysctl); personality ADDR_NO_RANDOMIZE per workload\",$aslr0,\"0\"]" ]
 else
 	skip "ASLR off through the sysctl" "not root or ASLR already off"
 fi

@@ -50,5 +50,6 @@ check "... and THP is still $thp0" [ "$(thp_mode)" = "$thp0" ]
 asnobody "$MM" run "$D/aslr-only.conf" --label a --results "$NB" 2>"$TMP/err"; rc=$?
 check "not root, aslr = off: runs with personality(ADDR_NO_RANDOMIZE)" \
 	[ "$rc $(jq -r .applied.aslr.result "$NB/a/meta.json" 2>/dev/null)" = "0 personality ADDR_NO_RANDOMIZE per workload" ]
-check "... recorded as unavailable: the sysctl" [ "$(jq -r '.unavailable.aslr_sysctl // "" | test("Permission denied")' "$NB/a/meta.json")" = true ]
+check "... and the sysctl recorded as unavailable" \
+	[ "$(jq -r '.unavailable.aslr_sysctl // "" | test("Permission denied")' "$NB/a/meta.json")" = true ]
 echo "1..$n"
