@@ -116,8 +116,10 @@ static int journal_lock(bool create)
 	}
 	state_path("prefetch.lock", path, sizeof(path));
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && !create)	/* an unprivileged reader: flock works read-only */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (create || errno != ENOENT)
+		if (create)
 			errmsg(errno, "prefetch: %s", path);
 		return -1;
 	}
@@ -813,7 +815,8 @@ json_t *prefetch_state_json(void)
 	int fd;
 
 	if (msr_detect(&hw, why, sizeof(why)) || snapshot(&hw, &j, why, sizeof(why)))
-		return json_pack("{s:s}", "unavailable", why);
+		return json_pack("{s:s}", "unavailable",
+				 strncmp(why, "unavailable: ", 13) ? why : why + 13);
 	cpus = json_array();
 	for (int i = 0; i < j.ncpus; i++) {
 		json_t *c = json_pack("{s:i, s:o}", "cpu", j.cpus[i].cpu, "raw", hex(j.cpus[i].original));
