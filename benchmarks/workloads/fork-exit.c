@@ -38,8 +38,10 @@
 
 #define EAGAIN_RETRIES 100
 
-/* aux counters of each client's slot */
-enum { AUX_EAGAIN, AUX_GAVE_UP, AUX_CHILD_FAIL, AUX_LAST_STATUS };
+/* aux counters of each client's slot; AUX_FLAGS holds GAVE_UP and the
+ * wait status of the last child that failed, shifted by 8 */
+enum { AUX_EAGAIN, AUX_FLAGS, AUX_CHILD_FAIL, AUX_CHILD_MINFLT };
+#define GAVE_UP 1
 
 struct fe_opts {
 	long vmas, touch;
@@ -271,7 +273,7 @@ static int fe_client_run(struct client *c)
 				continue;
 			}
 			if (errno == EAGAIN) {
-				res->aux[AUX_GAVE_UP] = 1;	/* iter_report says why */
+				res->aux[AUX_FLAGS] |= GAVE_UP;	/* iter_report says why */
 				break;
 			}
 			rc = client_fail(c, errno, "fork");
@@ -296,24 +298,26 @@ out:
 	res->ops = n;
 	res->aux[AUX_EAGAIN] = eagain;
 	res->aux[AUX_CHILD_FAIL] = bad;
-	res->aux[AUX_LAST_STATUS] = (uint64_t)last;
+	res->aux[AUX_FLAGS] |= (uint64_t)(unsigned)last << 8;
 	if (r->mode == MODE_PROCESSES) {
 		getrusage(RUSAGE_CHILDREN, &ch1);
 		res->child_user_ns = tv_ns(ch1.ru_utime) - tv_ns(ch0.ru_utime);
 		res->child_sys_ns = tv_ns(ch1.ru_stime) - tv_ns(ch0.ru_stime);
+		res->aux[AUX_CHILD_MINFLT] = (uint64_t)(ch1.ru_minflt - ch0.ru_minflt);
 	} else if (__atomic_add_fetch(&f->finished, 1, __ATOMIC_SEQ_CST) == r->nclients) {
 		/* the last client out: every child of every client is reaped,
 		 * so this delta is all of them, counted once */
 		getrusage(RUSAGE_CHILDREN, &ch1);
 		f->slot0->child_user_ns = tv_ns(ch1.ru_utime) - tv_ns(f->ch0.ru_utime);
 		f->slot0->child_sys_ns = tv_ns(ch1.ru_stime) - tv_ns(f->ch0.ru_stime);
+		f->slot0->aux[AUX_CHILD_MINFLT] = (uint64_t)(ch1.ru_minflt - f->ch0.ru_minflt);
 	}
 	return rc;
 }
 
 static void fe_iter_report(struct run *r, json_t *out)
 {
-	uint64_t eagain = 0, bad = 0, pu = 0, ps = 0, cu = 0, cs = 0;
+	uint64_t eagain = 0, bad = 0, pu = 0, ps = 0, cu = 0, cs = 0, cflt = 0;
 	int gave_up = -1, failed = -1;
 	uint64_t last = 0;
 
@@ -322,12 +326,13 @@ static void fe_iter_report(struct run *r, json_t *out)
 
 		eagain += c->aux[AUX_EAGAIN];
 		bad += c->aux[AUX_CHILD_FAIL];
-		if (c->aux[AUX_GAVE_UP] && gave_up < 0)
+		if ((c->aux[AUX_FLAGS] & GAVE_UP) && gave_up < 0)
 			gave_up = i;
 		if (c->aux[AUX_CHILD_FAIL] && failed < 0) {
 			failed = i;
-			last = c->aux[AUX_LAST_STATUS];
+			last = c->aux[AUX_FLAGS] >> 8;
 		}
+		cflt += c->aux[AUX_CHILD_MINFLT];
 		pu += c->user_ns;
 		ps += c->sys_ns;
 		cu += c->child_user_ns;
@@ -339,6 +344,7 @@ static void fe_iter_report(struct run *r, json_t *out)
 	json_object_set_new(out, "parent_sys_ns", json_integer((json_int_t)ps));
 	json_object_set_new(out, "child_user_ns", json_integer((json_int_t)cu));
 	json_object_set_new(out, "child_sys_ns", json_integer((json_int_t)cs));
+	json_object_set_new(out, "child_minflt", json_integer((json_int_t)cflt));
 	json_object_set_new(out, "children_accounting", json_string(
 		r->mode == MODE_PROCESSES ?
 		"per client: RUSAGE_CHILDREN delta of each client process" :

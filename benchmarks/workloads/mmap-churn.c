@@ -257,9 +257,11 @@ static int mc_client_setup(struct client *c)
 		return rc;
 	if (wait_for(c, &m->sh->built, r->nclients))
 		return client_fail(c, ETIMEDOUT, "waiting for the other clients' setup");
-	c->res->aux[0] = (uint64_t)count_maps();
+	/* the snapshot first: the shorter the window between the two, the
+	 * less other processes' VMAs move the system-wide counts */
 	if (o->slab && c->id == 0)
 		m->sh->slab_rc[1] = slab_snapshot(&m->sh->slab[1], true) ? errno : 0;
+	c->res->aux[0] = (uint64_t)count_maps();
 	if (o->check_maps && p->area && o->op == OP_SPLIT_MERGE) {
 		/* one split and one merge by hand, counted: the run's ops are
 		 * the same two calls */
