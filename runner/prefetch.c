@@ -58,6 +58,7 @@ struct journal {
 	char root[PATH_MAX];	/* the MSR tree it was written against */
 	uint32_t msr;
 	bool deliberate;
+	pid_t deliberate_pid;	/* who made the deliberate change (for the record) */
 	pid_t held_pid;		/* 0: no holder */
 	unsigned long long held_start;	/* holder's start time, against pid reuse */
 	char held_cmd[256];
@@ -201,6 +202,11 @@ static json_t *journal_json(const struct journal *j, bool with_hold)
 	o = json_pack("{s:i, s:s, s:o, s:b, s:o}", "version", JOURNAL_VERSION,
 		      "msr_root", j->root, "msr", json_sprintf("0x%x", j->msr),
 		      "deliberate", j->deliberate, "cpus", cpus);
+	json_object_set_new(o, "kind", json_string(held && j->deliberate ? "held over deliberate" :
+						   held ? "held" : "deliberate"));
+	json_object_set_new(o, "owner_pid", json_integer(held ? j->held_pid : j->deliberate_pid));
+	if (j->deliberate)
+		json_object_set_new(o, "deliberate_pid", json_integer(j->deliberate_pid));
 	json_object_set_new(o, "held", held ?
 			    json_pack("{s:i, s:I, s:s}", "pid", (int)j->held_pid,
 				      "start", (json_int_t)j->held_start, "cmd", j->held_cmd) :
@@ -235,6 +241,8 @@ static int journal_load(struct journal *j)
 	snprintf(j->root, sizeof(j->root), "%s", s);
 	j->msr = (uint32_t)msr;
 	j->deliberate = json_is_true(json_object_get(o, "deliberate"));
+	if (j->deliberate)
+		j->deliberate_pid = (pid_t)json_integer_value(json_object_get(o, "deliberate_pid"));
 	held = json_object_get(o, "held");
 	if (json_is_object(held)) {
 		j->held_pid = (pid_t)json_integer_value(json_object_get(held, "pid"));
@@ -695,6 +703,7 @@ static int set_state(unsigned which, bool on, bool held)
 		}
 	} else if (!held) {
 		j.deliberate = true;
+		j.deliberate_pid = getpid();
 	}
 	if (journal_save(&j)) {
 		if (held)
