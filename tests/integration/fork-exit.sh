@@ -1,0 +1,106 @@
+#!/bin/bash
+# fork-exit on this machine: populated VMAs make fork slower, children's
+# CPU time and faults are accounted, EAGAIN is bounded, no strays are left.
+. "$(dirname "$0")/../lib.sh"
+FE=$BIN/fork-exit
+NCPU=$(nproc)
+TAG=mmscale-fe-$$	# marks every process this test starts (stray check)
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+strays() { grep -l "MMSCALE_TEST_TAG=$TAG" /proc/[0-9]*/environ 2>/dev/null | grep -v "^/proc/$$/"; }
+
+# 1000 populated VMAs cost fork their page tables and anon_vma chains:
+# at least 2x slower than none (about 10x here).  Alternated, same test.
+: >"$TMP/v0"; : >"$TMP/v1000"
+for r in 1 2 3; do
+	$FE -t 1 -i 1 -w 0 -d 0.3 | jq .rate_sec >>"$TMP/v0"
+	$FE -t 1 -i 1 -w 0 -d 0.3 --vmas 1000 --touched | jq .rate_sec >>"$TMP/v1000"
+done
+a=$(median <"$TMP/v0"); b=$(median <"$TMP/v1000")
+ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }')
+check "--vmas 1000 --touched forks ${ratio}x slower than --vmas 0 ($(printf %.0f "$a") vs $(printf %.0f "$b") forks/sec; want >= 2x)" \
+	awk -v r="$ratio" 'BEGIN { exit !(r >= 2) }'
+
+# CPU time includes the children's, and the rates agree with it
+out=$($FE -t 1 -i 1 -w 0 -d 0.3)
+check "forks/cpu = forks / (parent + children CPU) ($(jq -r '"parent \(.parent_sys_ns + .parent_user_ns) ns, children \(.child_sys_ns + .child_user_ns) ns"' <<<"$out"))" \
+	[ "$(jq '.valid and .metric == "forks" and .child_sys_ns + .child_user_ns > 0 and
+		 ((.rate_cpu - .work / ((.parent_user_ns + .parent_sys_ns + .child_user_ns + .child_sys_ns) / 1e9)) | fabs) < .rate_cpu * 1e-6' <<<"$out")" = true ]
+
+# the child's stores to 16 inherited pages are its own faults: 16 more per fork
+f0=$(jq '.child_minflt / .work' <<<"$out")
+f16=$($FE -t 1 -i 1 -w 0 -d 0.3 --touch 16 | jq '.child_minflt / .work')
+check "--touch 16: children take 16 more faults per fork ($f0 -> $f16)" \
+	awk -v a="$f0" -v b="$f16" 'BEGIN { exit !(b - a >= 15 && b - a <= 17.5) }'
+
+# how children are accounted, by mode
+if [ "$NCPU" -ge 2 ]; then
+	out=$($FE -n 2 -i 1 -w 0 -d 0.2)
+	check "-n 2: children's CPU per client process ($(jq -c '[.clients_detail[] | .child_sys_ns]' <<<"$out"))" \
+		[ "$(jq '.valid and ([.clients_detail[] | .child_sys_ns + .child_user_ns > 0] | all) and (.children_accounting | test("per client"))' <<<"$out")" = true ]
+	out=$($FE -t 2 -i 1 -w 0 -d 0.2)
+	check "-t 2: the whole process's children once, in client 0 ($(jq -c '[.clients_detail[] | .child_sys_ns]' <<<"$out"))" \
+		[ "$(jq '.valid and .clients_detail[0].child_sys_ns + .clients_detail[0].child_user_ns > 0 and
+			 .clients_detail[1].child_sys_ns + .clients_detail[1].child_user_ns == 0 and
+			 (.children_accounting | test("whole process"))' <<<"$out")" = true ]
+else
+	skip "-n 2 / -t 2 children accounting" "only $NCPU CPU"
+fi
+
+# --exec: the child runs the static helper; every one exits 0
+out=$($FE -t 1 -i 1 -w 0 -d 0.2 --exec)
+check "--exec: valid, $(jq .work <<<"$out") forks, no failed child" \
+	[ "$(jq '.valid and .work > 0 and .child_failures == 0' <<<"$out")" = true ]
+mkdir -p "$TMP/nohelper" && cp "$FE" "$TMP/nohelper/"
+expect_exit 3 "--exec without bin/exit0 beside the program" "$TMP/nohelper/fork-exit" --exec -i 1 -w 0 -d 0.1
+grep -q exit0 "$TMP/err" && ok "message names the helper: $(cat "$TMP/err")" || fail "no helper named: $(cat "$TMP/err")"
+
+# EAGAIN: a user already at RLIMIT_NPROC; bounded retries, then invalid,
+# not hung.  A uid nobody else runs as, so the count is ours alone.
+XUID=$((50000 + $$ % 10000))
+if is_root && command -v setpriv >/dev/null && command -v prlimit >/dev/null &&
+	[ -z "$(ps -u $XUID -o pid= 2>/dev/null)" ] &&
+	setpriv --reuid=$XUID --regid=$XUID --clear-groups test -x "$FE"; then
+	t0=$(date +%s%N)
+	# prlimit execs the program: main thread and client thread are the
+	# uid's 2 processes, so the client's fork meets the limit
+	out=$(env MMSCALE_TEST_TAG=$TAG timeout 20 setpriv --reuid=$XUID --regid=$XUID \
+		--clear-groups prlimit --nproc=2 "$FE" -t 1 -i 1 -w 0 -d 0.3)
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check "fork at the process limit: iteration invalid in ${ms} ms, $(jq -r '"\(.fork_eagain_retries) retries: \(.reason)"' <<<"$out")" \
+		[ "$(jq '.valid == false and .fork_eagain_retries == 100 and (.reason | test("EAGAIN"))' <<<"$out")" = true -a $ms -lt 10000 ]
+else
+	skip "fork EAGAIN" "needs root, setpriv, prlimit and an unused uid that can run $FE"
+fi
+
+# SIGINT in a storm with 2 processes: exit 130, no process left behind
+if [ "$NCPU" -ge 2 ]; then
+	env MMSCALE_TEST_TAG=$TAG $FE -n 2 --vmas 1000 --touched -i 100 -w 0 -d 0.5 >"$TMP/int.jsonl" 2>"$TMP/int.err" &
+	pid=$!
+	sleep 1.2
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	sleep 0.2
+	check "SIGINT: exit 130 ($rc), $(wc -l <"$TMP/int.jsonl") iterations kept" [ $rc = 130 ]
+	check "SIGINT: no client or child process left (process table)" [ -z "$(strays)" ]
+else
+	skip "SIGINT with -n 2" "only $NCPU CPU"
+fi
+
+# bad input: exit 2 (usage) or 3 (resource), a message naming the option
+max=$(cat /proc/sys/vm/max_map_count)
+bad_input() {	# want, option named, args...
+	local want=$1 name=$2; shift 2
+	expect_exit "$want" "fork-exit $*" env MMSCALE_TEST_TAG=$TAG $FE -i 1 -w 0 -d 0.05 "$@"
+	grep -q -- "$name" "$TMP/err" && ok "message names $name: $(head -1 "$TMP/err")" ||
+		fail "message for $* does not name $name: $(cat "$TMP/err")"
+}
+bad_input 3 --vmas --vmas $((max + 1))
+bad_input 3 --vmas --vmas $((max - 100)) --touched
+bad_input 2 --vmas --vmas -5
+bad_input 2 --touch --touch -1
+bad_input 2 --touched --touched
+bad_input 2 frobnicate --frobnicate
+sleep 0.2
+check "no stray processes left by bad input (process table)" [ -z "$(strays)" ]
+echo "1..$n"
