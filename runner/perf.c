@@ -168,100 +168,7 @@ json_t *perf_read_vma_lock_vmstat(void)
 	return o;
 }
 
-/* ---- probing ---------------------------------------------------------- */
-
-static bool vmstat_has_vma_lock(void)
-{
-	json_t *v = perf_read_vma_lock_vmstat();
-	bool any;
-
-	any = v && json_object_size(v) > 0;
-	json_decref(v);
-	return any;
-}
-
-static json_t *probe_events(const char *const ev[], const char *what)
-{
-	char list[256] = "", out[4096], line[200];
-	char *argv[] = { (char *)perf_bin(), "stat", "-x,", "-e", list, "--", "true", NULL };
-	int rc;
-
-	for (int i = 0; ev[i]; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 i ? "," : "", ev[i]);
-	rc = capture(argv, out, sizeof(out));
-	if (rc == 0 && !strstr(out, "<not supported>") && !strstr(out, "<not counted>"))
-		return json_string("ok");
-	if (strstr(out, "<not supported>"))
-		return unavail("%s <not supported> by perf here (no PMU: a virtual "
-			       "machine without a virtual PMU?)", what);
-	first_line(out, line, sizeof(line));
-	return unavail("perf stat -e %s failed: %s", what, line);
-}
-
-static json_t *probe_c2c(void)
-{
-	char dir[] = "/tmp/mmscale-c2c.XXXXXX", path[64], out[4096], line[200];
-	char *argv[] = { (char *)perf_bin(), "c2c", "record", "-o", path, "--", "true", NULL };
-	int rc;
-
-	if (!mkdtemp(dir))
-		return json_string("unavailable: mkdtemp failed");
-	snprintf(path, sizeof(path), "%s/c2c.data", dir);
-	rc = capture(argv, out, sizeof(out));
-	(void)unlink(path);
-	(void)rmdir(dir);
-	if (rc == 0)
-		return json_string("ok");
-	first_line(out, line, sizeof(line));
-	return unavail("perf c2c record: %s (needs memory-access "
-		       "sampling: Intel PEBS load latency or AMD IBS, absent in most VMs)",
-		       *line ? line : "failed");
-}
-
-json_t *perf_probe(void)
-{
-	static json_t *cached;
-	char out[4096], line[200];
-	char *argv[] = { (char *)perf_bin(), "--version", NULL };
-	json_t *p;
-
-	if (cached)
-		return json_incref(cached);
-	p = json_object();
-	if (capture(argv, out, sizeof(out)) != 0 || strncmp(out, "perf version", 12)) {
-		const char *r = "unavailable: perf not found (apt-get install linux-perf)";
-
-		json_object_set_new(p, "perf", json_string(r));
-		json_object_set_new(p, "hw_events", json_string(r));
-		json_object_set_new(p, "tracepoints", json_string(r));
-		json_object_set_new(p, "c2c", json_string(r));
-	} else {
-		first_line(out, line, sizeof(line));
-		json_object_set_new(p, "perf", json_string("ok"));
-		json_object_set_new(p, "version", json_string(line + 13));
-		json_object_set_new(p, "hw_events", probe_events(hw_events, "hardware events"));
-		json_object_set_new(p, "tracepoints", probe_events(tp_events, "tracepoints mmap_lock, page_fault_user"));
-		json_object_set_new(p, "c2c", probe_c2c());
-	}
-	if (vmstat_has_vma_lock())
-		json_object_set_new(p, "vma_lock_vmstat", json_string("ok"));
-	else
-		json_object_set_new(p, "vma_lock_vmstat",
-				    unavail("no vma_lock_* in /proc/vmstat (kernel built "
-					    "without CONFIG_PER_VMA_LOCK_STATS)"));
-	cached = p;
-	return json_incref(cached);
-}
-
-static bool probe_ok(json_t *probe, const char *key)
-{
-	const char *v = json_string_value(json_object_get(probe, key));
-
-	return v && !strcmp(v, "ok");
-}
-
-/* ---- wrapping --------------------------------------------------------- */
+/* ---- building argv --------------------------------------------------- */
 
 struct argvec {
 	char **v;
@@ -297,6 +204,162 @@ static void push_path(struct argvec *a, const char *dir, const char *file)
 	snprintf(p, sizeof(p), "%s/%s", dir, file);
 	push(a, p);
 }
+
+/* The per-thread sampling layer; the probe runs exactly this on `true`. */
+static void push_thread_record(struct argvec *a, const char *dir)
+{
+	char pf[64];
+
+	snprintf(pf, sizeof(pf), "page-faults/period=%d/", PERF_FAULT_PERIOD);
+	push(a, perf_bin());
+	push(a, "record");
+	push(a, "-q");
+	push(a, "-e");
+	push(a, "mmap_lock:mmap_lock_start_locking");
+	push(a, "-e");
+	push(a, pf);
+	/* 8 MiB per CPU: a noise thread makes ~100k mmap_lock samples a
+	 * second while the clients keep every CPU busy; a small ring
+	 * loses samples before perf record gets to run */
+	push(a, "-m");
+	push(a, "2048");
+	push(a, "-o");
+	push_path(a, dir, "perf-threads.data");
+	push(a, "--");
+}
+
+static void argvec_free(struct argvec *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+/* ---- probing ---------------------------------------------------------- */
+
+static bool vmstat_has_vma_lock(void)
+{
+	json_t *v = perf_read_vma_lock_vmstat();
+	bool any;
+
+	any = v && json_object_size(v) > 0;
+	json_decref(v);
+	return any;
+}
+
+static json_t *probe_events(const char *const ev[], const char *what)
+{
+	char list[256] = "", out[4096], line[200];
+	char *argv[] = { (char *)perf_bin(), "stat", "-x,", "-e", list, "--", "true", NULL };
+	int rc;
+
+	for (int i = 0; ev[i]; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? "," : "", ev[i]);
+	rc = capture(argv, out, sizeof(out));
+	if (rc == 0 && !strstr(out, "<not supported>") && !strstr(out, "<not counted>"))
+		return json_string("ok");
+	if (strstr(out, "<not supported>"))
+		return unavail("%s <not supported> by perf here (no PMU: a virtual "
+			       "machine without a virtual PMU?)", what);
+	first_line(out, line, sizeof(line));
+	if (geteuid())
+		return unavail("perf stat -e %s failed: %s (as uid %u: needs root, or "
+			       "perf_event_paranoid -1 and a readable tracefs)", what, line,
+			       (unsigned)geteuid());
+	return unavail("perf stat -e %s failed: %s", what, line);
+}
+
+/* The tracepoints count with perf stat; can perf record sample them with
+ * the ring perf_wrap asks for (mlock limits bite unprivileged users)? */
+static json_t *probe_thread_record(void)
+{
+	char dir[] = "/tmp/mmscale-rec.XXXXXX", path[64], out[4096], line[200];
+	struct argvec a = { 0 };
+	int rc;
+
+	if (!mkdtemp(dir))
+		return unavail("mkdtemp: %s", strerror(errno));
+	push_thread_record(&a, dir);
+	push(&a, "true");
+	rc = a.oom ? 127 : capture(a.v, out, sizeof(out));
+	argvec_free(&a);
+	snprintf(path, sizeof(path), "%s/perf-threads.data", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	if (rc == 0)
+		return json_string("ok");
+	first_line(out, line, sizeof(line));
+	return unavail("perf record -m 2048 -e mmap_lock:mmap_lock_start_locking: %s",
+		       *line ? line : "failed");
+}
+
+static json_t *probe_c2c(void)
+{
+	char dir[] = "/tmp/mmscale-c2c.XXXXXX", path[64], out[4096], line[200];
+	char *argv[] = { (char *)perf_bin(), "c2c", "record", "-o", path, "--", "true", NULL };
+	int rc;
+
+	if (!mkdtemp(dir))
+		return json_string("unavailable: mkdtemp failed");
+	snprintf(path, sizeof(path), "%s/c2c.data", dir);
+	rc = capture(argv, out, sizeof(out));
+	(void)unlink(path);
+	(void)rmdir(dir);
+	if (rc == 0)
+		return json_string("ok");
+	first_line(out, line, sizeof(line));
+	return unavail("perf c2c record: %s (needs memory-access "
+		       "sampling: Intel PEBS load latency or AMD IBS, absent in most VMs)",
+		       *line ? line : "failed");
+}
+
+static bool probe_ok(json_t *probe, const char *key)
+{
+	const char *v = json_string_value(json_object_get(probe, key));
+
+	return v && !strcmp(v, "ok");
+}
+
+json_t *perf_probe(void)
+{
+	static json_t *cached;
+	char out[4096], line[200];
+	char *argv[] = { (char *)perf_bin(), "--version", NULL };
+	json_t *p;
+
+	if (cached)
+		return json_incref(cached);
+	p = json_object();
+	if (capture(argv, out, sizeof(out)) != 0 || strncmp(out, "perf version", 12)) {
+		const char *r = "unavailable: perf not found (apt-get install linux-perf)";
+
+		json_object_set_new(p, "perf", json_string(r));
+		json_object_set_new(p, "hw_events", json_string(r));
+		json_object_set_new(p, "tracepoints", json_string(r));
+		json_object_set_new(p, "c2c", json_string(r));
+	} else {
+		first_line(out, line, sizeof(line));
+		json_object_set_new(p, "perf", json_string("ok"));
+		json_object_set_new(p, "version", json_string(line + 13));
+		json_object_set_new(p, "hw_events", probe_events(hw_events, "hardware events"));
+		json_object_set_new(p, "tracepoints", probe_events(tp_events, "tracepoints mmap_lock, page_fault_user"));
+		if (probe_ok(p, "tracepoints"))
+			json_object_set_new(p, "tracepoints", probe_thread_record());
+		json_object_set_new(p, "c2c", probe_c2c());
+	}
+	if (vmstat_has_vma_lock())
+		json_object_set_new(p, "vma_lock_vmstat", json_string("ok"));
+	else
+		json_object_set_new(p, "vma_lock_vmstat",
+				    unavail("no vma_lock_* in /proc/vmstat (kernel built "
+					    "without CONFIG_PER_VMA_LOCK_STATS)"));
+	cached = p;
+	return json_incref(cached);
+}
+
+
+/* ---- wrapping --------------------------------------------------------- */
 
 static void join_events(const char *const ev[], char *list, size_t n)
 {
@@ -340,26 +403,8 @@ char **perf_wrap(const struct perf_req *rq, char **argv, const char *point_dir)
 		push_path(&a, point_dir, "perf-profile.data");
 		push(&a, "--");
 	}
-	if (thread_rec) {
-		char pf[64];
-
-		snprintf(pf, sizeof(pf), "page-faults/period=%d/", PERF_FAULT_PERIOD);
-		push(&a, perf_bin());
-		push(&a, "record");
-		push(&a, "-q");
-		push(&a, "-e");
-		push(&a, "mmap_lock:mmap_lock_start_locking");
-		push(&a, "-e");
-		push(&a, pf);
-		/* 8 MiB per CPU: a noise thread makes ~100k mmap_lock samples a
-		 * second while the clients keep every CPU busy; a small ring
-		 * loses samples before perf record gets to run */
-		push(&a, "-m");
-		push(&a, "2048");
-		push(&a, "-o");
-		push_path(&a, point_dir, "perf-threads.data");
-		push(&a, "--");
-	}
+	if (thread_rec)
+		push_thread_record(&a, point_dir);
 	if (rq->stat) {
 		char list[512] = "";
 
@@ -391,7 +436,7 @@ char **perf_wrap(const struct perf_req *rq, char **argv, const char *point_dir)
 		push(&a, argv[i]);
 	if (a.oom || !a.v) {
 		errmsg(ENOMEM, "perf_wrap");
-		perf_argv_free(a.v, NULL);
+		argvec_free(&a);
 		return argv;
 	}
 	return a.v;
@@ -435,10 +480,22 @@ json_t *perf_parse_stat(FILE *f)
 		}
 		if (nf < 3 || !*field[2])
 			continue;
+		/* unprivileged, perf adds ":u" (user space only): keep the event's
+		 * name and say what was counted */
+		char *mod = strrchr(field[2], ':');
+		const char *scope = NULL;
+
+		if (mod && mod[1] && strlen(mod + 1) <= 3 &&
+		    strspn(mod + 1, "ukh") == strlen(mod + 1)) {
+			scope = !strcmp(mod + 1, "u") ? "user space only" :
+				!strcmp(mod + 1, "k") ? "kernel only" : mod + 1;
+			*mod = '\0';
+		}
 		if (field[0][0] == '<') {
 			json_object_set_new(o, field[2], unavail("%s", field[0]));
 			continue;
 		}
+
 		char *end;
 		double v = strtod(field[0], &end);
 
@@ -451,6 +508,8 @@ json_t *perf_parse_stat(FILE *f)
 			json_object_set_new(e, "unit", json_string(field[1]));
 		if (nf >= 5 && *field[4])
 			json_object_set_new(e, "running_pct", json_real(strtod(field[4], NULL)));
+		if (scope)
+			json_object_set_new(e, "scope", json_string(scope));
 		json_object_set_new(o, field[2], e);
 	}
 	return o;

@@ -85,6 +85,26 @@ static void test_stat_pmu(void **s)
 	json_decref(c);
 }
 
+/* Unprivileged, perf counts user space only and names events "x:u"; a
+ * tracepoint's own ':' is not a modifier. */
+static void test_stat_user(void **s)
+{
+	static char txt[] = "# started on ...\n\n"
+		"306.08,msec,task-clock:u,306079640,100.00,0.960,CPUs utilized\n"
+		"49472,,page-faults:u,306079640,100.00,161.631,K/sec\n"
+		"5,,mmap_lock:mmap_lock_start_locking,1,100.00,,\n";
+	FILE *f = fmemopen(txt, sizeof(txt) - 1, "r");
+	json_t *c = perf_parse_stat(f);
+
+	fclose(f);
+	assert_float_equal(num(c, "page-faults", "value"), 49472, 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "task-clock"),
+							      "scope")), "user space only");
+	assert_float_equal(num(c, "mmap_lock:mmap_lock_start_locking", "value"), 5, 0);
+	assert_null(json_object_get(json_object_get(c, "mmap_lock:mmap_lock_start_locking"), "scope"));
+	json_decref(c);
+}
+
 /* perf report of a pft run with one noise thread, split by the tids the
  * workload printed: the numbers are the captured file's, added by hand. */
 static void test_threads(void **s)
@@ -302,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stat_vm),
 		cmocka_unit_test(test_stat_pmu),
+		cmocka_unit_test(test_stat_user),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_no_perf),
