@@ -230,6 +230,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	*kv = (struct cfg_kv){ .key = strdup(name), .line = x->line, .nvals = 1 };
 	kv->vals = calloc(1, sizeof(char *));
 	kv->vals[0] = strdup(value);
+	/* inih strips inline "; ..." comments; strip " # ..." too, since
+	 * configs use # for every other comment */
+	for (char *h = strchr(kv->vals[0], '#'); h; h = strchr(h + 1, '#')) {
+		if (h > kv->vals[0] && isspace((unsigned char)h[-1])) {
+			*h = 0;
+			memmove(kv->vals[0], trim(kv->vals[0]), strlen(trim(kv->vals[0])) + 1);
+			break;
+		}
+	}
 	return 1;
 }
 

@@ -170,7 +170,7 @@ static void test_plan_axes(void **s)
 	static const int stride56[] = { 1, 4, 7, 12, 21, 30, 48, 56 };
 
 	need_programs();
-	assert_int_equal(load("[run]\niterations = 3\nwarmup = 0\n"
+	assert_int_equal(load("[run]\niterations = 3   # comment\nwarmup = 0 ; inih comment\n"
 			      "[workload pft]\nmode = threads, processes\n"
 			      "clients = large-stride\nlayout = shared, per-client\nsize = 1%\n",
 			      env56(), &c, msg, sizeof(msg)), 0);
