@@ -39,10 +39,10 @@ fake() {
 	export MMSCALE_CPUINFO=$DATA/$2 MMSCALE_LOCKDOWN=$F/no-lockdown
 }
 J() { jq -r "$1" "$F/state/prefetch.json" 2>/dev/null; }
-wait_held() {	# wait until the journal names a live holder
+wait_held() {	# wait until the journal names the holder and its CMD runs
 	local i
-	for i in $(seq 100); do
-		[ "$(J '.held.pid // empty')" = "$1" ] && return 0
+	for i in $(seq 200); do
+		[ "$(J '.held.pid // empty')" = "$1" ] && [ -n "$(pgrep -P "$1")" ] && return 0
 		sleep 0.05
 	done
 	return 1
