@@ -541,6 +541,7 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 		 * ours finish the run cleanly and restore it ourselves */
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 		if (rc) {
 			free(argv);
 			return rc;
@@ -844,7 +845,7 @@ static int prepare_dir(struct runner *R, const char *results, const char *label,
  * own and "restore" them wrongly.  A second run waits (and says so).  The
  * fd stays open, and locked, until the process exits.
  */
-static void machine_lock(void)
+static int machine_lock(void)
 {
 	const char *dir = getenv("MMSCALE_STATE_DIR");
 	char path[PATH_MAX];
@@ -856,15 +857,16 @@ static void machine_lock(void)
 		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0444);
 	if (fd < 0) {
 		errmsg(errno, "%s: running without the one-run-per-machine lock", path);
-		return;
+		return 0;
 	}
 	if (!flock(fd, LOCK_EX | LOCK_NB))
-		return;
+		return 0;
 	fprintf(stderr, "%s: another mmscale run holds %s: waiting for it to finish\n",
 		progname, path);
-	while (flock(fd, LOCK_EX) && errno == EINTR)
-		if (stop_requested)
-			break;
+	while (flock(fd, LOCK_EX))
+		if (errno != EINTR || stop_requested)
+			return EXIT_INTR;
+	return 0;
 }
 
 static int prefetch_check(struct runner *R)
@@ -888,14 +890,16 @@ static int prefetch_check(struct runner *R)
 int run_config(const struct run_request *rq, char *outdir, size_t n)
 {
 	struct runner R = { .rq = rq };
-	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_stop }, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct cfg_env env = { 0 };
 	struct utsname u;
 	const char *label = rq->label, *db;
 	json_t *state = json_object();
-	bool exists = false, stopped = false;
+	bool exists = false, stopped = false, handlers = false;
 	int rc;
 
+	stop_requested = 0;
 	R.unavailable = json_object();
 	if ((rc = load_env(&env, NULL)) || (rc = config_load(rq->config, &env, &R.cfg)))
 		goto out;
@@ -919,7 +923,14 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	}
 	if ((rc = prefetch_check(&R)))
 		goto out;
-	machine_lock();
+	/* from here on a signal only sets stop_requested: whatever we change
+	 * on the machine is put back before we exit */
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	handlers = true;
+	if ((rc = machine_lock()))
+		goto out;
 	/* before anything is written: a THP mode the config requires but
 	 * this machine cannot set fails the run with nothing left behind */
 	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))
@@ -941,9 +952,6 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 			goto out;
 	}
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	R.tty = isatty(2);
 	R.t0 = mono();
 	for (int i = 0; i < R.plan.npoints; i++)
@@ -980,8 +988,6 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if (R.prefetch_used)
 		prefetch_restore();
 	sysstate_restore();
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	if (write_summary(&R) && !rc)
 		rc = EXIT_FAIL;
 	if (stopped) {
@@ -1004,6 +1010,8 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 		rc = history_import(db, R.dir);
 out:
 	sysstate_restore();
+	for (int i = 0; handlers && i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
 	if (outdir && n)
 		snprintf(outdir, n, "%s", R.dir);
 	for (int i = 0; R.ps && i < R.plan.npoints; i++)
