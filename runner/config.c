@@ -869,5 +869,13 @@ const char *cfg_default_bindir(void)
 	}
 	dir[n] = 0;
 	*strrchr(dir, '/') = 0;
+	/* installed: PREFIX/bin/mmscale runs PREFIX/libexec/mmscale/NAME */
+	{
+		char lib[PATH_MAX + 32];
+
+		snprintf(lib, sizeof(lib), "%s/../libexec/mmscale", dir);
+		if (!access(lib, X_OK) && (size_t)snprintf(dir, sizeof(dir), "%s", lib) >= sizeof(dir))
+			dir[0] = 0;
+	}
 	return dir;
 }
