@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 M=$BIN/mmscale
 CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
-echo "1..15"
+echo "1..17"
 
 for l in a b; do
 	"$M" run "$CONF" --results "$TMP/res" --label $l --iterations 3 >"$TMP/run.$l" 2>&1 ||
@@ -71,4 +71,8 @@ expect_exit 2 "not a results directory" "$M" plot "$TMP" --out "$TMP/x"
 expect_exit 4 "missing gnuplot" env PATH=/nonexistent "$M" plot "$TMP/res/a" --out "$TMP/none"
 check "missing gnuplot: one clear line" test "$(cat "$TMP/err")" = \
 	"mmscale: unavailable: gnuplot not found (apt-get install gnuplot-nox)"
+# The report page stands without its pictures and says why.
+expect_exit 0 "report without gnuplot" env PATH=/nonexistent "$M" plot "$TMP/res/a" "$TMP/res/b" --report "$TMP/rep"
+check "report without gnuplot: no <img>, the reason listed" bash -c \
+	"! grep -q '<img' '$TMP/rep/index.html' && grep -q '<li>pictures: gnuplot not found' '$TMP/rep/index.html'"
 rm -rf "$TMP"
