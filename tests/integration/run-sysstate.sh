@@ -37,6 +37,17 @@ check "during the run THP is never and ASLR is off" [ "$during" = "never 0" ]
 check "SIGINT: exit 130, THP back to $thp0, ASLR back to $aslr0" \
 	[ "$rc $(thp_mode) $(cat /proc/sys/kernel/randomize_va_space)" = "130 $thp0 $aslr0" ]
 
+"$MM" run "$D/thp-never-long.conf" --label term --results "$RES" 2>/dev/null &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(jq -r .status "$RES/term/meta.json" 2>/dev/null)" = running ] && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid; rc=$?
+check "SIGTERM: exit 130, run incomplete, THP back to $thp0, ASLR back to $aslr0" \
+	[ "$rc $(jq -r .status "$RES/term/meta.json") $(thp_mode) $(cat /proc/sys/kernel/randomize_va_space)" = "130 incomplete $thp0 $aslr0" ]
+
 # without root: the same machine, as nobody
 NB=$(mktemp -d /tmp/mmscale-nobody.XXXXXX)
 chmod 777 "$NB"
