@@ -55,7 +55,6 @@ struct pstate {
 	json_t *samples;	/* the lines parsed */
 	json_t *seq;		/* global sequence number of each line */
 	json_t *pj;		/* point.json being built */
-	json_t *vm_before;
 	struct slab_snap slab_before;
 	bool have_slab;
 	double wall;
@@ -97,17 +96,23 @@ static const char *in_dir(char *buf, size_t n, const char *dir, const char *name
 	return buf;
 }
 
+/* The text files (samples, config): like json_write_atomic, temp + rename. */
 static int write_atomic(const char *path, const char *buf, size_t len)
 {
 	char tmp[PATH_MAX + 32];
+	bool bad;
 	FILE *f;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+	if (!f) {
 		errmsg(errno, "writing %s", tmp);
-		if (f)
-			unlink(tmp);
+		return EXIT_FAIL;
+	}
+	bad = fwrite(buf, 1, len, f) != len || fflush(f) || fsync(fileno(f));
+	if (fclose(f) || bad) {
+		errmsg(errno, "writing %s", tmp);
+		unlink(tmp);
 		return EXIT_FAIL;
 	}
 	if (rename(tmp, path)) {
@@ -171,12 +176,10 @@ static void ps_reset(struct pstate *s)
 	free(s->raw);
 	json_decref(s->samples);
 	json_decref(s->seq);
-	json_decref(s->vm_before);
 	s->raw = strdup("");
 	s->rawlen = 0;
 	s->samples = json_array();
 	s->seq = json_array();
-	s->vm_before = NULL;
 	s->status = "pending";
 	s->reason[0] = 0;
 	s->wall = 0;
@@ -190,7 +193,6 @@ static void ps_free(struct pstate *s)
 	json_decref(s->samples);
 	json_decref(s->seq);
 	json_decref(s->pj);
-	json_decref(s->vm_before);
 }
 
 static bool finished(const struct pstate *s)
