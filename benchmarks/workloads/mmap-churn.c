@@ -13,7 +13,12 @@
  * foreign neighbour) and then churns among them, slot after slot: the
  * map-unmap op replaces one of them (munmap, then mmap at the same address),
  * the others change one in place.  Without --vmas, map-unmap uses fresh
- * mmap(NULL) regions like a bare loop, the other ops one region.
+ * mmap(NULL) regions like bare-mmap-unmap, the other ops one region.
+ * Where mmap(NULL) lands decides the work: merged into an anonymous
+ * neighbour (vma_expand, then a split at munmap) or a VMA of its own.  So
+ * both first map a PROT_NONE anchor page where the kernel would put the
+ * first region, making the churn land beside something it cannot merge
+ * with, and report which it was ("churn_vma": "new" or "merged").
  *
  * Threads mode shares one mm, so every op takes the same mmap_lock for
  * writing; processes mode has an mm per client.  Setup (building the VMAs)
@@ -77,7 +82,11 @@ struct mc {
 struct mc_client {
 	char *area;		/* slots * stride bytes; NULL for map-unmap without --vmas */
 	int *prot;		/* per slot, for mprotect */
+	void *anchor;		/* map-unmap without --vmas: the PROT_NONE neighbour */
 };
+
+/* aux[1] of a map-unmap client without --vmas: what one region became */
+enum { CHURN_NEW = 1, CHURN_MERGED = 2 };
 
 static long read_long(const char *path)
 {
@@ -218,6 +227,31 @@ static int build_slots(struct client *c, struct mc_client *p)
 	return 0;
 }
 
+/* A PROT_NONE page where the next mmap(NULL) would go, so the churn's
+ * regions land beside it; then one trial region, to see whether it is a
+ * VMA of its own (maps +1) or merged into a neighbour (maps +0). */
+static int place_anchor(struct client *c, struct mc_client *p)
+{
+	struct mc *m = c->run->priv;
+	long before, after;
+	void *a;
+
+	p->anchor = mmap(NULL, (size_t)c->run->pagesize, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->anchor == MAP_FAILED) {
+		p->anchor = NULL;
+		return client_fail(c, errno, "mmap of the anchor page");
+	}
+	before = count_maps();
+	a = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return client_fail(c, errno, "mmap");
+	after = count_maps();
+	munmap(a, m->len);
+	c->res->aux[1] = after > before ? CHURN_NEW : CHURN_MERGED;
+	return 0;
+}
+
 static int split_merge_once(struct mc_client *p, size_t len, long pagesize, int prot)
 {
 	return mprotect(p->area + len / (size_t)pagesize / 2 * (size_t)pagesize,
@@ -251,6 +285,8 @@ static int mc_client_setup(struct client *c)
 	}
 	if (!rc && (o->vmas || o->op != OP_MAP_UNMAP))
 		rc = build_slots(c, p);
+	else if (!rc)
+		rc = place_anchor(c, p);
 	/* counted even on failure, so nobody waits for this client in vain */
 	__atomic_add_fetch(&m->sh->built, 1, __ATOMIC_SEQ_CST);
 	if (rc)
@@ -374,6 +410,8 @@ static void mc_client_teardown(struct client *c)
 		c->res->aux[3] = (uint64_t)count_maps();
 	if (p->area)
 		munmap(p->area, (size_t)m->slots * m->stride);
+	if (p->anchor)
+		munmap(p->anchor, (size_t)c->run->pagesize);
 	free(p->prot);
 	free(p);
 	c->priv = NULL;
@@ -389,18 +427,30 @@ static void mc_iter_report(struct run *r, json_t *out)
 		json_array_append_new(live, json_integer((json_int_t)client_res(r, i)->aux[0]));
 	json_object_set_new(out, "vmas_live", live);
 	json_object_set_new(out, "vmas_per_client", json_integer(o->vmas));
+	if (o->op == OP_MAP_UNMAP && !o->vmas) {
+		json_t *cv = json_array();
+
+		for (int i = 0; i < r->nclients; i++)
+			json_array_append_new(cv, json_string(
+				client_res(r, i)->aux[1] == CHURN_NEW ? "new" :
+				client_res(r, i)->aux[1] == CHURN_MERGED ? "merged" : "unknown"));
+		json_object_set_new(out, "churn_vma", cv);
+	}
 	if (o->check_maps) {
 		json_t *cm = json_array();
 
 		for (int i = 0; i < r->nclients; i++) {
 			const struct client_result *c = client_res(r, i);
 
-			json_array_append_new(cm, json_pack("{s:I, s:I, s:I, s:I, s:I}",
+			json_t *j = json_pack("{s:I, s:I, s:I}",
 				"after_setup", (json_int_t)c->aux[0],
-				"after_split", (json_int_t)c->aux[1],
-				"after_merge", (json_int_t)c->aux[2],
-				"after_run", (json_int_t)c->aux[3],
-				"ops", (json_int_t)c->ops));
+				"after_run", (json_int_t)c->aux[3], "ops", (json_int_t)c->ops);
+
+			if (o->op == OP_SPLIT_MERGE) {
+				json_object_set_new(j, "after_split", json_integer((json_int_t)c->aux[1]));
+				json_object_set_new(j, "after_merge", json_integer((json_int_t)c->aux[2]));
+			}
+			json_array_append_new(cm, j);
 		}
 		json_object_set_new(out, "maps_check", cm);
 	}

@@ -1,0 +1,40 @@
+# fork-exit at 1 client against bare-fork (fork, child _exit, waitpid in a
+# loop, no harness), alternated round by round: medians of forks/sec and
+# forks/cpu (children's CPU included on both sides) and their ratios
+# (target >= 0.97).  Then `stress-ng --fork 1` for context.  Sourced
+# environment: BIN, ROUNDS, median.
+set -u
+DUR=${DUR:-1}
+a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; : >$a; : >$b
+"$BIN/bare-fork" 0.3 1 >/dev/null	# warm up both sides, discard
+"$BIN/fork-exit" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
+for r in $(seq "$ROUNDS"); do
+	"$BIN/fork-exit" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$a
+	"$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
+done
+ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
+bs=$(cut -f1 $b | median); bc=$(cut -f2 $b | median)
+awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" 'BEGIN {
+	printf "fork-exit -t 1       forks/sec median %9.0f   forks/cpu median %9.0f\n", ws, wc
+	printf "bare-fork            forks/sec median %9.0f   forks/cpu median %9.0f\n", bs, bc
+	printf "ratio fork-exit/bare: forks/sec %.3f, forks/cpu %.3f (target >= 0.97; %ss rounds)\n", ws / bs, wc / bc, d
+}'
+rm -f $a $b
+if command -v stress-ng >/dev/null; then
+	stress-ng --fork 1 -t 5 --metrics-brief >/tmp/bench-sng.$$ 2>&1 &
+	sleep 2
+	w=$(pgrep -o -P $!)	# the fork worker (stress-ng-fork), child of stress-ng
+	v=$([ -n "$w" ] && wc -l <"/proc/$w/maps" 2>/dev/null)
+	fe=$("$BIN/fork-exit" -t 1 -i 1 -w 0 -d 1 >/dev/null & p=$!; sleep 0.5
+	     wc -l <"/proc/$p/maps"; wait $p)
+	bf=$("$BIN/bare-fork" 1 1 >/dev/null & p=$!; sleep 0.5; wc -l <"/proc/$p/maps"; wait $p)
+	wait
+	s=$(awk '$4 == "fork" { print $5, $9, $10 }' /tmp/bench-sng.$$)
+	rm -f /tmp/bench-sng.$$
+	echo "stress-ng --fork 1 (5 s): bogo ops $(cut -d' ' -f1 <<<"$s"), bogo ops/s $(cut -d' ' -f2 <<<"$s") real, $(cut -d' ' -f3 <<<"$s") usr+sys"
+	echo "  (its loop: fork, child _exit(0), then the parent setpgid()s, SIGKILLs and waits for the"
+	echo "   child; the forking process is all of stress-ng, ${v:-?} VMAs, against $fe for fork-exit and"
+	echo "   $bf for bare-fork (each fork copies every VMA); its usr+sys rate leaves the children's CPU out)"
+else
+	echo "stress-ng: unavailable: not installed (Debian package stress-ng)"
+fi

@@ -1,0 +1,29 @@
+# mmap-churn map-unmap at 1 client against bare-mmap-unmap (mmap(NULL) and
+# munmap of one page in a loop, no harness), alternated round by round:
+# medians of ops/sec and ops/cpu and their ratios (target >= 0.97).  Then
+# `stress-ng --mmap 1` for context.  Sourced environment: BIN, ROUNDS, median.
+set -u
+DUR=${DUR:-1}
+a=/tmp/bench-mc.$$; b=/tmp/bench-mcbare.$$; : >$a; : >$b
+"$BIN/bare-mmap-unmap" 1 0.3 1 >/dev/null	# warm up both sides, discard
+"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
+for r in $(seq "$ROUNDS"); do
+	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$a
+	"$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
+done
+ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
+bs=$(cut -f1 $b | median); bc=$(cut -f2 $b | median)
+awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" 'BEGIN {
+	printf "mmap-churn -t 1 (map-unmap, 1 page)  ops/sec median %10.0f   ops/cpu median %10.0f\n", ws, wc
+	printf "bare-mmap-unmap 1 page              ops/sec median %10.0f   ops/cpu median %10.0f\n", bs, bc
+	printf "ratio mmap-churn/bare: ops/sec %.3f, ops/cpu %.3f (target >= 0.97; %ss rounds)\n", ws / bs, wc / bc, d
+}'
+rm -f $a $b
+if command -v stress-ng >/dev/null; then
+	s=$(stress-ng --mmap 1 -t 5 --metrics-brief 2>&1 | awk '$4 == "mmap" { print $5, $9, $10 }')
+	echo "stress-ng --mmap 1 (5 s): bogo ops $(cut -d' ' -f1 <<<"$s"), bogo ops/s $(cut -d' ' -f2 <<<"$s") real, $(cut -d' ' -f3 <<<"$s") usr+sys"
+	echo "  (not comparable per op: one stress-ng mmap bogo op maps a 256 MiB region, faults and checks"
+	echo "   every page, then munmaps it piece by piece; it prices page faults and big munmaps, not VMA creation)"
+else
+	echo "stress-ng: unavailable: not installed (Debian package stress-ng)"
+fi
