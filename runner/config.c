@@ -527,6 +527,20 @@ static int parse_clients(struct config *c, struct cfg_workload *w, struct cfg_kv
 	return 0;
 }
 
+/* The harness takes --mempolicy as a string; catch typos here rather
+ * than as failed points halfway through a sweep. */
+static int check_mempolicy(struct config *c, const struct cfg_kv *kv, int idx)
+{
+	const char *v = kv->vals[idx];
+	long node;
+
+	if (!strcmp(v, "local") || !strcmp(v, "interleave"))
+		return 0;
+	if (!strncmp(v, "node:", 5) && !parse_long(v + 5, &node) && node >= 0)
+		return 0;
+	return cfg_error(c, kv->line, kv->key, "unknown value '%s' (local, interleave or node:N)", v);
+}
+
 static int workload_key(struct config *c, struct cfg_workload *w, struct cfg_kv *kv)
 {
 	const char *k = kv->key;
@@ -561,9 +575,12 @@ static int workload_key(struct config *c, struct cfg_workload *w, struct cfg_kv 
 				 w->program, w->program);
 	if (!strcmp(k, "oversubscribe") && (rc = single(c, kv)))
 		return rc;
-	for (int i = 0; i < kv->nvals; i++)
+	for (int i = 0; i < kv->nvals; i++) {
 		if ((rc = check_value(c, kv, o, i)))
 			return rc;
+		if (!strcmp(k, "mempolicy") && (rc = check_mempolicy(c, kv, i)))
+			return rc;
+	}
 	return 0;
 }
 
@@ -666,7 +683,8 @@ static int build_workload(struct config *c, struct raw_section *s, const char *n
 				free(kv.key);
 				return rc;
 			}
-			if ((rc = check_value(c, &kv, o, k))) {
+			if ((rc = check_value(c, &kv, o, k)) ||
+			    (!strcmp(kv.key, "mempolicy") && (rc = check_mempolicy(c, &kv, k)))) {
 				cfg_strv_free(kv.vals, kv.nvals);
 				free(kv.key);
 				return rc;

@@ -146,6 +146,8 @@ static void test_errors(void **s)
 		{ "[run]\ninterleave = layout\n[workload pft]\nlayout = shared\n",
 		  ":2: key 'interleave': 'layout' is not a list-valued key" },
 		{ "[run]\niterations = 1\n", ":2: no [workload NAME] section" },
+		{ "[workload null]\nmempolicy = local, node:x\n", ":2: key 'mempolicy': unknown value 'node:x'" },
+		{ "[run]\nmempolicy = remote\n[workload null]\n", ":2: key 'mempolicy': unknown value 'remote'" },
 		{ "[workload]\n", ":1: unknown section [workload]" },
 	};
 	struct config c;
