@@ -813,20 +813,29 @@ static json_t *build_meta(struct runner *R, const char *label, json_t *state)
 	return m;
 }
 
-static int prepare_dir(struct runner *R, const char *results, const char *label, bool *exists)
+/* Results are never overwritten: checked before the machine is touched. */
+static int check_dir(struct runner *R, const char *results, const char *label, bool *exists)
 {
 	struct stat st;
 
-	if (mkdir_p(results)) {
-		errmsg(errno, "%s", results);
-		return EXIT_FAIL;
+	if ((size_t)snprintf(R->dir, sizeof(R->dir), "%s/%s", results, label) >= sizeof(R->dir)) {
+		errmsg(ENAMETOOLONG, "%s/%s", results, label);
+		return EXIT_USAGE;
 	}
-	snprintf(R->dir, sizeof(R->dir), "%s/%s", results, label);
 	*exists = !stat(R->dir, &st);
 	if (*exists && !R->rq->resume) {
 		errmsg(0, "%s already exists: results are never overwritten (choose another "
 		       "--label, or --resume to continue it)", R->dir);
 		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int prepare_dir(struct runner *R, const char *results)
+{
+	if (mkdir_p(results)) {
+		errmsg(errno, "%s", results);
+		return EXIT_FAIL;
 	}
 	for (int i = 0; i < R->plan.npoints; i++) {
 		char sub[32];
@@ -923,7 +932,8 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 		ps_reset(&R.ps[i]);
 		R.ps[i].pj = json_object();
 	}
-	if ((rc = prefetch_check(&R)))
+	if ((rc = check_dir(&R, rq->results ? rq->results : "results", label, &exists)) ||
+	    (rc = prefetch_check(&R)))
 		goto out;
 	/* from here on a signal only sets stop_requested: whatever we change
 	 * on the machine is put back before we exit */
@@ -937,7 +947,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	 * this machine cannot set fails the run with nothing left behind */
 	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))
 		goto out;
-	if ((rc = prepare_dir(&R, rq->results ? rq->results : "results", label, &exists)))
+	if ((rc = prepare_dir(&R, rq->results ? rq->results : "results")))
 		goto out;
 	R.perf = (struct perf_req){ .stat = R.cfg.perf == PERF_STAT,
 				    .record = R.cfg.perf == PERF_RECORD,
