@@ -17,7 +17,7 @@ check "crash point failed with the signal, hang point failed by the watchdog, th
 	  '[["ok",""],["failed","killed by signal 11"],["failed","watchdog: still running after 1 s, killed"],["ok",""],["ok",""]]' ]
 check "--db: the finished run was imported into the history" \
 	grep -qE '^[0-9-]+ [0-9:]+ +f +.* complete' <<<"$("$MM" history --db "$TMP/h.db" 2>&1)"
-check "no workload process is left behind" [ -z "$(pgrep -f "$BIN/null" || true)" ]
+check "no workload process (nor forked client) is left behind" [ -z "$(pgrep -f "$BIN/null" || true)" ]
 
 # -- SIGINT after the first point, then --resume
 "$MM" run "$D/null-sweep.conf" --label i --results "$RES" 2>"$TMP/log.i" &
