@@ -76,7 +76,6 @@ struct runner {
 	long iters_total, iters_done;
 	int points_done, cur;
 	const char *cur_out;
-	long cur_base;
 };
 
 static double mono(void)
@@ -394,6 +393,7 @@ static void progress(void *arg)
 	long now_lines = R->cur_out ? count_lines(R->cur_out) : 0;
 	long done = R->iters_done + now_lines;
 	double el = mono() - R->t0;
+	long it, per_point = R->cfg.warmup + R->cfg.iterations;
 	char e[32], eta[32] = "?";
 
 	if (!R->tty)
@@ -403,9 +403,12 @@ static void progress(void *arg)
 		fmt_time(el * (double)(R->iters_total - done) / (double)done, eta, sizeof(eta));
 	else if (R->iters_total <= done)
 		snprintf(eta, sizeof(eta), "0:00");
-	fprintf(stderr, "\r\033[K[%s %d/%d] %s clients=%d  iteration %ld  elapsed %s  ETA %s",
-		pt->id, R->cur + 1, R->plan.npoints, pt->group, pt->clients,
-		R->cur_base + now_lines + 1, e, eta);
+	it = (long)json_array_size(R->ps[R->cur].samples) + now_lines + 1;
+	if (it > per_point)
+		it = per_point;
+	fprintf(stderr, "\r\033[K[%s %d/%d] %s clients=%d  iteration %ld/%ld  elapsed %s  ETA %s",
+		pt->id, R->cur + 1, R->plan.npoints, pt->group, pt->clients, it, per_point,
+		e, eta);
 	fflush(stderr);
 }
 
@@ -596,7 +599,6 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	lines = ps_append(R, s, text ? text : "");
 	free(text);
 	R->iters_done += lines;
-	R->cur_base += lines;
 	if (R->cfg.perf != PERF_OFF) {
 		json_t *perf = perf_collect(&R->perf, s->dir, s->samples);
 
@@ -668,7 +670,6 @@ static int run_set(struct runner *R, int set)
 			unlink(p);
 		}
 	}
-	R->cur_base = 0;
 	if (n == 1) {
 		rc = invoke(R, idx[0], iters, warm);
 	} else {
