@@ -332,7 +332,7 @@ static int write_point(struct runner *R, int i)
 
 	for (int a = 0; a < pt->argc; a++)
 		json_array_append_new(argv, json_string(pt->argv[a]));
-	json_object_update(s->pj, json_pack("{s:s, s:s, s:s, s:s, s:i, s:O, s:o, s:s, s:O, s:f, s:i}",
+	json_object_update_new(s->pj, json_pack("{s:s, s:s, s:s, s:s, s:i, s:O, s:o, s:s, s:O, s:f, s:i}",
 		"id", pt->id, "workload", pt->wl->name, "program", pt->wl->program,
 		"group", pt->group, "clients", pt->clients, "params", pt->params,
 		"argv", argv, "status", s->status, "seq", s->seq, "wall_sec", s->wall,
