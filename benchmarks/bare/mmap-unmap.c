@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		perror("bare-mmap-unmap: mmap of the anchor");
 		return 3;
 	}
-	long before = count_maps();
+	long before = count_maps();	/* this mm's VMAs, anchor included */
 	void *t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	const char *churn = count_maps() > before ? "new" : "merged";
 
@@ -85,8 +85,8 @@ int main(int argc, char **argv)
 		getrusage(RUSAGE_THREAD, &u1);
 		double wall = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		double cpu = secs(u1.ru_utime) - secs(u0.ru_utime) + secs(u1.ru_stime) - secs(u0.ru_stime);
-		printf("{\"ops_sec\":%.1f,\"ops_cpu\":%.1f,\"ops\":%lu,\"churn_vma\":\"%s\"}\n",
-		       n / wall, cpu > 0 ? n / cpu : 0, n, churn);
+		printf("{\"ops_sec\":%.1f,\"ops_cpu\":%.1f,\"ops\":%lu,\"churn_vma\":\"%s\",\"vmas\":%ld}\n",
+		       n / wall, cpu > 0 ? n / cpu : 0, n, churn, before);
 		fflush(stdout);
 	}
 	return 0;

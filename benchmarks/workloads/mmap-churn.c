@@ -321,17 +321,21 @@ static void touch(char *a, long pages, long pagesize)
 static int run_map_unmap_free(struct client *c, uint64_t *ops)
 {
 	const struct mc_opts *o = c->run->opts;
-	struct mc *m = c->run->priv;
+	const struct mc *m = c->run->priv;
+	/* locals: the syscalls would make the compiler reload them */
+	const size_t len = m->len;
+	const long ntouch = o->touch, pagesize = c->run->pagesize;
+	volatile int *stop = c->stop;
 	uint64_t n = 0;
 
-	while (!__atomic_load_n(c->stop, __ATOMIC_RELAXED)) {
-		char *a = mmap(NULL, m->len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
+		char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (a == MAP_FAILED)
 			return *ops = n, client_fail(c, errno, "mmap");
-		touch(a, o->touch, c->run->pagesize);
-		if (munmap(a, m->len))
+		if (ntouch)
+			touch(a, ntouch, pagesize);
+		if (munmap(a, len))
 			return *ops = n, client_fail(c, errno, "munmap");
 		n++;
 	}

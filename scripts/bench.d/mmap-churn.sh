@@ -8,8 +8,8 @@ a=/tmp/bench-mc.$$; b=/tmp/bench-mcbare.$$; : >$a; : >$b
 "$BIN/bare-mmap-unmap" 1 0.3 1 >/dev/null	# warm up both sides, discard
 "$BIN/mmap-churn" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
 for r in $(seq "$ROUNDS"); do
-	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$a
-	"$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
+	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .vmas_live[0], .churn_vma[0]] | @tsv' >>$a
+	"$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas, .churn_vma] | @tsv' >>$b
 done
 ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
 bs=$(cut -f1 $b | median); bc=$(cut -f2 $b | median)
@@ -18,6 +18,9 @@ awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" 'BEGIN {
 	printf "bare-mmap-unmap 1 page              ops/sec median %10.0f   ops/cpu median %10.0f\n", bs, bc
 	printf "ratio mmap-churn/bare: ops/sec %.3f, ops/cpu %.3f (target >= 0.97; %ss rounds)\n", ws / bs, wc / bc, d
 }'
+# the same syscalls, but not the same mm: the maple tree each op walks and
+# updates holds every VMA of the process (the harness's libraries included)
+echo "mm: $(cut -f3 $a | sort -u | head -1) VMAs in mmap-churn's, $(cut -f3 $b | sort -u | head -1) in bare's; each region a VMA of its own: $(cut -f4 $a | sort -u | tr '\n' ' ')/ $(cut -f4 $b | sort -u | tr '\n' ' ')"
 rm -f $a $b
 if command -v stress-ng >/dev/null; then
 	s=$(stress-ng --mmap 1 -t 5 --metrics-brief 2>&1 | awk '$4 == "mmap" { print $5, $9, $10 }')
