@@ -8,16 +8,20 @@ DUR=${DUR:-1}
 a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; : >$a; : >$b
 "$BIN/bare-fork" 0.3 1 >/dev/null	# warm up both sides, discard
 "$BIN/fork-exit" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
+# the harness pins its client (placement cores): pin the bare loop to the
+# same CPU, or on a busy machine it alone could flee to an idle one
+cpu=$("$BIN/fork-exit" -t 1 -i 1 -w 0 --dry-run | jq '.cpus[0]')
+[ "$cpu" -ge 0 ] 2>/dev/null || cpu=0
 for r in $(seq "$ROUNDS"); do
 	"$BIN/fork-exit" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$a
-	"$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
+	taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
 done
 ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
 bs=$(cut -f1 $b | median); bc=$(cut -f2 $b | median)
-awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" 'BEGIN {
+awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" -v cpu="$cpu" 'BEGIN {
 	printf "fork-exit -t 1       forks/sec median %9.0f   forks/cpu median %9.0f\n", ws, wc
 	printf "bare-fork            forks/sec median %9.0f   forks/cpu median %9.0f\n", bs, bc
-	printf "ratio fork-exit/bare: forks/sec %.3f, forks/cpu %.3f (target >= 0.97; %ss rounds)\n", ws / bs, wc / bc, d
+	printf "ratio fork-exit/bare: forks/sec %.3f, forks/cpu %.3f (target >= 0.97; %ss rounds, both on CPU %s)\n", ws / bs, wc / bc, d, cpu
 }'
 rm -f $a $b
 if command -v stress-ng >/dev/null; then

@@ -7,16 +7,20 @@ DUR=${DUR:-1}
 a=/tmp/bench-mc.$$; b=/tmp/bench-mcbare.$$; : >$a; : >$b
 "$BIN/bare-mmap-unmap" 1 0.3 1 >/dev/null	# warm up both sides, discard
 "$BIN/mmap-churn" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
+# the harness pins its client (placement cores): pin the bare loop to the
+# same CPU, or on a busy machine it alone could flee to an idle one
+cpu=$("$BIN/mmap-churn" -t 1 -i 1 -w 0 --dry-run | jq '.cpus[0]')
+[ "$cpu" -ge 0 ] 2>/dev/null || cpu=0
 for r in $(seq "$ROUNDS"); do
 	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .vmas_live[0], .churn_vma[0]] | @tsv' >>$a
-	"$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas, .churn_vma] | @tsv' >>$b
+	taskset -c "$cpu" "$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas, .churn_vma] | @tsv' >>$b
 done
 ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
 bs=$(cut -f1 $b | median); bc=$(cut -f2 $b | median)
-awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" 'BEGIN {
+awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" -v cpu="$cpu" 'BEGIN {
 	printf "mmap-churn -t 1 (map-unmap, 1 page)  ops/sec median %10.0f   ops/cpu median %10.0f\n", ws, wc
 	printf "bare-mmap-unmap 1 page              ops/sec median %10.0f   ops/cpu median %10.0f\n", bs, bc
-	printf "ratio mmap-churn/bare: ops/sec %.3f, ops/cpu %.3f (target >= 0.97; %ss rounds)\n", ws / bs, wc / bc, d
+	printf "ratio mmap-churn/bare: ops/sec %.3f, ops/cpu %.3f (target >= 0.97; %ss rounds, both on CPU %s)\n", ws / bs, wc / bc, d, cpu
 }'
 # the same syscalls, but not the same mm: the maple tree each op walks and
 # updates holds every VMA of the process (the harness's libraries included)
