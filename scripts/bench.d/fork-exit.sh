@@ -5,7 +5,10 @@
 # environment: BIN, ROUNDS, median.
 set -u
 DUR=${DUR:-1}
-a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; : >$a; : >$b
+a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; l=/tmp/bench-felibs.$$; : >$a; : >$b; : >$l
+# the same bare loop with fork-exit's shared libraries loaded: how much of
+# the gap is the process image every fork copies and every exit frees
+libs=$(ldd "$BIN/fork-exit" | awk '/=> \// { print $3 }' | grep -v '/libc\.so' | paste -sd:)
 "$BIN/bare-fork" 0.3 1 >/dev/null	# warm up both sides, discard
 "$BIN/fork-exit" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
 # the harness pins its client (placement cores): pin the bare loop to the
@@ -15,7 +18,9 @@ cpu=$("$BIN/fork-exit" -t 1 -i 1 -w 0 --dry-run | jq '.cpus[0]')
 for r in $(seq "$ROUNDS"); do
 	"$BIN/fork-exit" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$a
 	taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
+	LD_PRELOAD=$libs taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$l
 done
+ls=$(cut -f1 $l | median); lc=$(cut -f2 $l | median)
 ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
 bs=$(cut -f1 $b | median); bc=$(cut -f2 $b | median)
 awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" -v cpu="$cpu" 'BEGIN {
@@ -23,7 +28,10 @@ awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" -v cpu="$cpu" 'B
 	printf "bare-fork            forks/sec median %9.0f   forks/cpu median %9.0f\n", bs, bc
 	printf "ratio fork-exit/bare: forks/sec %.3f, forks/cpu %.3f (target >= 0.97; %ss rounds, both on CPU %s)\n", ws / bs, wc / bc, d, cpu
 }'
-rm -f $a $b
+awk -v ls="$ls" -v lc="$lc" -v ws="$ws" -v wc="$wc" 'BEGIN {
+	printf "bare-fork + fork-exit'"'"'s libraries forks/sec median %9.0f   forks/cpu median %9.0f   (fork-exit against it: %.3f, %.3f)\n", ls, lc, ws / ls, wc / lc
+}'
+rm -f $a $b $l
 if command -v stress-ng >/dev/null; then
 	stress-ng --fork 1 -t 5 --metrics-brief >/tmp/bench-sng.$$ 2>&1 &
 	sleep 2
