@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"                       [--test mmtests|welch] [--alpha A] [--db PATH]\n"
 		"                       [--report DIR] [--json]\n"
 		"       mmscale nightly --judge-only LABEL [--machine HOST] [CONFIG] [...]\n"
-		"Run CONFIG, store it in the history (default %s), judge every headline\n"
+		"Run CONFIG, store it in the history (--db, else the config's [run] db,\n"
+		"else %s), judge every headline\n"
 		"metric against the baseline (default %s: the previous good nights on\n"
 		"this machine and config) and print the regressions and improvements.\n"
 		"A regression is significant (the test of compare) and worse by more than\n"
@@ -155,7 +156,7 @@ static int run_and_import(struct store *st, const struct nightly *n, struct stor
 		.results = n->results,
 		.iterations = n->iterations,
 		/* imported below, into the store this command holds open */
-		.db = NULL,
+		.no_import = true,
 	};
 	int rc;
 
@@ -319,11 +320,20 @@ int cmd_nightly(int argc, char **argv)
 	struct store_run run = { 0 };
 	struct verdict v = { 0 };
 	struct store *st = NULL;
+	char cfgdb[PATH_MAX];
 	int rc;
 
 	rc = parse_args(argc, argv, &n);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	/* The history the config's runs go to, unless --db says otherwise. */
+	if (!n.db && n.config) {
+		rc = run_config_db(n.config, cfgdb, sizeof(cfgdb));
+		if (rc)
+			return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_NORES;
+		if (*cfgdb)
+			n.db = cfgdb;
+	}
 	rc = store_open(n.db, &st);
 	if (rc)
 		return rc == EXIT_USAGE || rc == EXIT_UNSUPP ? EXIT_USAGE : EXIT_NORES;

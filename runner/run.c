@@ -716,6 +716,23 @@ static int load_env(struct cfg_env *env, const char *synthetic)
 	return 0;
 }
 
+/* The history db a config names ([run] db), for commands that open the
+ * store before the run (nightly).  *db is "" when it names none. */
+int run_config_db(const char *config, char *db, size_t n)
+{
+	struct cfg_env env = { 0 };
+	struct config c = { 0 };
+	int rc = load_env(&env, NULL);
+
+	if (!rc)
+		rc = config_load(config, &env, &c);
+	if (rc)
+		return rc;
+	snprintf(db, n, "%s", c.db ? c.db : "");
+	config_free(&c);
+	return 0;
+}
+
 static bool label_ok(const char *l)
 {
 	return *l && *l != '.' && !strchr(l, '/') && strlen(l) < 128;
@@ -1018,7 +1035,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if ((rc = write_meta(&R, "complete")))
 		goto out;
 	fprintf(stderr, "%s: %s complete: %d points\n", progname, R.dir, R.plan.npoints);
-	db = rq->db ? rq->db : R.cfg.db;
+	db = rq->no_import ? NULL : rq->db ? rq->db : R.cfg.db;
 	if (db)
 		rc = history_import(db, R.dir);
 out:

@@ -10,10 +10,14 @@ struct run_request {
 	const char *results;	/* NULL: "results" */
 	int iterations;		/* 0: as the config says */
 	bool resume;
-	const char *db;		/* history db to import into, or NULL */
+	const char *db;		/* history db to import into, or NULL: the config's */
+	bool no_import;		/* the caller imports (nightly): no db at all */
 };
 
 /* Runs the plan; writes the results directory's path to outdir.
  * Returns EXIT_OK, EXIT_INTR (partial run kept), or another EXIT_*. */
 int run_config(const struct run_request *rq, char *outdir, size_t n);
+
+/* The [run] db of a config ("" when none); EXIT_USAGE for a bad config. */
+int run_config_db(const char *config, char *db, size_t n);
 #endif

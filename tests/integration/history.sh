@@ -162,5 +162,15 @@ else
 	skip "real nightly" "mmscale plan configs/quick.conf does not work here yet"
 fi
 
+# ---- nightly stores where the config's [run] db says, unless --db ---------------
+printf '[run]\niterations = 2\nwarmup = 0\nduration = 0.05\ndb = %s\n[workload null]\nclients = 1\n' \
+	"$TMP/cfg.sqlite" >"$TMP/db.conf"
+(cd "$TMP" && "$M" nightly "$TMP/db.conf" --results "$TMP/res" --label c1 >"$TMP/c1" 2>&1)
+check "nightly without --db stores in the config's db" \
+	test "$(q "$TMP/cfg.sqlite" "select label from runs")" = c1 -a ! -e "$TMP/results/history.sqlite"
+"$M" nightly "$TMP/db.conf" --results "$TMP/res" --label c2 --db "$TMP/opt.sqlite" >"$TMP/c2" 2>&1
+check "--db overrides the config's db" \
+	test "$(q "$TMP/opt.sqlite" "select label from runs")/$(q "$TMP/cfg.sqlite" "select count(*) from runs")" = c2/1
+
 echo "1..$n"
 rm -rf "$TMP"

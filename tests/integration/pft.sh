@@ -66,7 +66,7 @@ sleep 1.5
 kill -INT $pid
 wait $pid
 rc=$?
-check "SIGINT: exit 130 ($rc), $(wc -l <"$TMP/int.jsonl") iterations kept" [ $rc = 130 ] && [ -s "$TMP/int.jsonl" ]
+check "SIGINT: exit 130 ($rc), $(wc -l <"$TMP/int.jsonl") iterations kept" [ $rc = 130 -a -s "$TMP/int.jsonl" ]
 check "SIGINT: every kept line is whole JSON" [ "$(jq -s length "$TMP/int.jsonl" 2>/dev/null)" = "$(wc -l <"$TMP/int.jsonl")" ]
 check "SIGINT: no temporary file left" [ -z "$(ls "$TMP" | grep mmscale-pft)" ]
 
@@ -85,8 +85,10 @@ grep -q -- 'oversubscribe' "$TMP/err" && ok "too many clients suggests --oversub
 expect_exit 2 "--mempolicy node:7" $PFT -m 1M --mempolicy node:7
 expect_exit 2 "--mmap-noise in processes mode" $PFT -n 1 --mmap-noise 1
 expect_exit 3 "mapping larger than memory" $PFT -m 100T
-out=$($PFT -m 8M -t $((NCPU + 1)) --oversubscribe -i 1 -w 0)
-check "--oversubscribe runs and is recorded" [ "$(jq '.oversubscribed and .valid' <<<"$out")" = true ]
+# 32 MiB a client: big enough that each one's CPU time is above a tick
+out=$($PFT -m $((32 * (NCPU + 1)))M -t $((NCPU + 1)) --oversubscribe -i 1 -w 0)
+check "--oversubscribe runs and is recorded ($(jq -c '[.oversubscribed, .valid, .reason, .cpus]' <<<"$out"))" \
+	[ "$(jq '.oversubscribed and .valid and (.cpus | length) == '$((NCPU + 1)) <<<"$out")" = true ]
 check "--help exits 0" $PFT --help >/dev/null
 
 echo "1..$n"

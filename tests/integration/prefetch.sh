@@ -90,7 +90,7 @@ rc=$?
 check "off -- CMD: CMD saw adjacent off ($(tr -d ' \n' <"$TMP/held.out"))" [ "$(tr -d ' \n' <"$TMP/held.out")" = 00000000000000f2 ]
 check "off -- CMD: exit status of CMD passed on ($rc)" [ $rc = 3 ]
 got=$(vals)
-check "off -- CMD: restored afterwards ($got), no journal left" [ "$got" = "$ORIG" ] && [ ! -e "$F/state/prefetch.json" ]
+check "off -- CMD: restored afterwards ($got), no journal left" [ "$got" = "$ORIG" -a ! -e "$F/state/prefetch.json" ]
 expect_exit 127 "off -- missing command: restored, exit 127" $MM prefetch off -- /nonexistent/cmd
 check "after a failed exec: restored" [ "$(vals)" = "$ORIG" ]
 
@@ -118,7 +118,7 @@ for sig in INT TERM HUP; do
 	rc=$?
 	check "SIG$sig: adjacent was off while held ($during)" [ "$during" = "$(hexes 0x2 0x7 0x800000000000000a 0xf2)" ]
 	check "SIG$sig: wrapper exits 128+sig ($rc)" [ $rc = $((128 + $(kill -l $sig))) ]
-	check "SIG$sig: restored before exit, journal gone" [ "$(vals)" = "$ORIG" ] && [ ! -e "$F/state/prefetch.json" ]
+	check "SIG$sig: restored before exit, journal gone" [ "$(vals)" = "$ORIG" -a ! -e "$F/state/prefetch.json" ]
 	check "SIG$sig: forwarded, the child is gone" [ -n "$child" ] && ! kill -0 "$child" 2>/dev/null
 done
 
@@ -138,7 +138,7 @@ $MM prefetch status >"$TMP/st" 2>"$TMP/st.err"
 rc=$?
 check "next invocation warns loudly: $(head -c 200 "$TMP/st.err")" grep -q "^mmscale: WARNING: .*pid $pid.*restored" "$TMP/st.err"
 got=$(vals)
-check "next invocation restored the saved values ($got), journal gone" [ "$got" = "$ORIG" ] && [ ! -e "$F/state/prefetch.json" ]
+check "next invocation restored the saved values ($got), journal gone" [ "$got" = "$ORIG" -a ! -e "$F/state/prefetch.json" ]
 check "... and the command itself still ran (status exit $rc)" [ $rc = 0 ] && grep -q 'adjacent on' "$TMP/st"
 
 # a live holder: deliberate changes and restore are refused, state untouched
@@ -172,7 +172,7 @@ check "no sysfs topology: every CPU of the MSR tree written ($got)" [ "$got" = "
 fake amd cpuinfo-amd-epyc
 expect_exit 4 "AMD: prefetch off refused" $MM prefetch off
 check "AMD: 'unsupported:' with the reason ($(cat "$TMP/err"))" grep -q 'unsupported: AuthenticAMD.*AMD documents no adjacent' "$TMP/err"
-check "AMD: nothing written, no journal" [ "$(vals)" = "$ORIG" ] && [ ! -e "$F/state/prefetch.json" ]
+check "AMD: nothing written, no journal" [ "$(vals)" = "$ORIG" -a ! -e "$F/state/prefetch.json" ]
 expect_exit 4 "AMD: status says unsupported" $MM prefetch status
 grep -q '^unsupported:' "$TMP/out" && ok "AMD status line: $(cat "$TMP/out")" || fail "AMD status: $(cat "$TMP/out")"
 fake glm cpuinfo-goldmont
@@ -200,7 +200,7 @@ export MMSCALE_MSR_ROOT=$F/msr
 expect_exit 4 "an MSR the CPU does not implement (EIO): status exit 4" $MM prefetch status
 grep -q '^cpu2: unavailable: .*Input/output error' "$TMP/out" && ok "cpu2: EIO reason" || fail "EIO: $(cat "$TMP/out")"
 expect_exit 4 "off with one CPU unreadable: refused before any write" $MM prefetch off
-check "nothing written when a CPU is unreadable" [ "$(get "$F/msr/0/msr")" = 0000000000000000 ] && [ ! -e "$F/state/prefetch.json" ]
+check "nothing written when a CPU is unreadable" [ "$(get "$F/msr/0/msr")" = 0000000000000000 -a ! -e "$F/state/prefetch.json" ]
 fake lock cpuinfo-broadwell-ep
 echo "none [integrity] confidentiality" >"$F/lockdown"
 export MMSCALE_LOCKDOWN=$F/lockdown
