@@ -14,6 +14,12 @@
  * object (--lock inline, at --lock-offset: by default a line of its own at
  * 128 like vm_refcnt, or 64 or 24 in smaller objects) or in a packed arena
  * of 40-byte lock objects (--lock separate: the 2023 vma_lock cache).
+ * --layout names the three layouts of the Broadwell investigation, so that
+ * a config can make them one axis (the objects keep --objsize):
+ *   separate   --lock separate --align packed  (2023: vma_lock cache, no
+ *              SLAB_HWCACHE_ALIGN on either cache)
+ *   inline64   --lock inline --align 64        (lock in a 64-byte aligned object)
+ *   inline128  --lock inline --align 128       (lock in a 128-byte aligned object)
  *
  * Each client loops: read-lock its own object, read the hot fields, unlock.
  * Rates: ops/sec and ops/cpu as always.  The numbers to read next to them
@@ -44,8 +50,10 @@
 
 enum { ALIGN_PACKED, ALIGN_64, ALIGN_128 };
 enum { LOCK_INLINE, LOCK_SEPARATE };
+enum { LAYOUT_CUSTOM, LAYOUT_SEPARATE, LAYOUT_INLINE64, LAYOUT_INLINE128 };
 static const size_t align_bytes[] = { [ALIGN_PACKED] = 8, [ALIGN_64] = 64, [ALIGN_128] = 128 };
 static const char *const align_names[] = { [ALIGN_PACKED] = "packed", [ALIGN_64] = "64", [ALIGN_128] = "128" };
+static const char *const lock_names[] = { [LOCK_INLINE] = "inline", [LOCK_SEPARATE] = "separate" };
 
 static inline void cpu_relax(void)
 {
@@ -56,7 +64,7 @@ static inline void cpu_relax(void)
 
 struct vmalock_opts {
 	long objsize;
-	int align, lock;
+	int align, lock, layout;
 	long lock_offset;
 	long writer_rate;
 };
@@ -69,6 +77,9 @@ static const struct opt vmalock_table[] = {
 	  "object alignment: packed (8 bytes, as slab does without SLAB_HWCACHE_ALIGN), 64 or 128" },
 	{ "lock", 0, OPT_ENUM, O(lock), "inline", "inline|separate", 0, 0,
 	  "lock word inside the object, or in a packed arena of 40-byte lock objects" },
+	{ "layout", 0, OPT_ENUM, O(layout), "custom", "custom|separate|inline64|inline128", 0, 0,
+	  "sets --lock and --align at once: separate = separate + packed (2023), inline64 = "
+	  "inline + 64, inline128 = inline + 128; custom: --lock and --align as given" },
 	{ "lock-offset", 0, OPT_INT, O(lock_offset), "0", NULL, 0, 65532,
 	  "inline lock word offset in the object; 0: 128, 64 or 24, the first that fits" },
 	{ "writer-rate", 0, OPT_INT, O(writer_rate), "0", NULL, 0, 10000000,
@@ -100,15 +111,53 @@ static size_t round_up(size_t x, size_t a)
 	return (x + a - 1) / a * a;
 }
 
+/*
+ * --layout sets --align and --lock, and the iteration's options echo what
+ * ran.  Either of them away from both its default and the preset's value is
+ * a contradiction and refused; an explicit default cannot be told apart from
+ * none, so the help says the preset wins.
+ */
+static int apply_layout(struct vmalock_opts *o)
+{
+	static const struct { int align, lock; } preset[] = {
+		[LAYOUT_SEPARATE] = { ALIGN_PACKED, LOCK_SEPARATE },
+		[LAYOUT_INLINE64] = { ALIGN_64, LOCK_INLINE },
+		[LAYOUT_INLINE128] = { ALIGN_128, LOCK_INLINE },
+	};
+	struct vmalock_opts def = { 0 };
+
+	if (o->layout == LAYOUT_CUSTOM)
+		return 0;
+	if (opt_defaults(vmalock_table, &def))
+		return EXIT_FAIL;
+	if (o->align != def.align && o->align != preset[o->layout].align) {
+		errmsg(0, "--layout: the preset sets --align %s, not --align %s",
+		       align_names[preset[o->layout].align], align_names[o->align]);
+		return EXIT_USAGE;
+	}
+	if (o->lock != def.lock && o->lock != preset[o->layout].lock) {
+		errmsg(0, "--layout: the preset sets --lock %s, not --lock %s",
+		       lock_names[preset[o->layout].lock], lock_names[o->lock]);
+		return EXIT_USAGE;
+	}
+	o->align = preset[o->layout].align;
+	o->lock = preset[o->layout].lock;
+	return 0;
+}
+
 static int vmalock_check(struct run *r)
 {
 	struct vmalock_opts *o = r->opts;
 	struct vmalock *v = calloc(1, sizeof(*v));
-	size_t size = (size_t)o->objsize;
+	size_t size;
+	int rc;
 
 	if (!v)
 		return EXIT_NORES;
 	r->priv = v;
+	if ((rc = apply_layout(o)))
+		return rc;
+	size = (size_t)o->objsize;
 	v->stride = round_up(size, align_bytes[o->align]);
 	if (o->lock == LOCK_SEPARATE) {
 		if (o->lock_offset) {
@@ -321,7 +370,7 @@ static void vmalock_iter_report(struct run *r, json_t *out)
 		fallbacks += client_res(r, i)->aux[0];
 	layout = json_pack("{s:i, s:s, s:s, s:I, s:I}", "objsize", (int)o->objsize,
 			   "align", align_names[o->align],
-			   "lock", o->lock == LOCK_SEPARATE ? "separate" : "inline",
+			   "lock", lock_names[o->lock],
 			   "stride", (json_int_t)v->stride,
 			   "arena_align", (json_int_t)ARENA_ALIGN);
 	if (v->locks)
