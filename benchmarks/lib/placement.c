@@ -19,6 +19,13 @@ hwloc_topology_t placement_topology(const char *synthetic)
 {
 	hwloc_topology_t topo;
 
+	/*
+	 * Placement needs CPUs and NUMA nodes only.  The I/O and XML plugins
+	 * (libhwloc-plugins: pci, gl, opencl, xml_libxml) would map libxml2,
+	 * ICU, libpciaccess... into every workload, and a bigger process
+	 * image makes each fork of fork-exit dearer.  A user's own setting wins.
+	 */
+	setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_pci,hwloc_gl,hwloc_opencl,hwloc_xml_libxml", 0);
 	if (hwloc_topology_init(&topo)) {
 		errmsg(0, "hwloc: cannot initialise a topology");
 		return NULL;
