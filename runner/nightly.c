@@ -147,9 +147,10 @@ static void default_label(char *buf, size_t len)
 	snprintf(buf, len, "nightly-%s-%s", uname(&u) ? "unknown" : u.release, stamp);
 }
 
-static int run_and_import(struct store *st, const struct nightly *n, struct store_run *run)
+static int run_and_import(struct store *st, const struct nightly *n, struct store_run *run,
+			  char *outdir, size_t outlen)
 {
-	char label[256], outdir[PATH_MAX];
+	char label[256];
 	struct run_request rq = {
 		.config = n->config,
 		.label = n->label,
@@ -164,7 +165,7 @@ static int run_and_import(struct store *st, const struct nightly *n, struct stor
 		default_label(label, sizeof(label));
 		rq.label = label;
 	}
-	rc = run_config(&rq, outdir, sizeof(outdir));
+	rc = run_config(&rq, outdir, outlen);
 	if (rc == EXIT_USAGE || rc == EXIT_INTR)
 		return rc;
 	if (rc) {
@@ -320,7 +321,7 @@ int cmd_nightly(int argc, char **argv)
 	struct store_run run = { 0 };
 	struct verdict v = { 0 };
 	struct store *st = NULL;
-	char cfgdb[PATH_MAX];
+	char cfgdb[PATH_MAX], outdir[PATH_MAX] = "";
 	int rc;
 
 	rc = parse_args(argc, argv, &n);
@@ -337,7 +338,8 @@ int cmd_nightly(int argc, char **argv)
 	rc = store_open(n.db, &st);
 	if (rc)
 		return rc == EXIT_USAGE || rc == EXIT_UNSUPP ? EXIT_USAGE : EXIT_NORES;
-	rc = n.judge_only ? find_run(st, &n, &run) : run_and_import(st, &n, &run);
+	rc = n.judge_only ? find_run(st, &n, &run) :
+		run_and_import(st, &n, &run, outdir, sizeof(outdir));
 	if (rc)
 		goto out;
 	rc = verdict_judge(st, &run, &n.vo, &v);
@@ -360,6 +362,9 @@ int cmd_nightly(int argc, char **argv)
 		json_t *j = verdict_to_json(&v);
 		int rrc;
 
+		/* the run's directory: its meta.json says what the machine lacked */
+		if (*outdir)
+			json_object_set_new(json_object_get(j, "run"), "dir", json_string(outdir));
 		draw_trends(st, &v, n.report);
 		rrc = report_nightly(n.report, j);
 

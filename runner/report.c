@@ -164,6 +164,21 @@ static void unavail_from_probe(json_t *set, json_t *probe, const char *prefix)
 	}
 }
 
+/* Everything a run's meta.json says the machine lacked: its
+ * "unavailable" set, perf's probes and the prefetcher's reason. */
+static void unavail_from_meta(json_t *set, json_t *meta)
+{
+	json_t *v, *pf = json_object_get(json_object_get(meta, "prefetch"), "unavailable");
+	const char *k;
+
+	json_object_foreach(json_object_get(meta, "unavailable"), k, v)
+		if (json_is_string(v))
+			unavail_add(set, k, json_string_value(v));
+	unavail_from_probe(set, json_object_get(meta, "perf"), "perf ");
+	if (json_is_string(pf))
+		unavail_add(set, "prefetch control", json_string_value(pf));
+}
+
 /* known: the runs' probe results were at hand (else an empty set proves
  * nothing and the page says so) */
 static void unavail_list(FILE *f, json_t *set, bool known)
@@ -504,8 +519,6 @@ static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unava
 {
 	fputs("<h2 id=\"runs\">Runs</h2>\n", f);
 	for (int r = 0; r < nruns; r++) {
-		json_t *u = json_object_get(runs[r].meta, "unavailable"), *v;
-		const char *k;
 		int failed = 0;
 
 		for (int i = 0; i < runs[r].npoints; i++)
@@ -535,10 +548,7 @@ static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unava
 			}
 			fputs("</p>\n", f);
 		}
-		json_object_foreach(u, k, v)
-			if (json_is_string(v))
-				unavail_add(unavail, k, json_string_value(v));
-		unavail_from_probe(unavail, json_object_get(runs[r].meta, "perf"), "perf ");
+		unavail_from_meta(unavail, runs[r].meta);
 	}
 }
 
@@ -774,10 +784,7 @@ int report_nightly(const char *dir, json_t *verdict)
 		meta = json_load_file(mp, 0, NULL);
 		if (meta) {
 			known = true;
-			json_object_foreach(json_object_get(meta, "unavailable"), k, v)
-				if (json_is_string(v))
-					unavail_add(unavail, k, json_string_value(v));
-			unavail_from_probe(unavail, json_object_get(meta, "perf"), "perf ");
+			unavail_from_meta(unavail, meta);
 			json_decref(meta);
 		}
 	}

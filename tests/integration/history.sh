@@ -150,12 +150,17 @@ if "$M" plan "$ROOT/configs/quick.conf" >/dev/null 2>&1; then
 		--db "$RDB" >"$TMP/n1" 2>&1
 	r1=$?
 	"$M" nightly "$ROOT/configs/quick.conf" --iterations 3 --results "$TMP/res" --label n2 \
-		--db "$RDB" >"$TMP/n2" 2>&1
+		--db "$RDB" --report "$TMP/nrep" >"$TMP/n2" 2>&1
 	r2=$?
 	check "first real night has no baseline (exit $r1)" grep -q 'verdict: *no-baseline' "$TMP/n1"
 	# Two real nights on a shared 2-CPU box may differ for real: 0 or 1.
 	check "second real night judged against the first (exit $r2)" \
 		test \( "$r2" = 0 -o "$r2" = 1 \) -a "$(grep -c 'baseline: *window:7: n1' "$TMP/n2")" = 1
+	# what the run's meta.json says was missing is on the nightly page
+	want=$(jq -r '(.unavailable // {} | keys[]), (.prefetch.unavailable // empty | "prefetch control")' \
+		"$TMP/res/n2/meta.json" | sort | tr '\n' ' ')
+	got=$(sed -n 's/^<li>\([^:]*\):.*/\1/p' "$TMP/nrep/index.html" | sort | tr '\n' ' ')
+	check "the nightly page lists what the run lacked: '$got'" [ -n "$want" -a "$got" = "$want" ]
 	check "both real nights are in the history with a judgement" \
 		test "$(q "$RDB" "select count(*) from runs where good >= 0")" = 2
 else
