@@ -105,8 +105,12 @@ check: deps-check
 	$(Q)$(MAKE) --no-print-directory all $(UT_BINS)
 	$(Q)BUILD=$(BUILD) tests/run-tests
 
+# Figures, not assertions: workloads against bare loops, then the cost of
+# compare and of a nightly judgement.
 bench: all
-	$(Q)scripts/bench-harness
+	$(Q)BUILD=$(BUILD) scripts/bench-harness
+	$(Q)BUILD=$(BUILD) scripts/bench-compare
+	$(Q)BUILD=$(BUILD) scripts/bench-nightly
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/mmscale $(DESTDIR)$(PREFIX)/share/mmscale/configs

@@ -182,6 +182,8 @@ void die(int code, int err, const char *fmt, ...)
 int client_fail(struct client *c, int err, const char *what);
 
 uint64_t now_ns(void);
+/* The first integer in the file at path (procfs, sysfs), or -1. */
+long read_long(const char *path);
 /* Set true on SIGINT/SIGTERM: the harness stops after the iteration. */
 extern volatile int harness_interrupted;
 

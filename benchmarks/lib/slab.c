@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
+#include "harness.h"
 #include "slab.h"
 
 #ifndef SETTLE_NS
@@ -137,17 +138,9 @@ static const struct slab_line *find_line(const struct slab_lines *l, const char 
 static long sysfs_long(const char *sysfs, const char *cache, const char *file)
 {
 	char path[PATH_MAX];
-	FILE *f;
-	long v;
 
 	snprintf(path, sizeof(path), "%s/%s/%s", sysfs, cache, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return read_long(path);
 }
 
 /* The directory a mergeable cache's sysfs symlink points to ("" if the

@@ -88,19 +88,6 @@ struct mc_client {
 /* aux[1] of a map-unmap client without --vmas: what one region became */
 enum { CHURN_NEW = 1, CHURN_MERGED = 2 };
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* Lines of /proc/self/maps: the mm's VMA count. */
 static long count_maps(void)
 {
