@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "store.h"
 #include "summary.h"
+#include "sysinfo.h"
 
 static void *must(void *p)
 {
@@ -35,23 +36,6 @@ static void *must(void *p)
 }
 
 /* ---- meta.json --------------------------------------------------------- */
-
-/* meta.json grew by hand over several issues: look a field up under each
- * of the names it may have, dotted paths into objects. */
-static json_t *meta_get(json_t *meta, const char *const *paths)
-{
-	for (; *paths; paths++) {
-		char buf[128], *save = NULL, *tok;
-		json_t *j = meta;
-
-		snprintf(buf, sizeof(buf), "%s", *paths);
-		for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-			j = json_object_get(j, tok);
-		if (j && !json_is_null(j))
-			return j;
-	}
-	return NULL;
-}
 
 static const char *meta_str(json_t *meta, const char *const *paths)
 {

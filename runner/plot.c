@@ -76,24 +76,6 @@ void plot_slug(const char *s, char *out, size_t n)
 	out[j] = '\0';
 }
 
-int plot_mkdir(const char *dir)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0755) && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /* A gnuplot single-quoted string: only ' needs escaping, as ''. */
 static void gp_quote(FILE *f, const char *s)
 {
@@ -526,7 +508,7 @@ int plot_runs(const struct plot_opts *o, struct summary *runs, int nruns, json_t
 		errmsg(0, "%s", why);
 		goto out;
 	}
-	if (plot_mkdir(o->out_dir)) {
+	if (mkdir_p(o->out_dir)) {
 		errmsg(errno, "%s", o->out_dir);
 		rc = EXIT_FAIL;
 		goto out;
@@ -594,7 +576,7 @@ int plot_trend(const char *out_dir, const char *metric, const double *night_x,
 		errmsg(0, "plot_trend %s: no nights", metric);
 		return EXIT_USAGE;
 	}
-	if (plot_mkdir(out_dir)) {
+	if (mkdir_p(out_dir)) {
 		errmsg(errno, "%s", out_dir);
 		return EXIT_FAIL;
 	}

@@ -47,8 +47,6 @@ int plot_trend(const char *out_dir, const char *metric, const double *night_x,
 	       const double *values, int n, const double *band_lo,
 	       const double *band_hi, const int *flagged);
 
-/* mkdir -p; 0 or -1 with errno */
-int plot_mkdir(const char *dir);
 
 /* "faults/sec" -> "faults-sec": the file-name form of a label */
 void plot_slug(const char *s, char *out, size_t n);

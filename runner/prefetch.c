@@ -87,22 +87,6 @@ static void state_path(const char *name, char *buf, size_t n)
 	snprintf(buf, n, "%s/%s", state_dir(), name);
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) && errno != EEXIST ? -1 : 0;
-}
-
 /* Serialise read-modify-write of the journal between mmscale processes.
  * Returns the lock fd, or -1 when the state directory does not exist and
  * create is false (then there is no journal either). */

@@ -235,7 +235,7 @@ static FILE *page_open(const char *dir, char *tmp, size_t n)
 {
 	FILE *f;
 
-	if (plot_mkdir(dir)) {
+	if (mkdir_p(dir)) {
 		errmsg(errno, "%s", dir);
 		return NULL;
 	}
@@ -572,7 +572,7 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 			goto out;
 	}
 	rc = EXIT_FAIL;
-	if (plot_mkdir(dir)) {
+	if (mkdir_p(dir)) {
 		errmsg(errno, "%s", dir);
 		goto out;
 	}

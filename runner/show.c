@@ -19,22 +19,7 @@
 #include "commands.h"
 #include "stats.h"
 #include "summary.h"
-
-/* The first of the '.'-separated paths (NULL-terminated) present in meta. */
-static json_t *meta_get(json_t *meta, const char *const *paths)
-{
-	for (; *paths; paths++) {
-		char buf[128], *save = NULL, *tok;
-		json_t *j = meta;
-
-		snprintf(buf, sizeof(buf), "%s", *paths);
-		for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
-			j = json_object_get(j, tok);
-		if (j && !json_is_null(j))
-			return j;
-	}
-	return NULL;
-}
+#include "sysinfo.h"
 
 #define PATHS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

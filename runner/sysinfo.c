@@ -258,3 +258,18 @@ json_t *sysinfo_vmstat_delta(json_t *before, json_t *after)
 	}
 	return d;
 }
+
+json_t *meta_get(json_t *meta, const char *const *paths)
+{
+	for (; *paths; paths++) {
+		char buf[128], *save = NULL, *tok;
+		json_t *j = meta;
+
+		snprintf(buf, sizeof(buf), "%s", *paths);
+		for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
+			j = json_object_get(j, tok);
+		if (j && !json_is_null(j))
+			return j;
+	}
+	return NULL;
+}

@@ -17,5 +17,11 @@ json_t *sysinfo_vmstat(void);
 /* after - before for the counters a point cares about (pgfault,
  * thp_fault_alloc, ..., every vma_lock_*). */
 json_t *sysinfo_vmstat_delta(json_t *before, json_t *after);
+/*
+ * Reading a meta.json: the first of the '.'-separated paths (NULL-terminated)
+ * present and not null.  Older runs name some fields differently, so
+ * readers list each name a field has had.
+ */
+json_t *meta_get(json_t *meta, const char *const *paths);
 
 #endif

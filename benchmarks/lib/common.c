@@ -1,10 +1,12 @@
 /* common.c - error reporting and clocks shared by every program. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "harness.h"
 
 const char *progname = "mmscale";
@@ -66,4 +68,20 @@ long read_long(const char *path)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+int mkdir_p(const char *dir)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
 }

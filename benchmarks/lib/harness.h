@@ -184,6 +184,8 @@ int client_fail(struct client *c, int err, const char *what);
 uint64_t now_ns(void);
 /* The first integer in the file at path (procfs, sysfs), or -1. */
 long read_long(const char *path);
+/* mkdir -p with mode 0755: 0, or -1 with errno. */
+int mkdir_p(const char *dir);
 /* Set true on SIGINT/SIGTERM: the harness stops after the iteration. */
 extern volatile int harness_interrupted;
 
