@@ -83,7 +83,7 @@ struct control {
 };
 
 static struct control *ctl;
-static bool spin_yield;		/* oversubscribed: yield while waiting */
+static bool oversubscribed;	/* more clients than CPUs: yield while waiting */
 
 static void on_signal(int sig)
 {
@@ -99,7 +99,7 @@ static uint64_t tv_ns(struct timeval tv)
 
 static inline void relax(void)
 {
-	if (spin_yield)
+	if (oversubscribed)
 		sched_yield();
 	else
 		__builtin_ia32_pause();
@@ -387,7 +387,7 @@ static void report_iteration(struct harness *h)
 		"clients", r->nclients,
 		"placement", placement_names[h->co.placement],
 		"mempolicy", h->mempolicy_name,
-		"oversubscribed", h->co.oversubscribe && r->nclients > 0,
+		"oversubscribed", oversubscribed,
 		"iteration", r->iteration, "warmup", r->warmup, "valid", !r->invalid,
 		"wall_ns", (json_int_t)(t1 - t0), "work", (json_int_t)work,
 		"metric", wl->metric, "rate_sec", rate_sec, "rate_cpu", rate_cpu));
@@ -627,7 +627,7 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 		       r->mode == MODE_THREADS ? "-t" : "-n", r->nclients, ncpus);
 		return EXIT_USAGE;
 	}
-	spin_yield = r->nclients > ncpus;
+	oversubscribed = r->nclients > ncpus;
 	cpus = calloc(r->nclients, sizeof(*cpus));
 	if (!cpus)
 		die(EXIT_NORES, ENOMEM, "cpus");
@@ -661,7 +661,7 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	r->naux = wl->aux_count ? wl->aux_count(r) : 0;
 	if (r->naux && r->mode != MODE_THREADS) {
 		errmsg(0, "--%s: needs threads mode (-t): the %s threads share the clients' mm",
-		       wl->aux_name, wl->aux_name);
+		       wl->aux_option ? wl->aux_option : wl->aux_name, wl->aux_name);
 		return EXIT_USAGE;
 	}
 

@@ -157,6 +157,7 @@ struct workload {
 	 * tids are reported apart as "<aux_name>_ops" and "<aux_name>_tids".
 	 */
 	const char *aux_name;
+	const char *aux_option;	/* the option that asks for them, for errors */
 	int (*aux_count)(struct run *r);
 	int (*aux_run)(struct client *c);
 	/* The amount of work (pages, ops) the rates divide: defaults to the

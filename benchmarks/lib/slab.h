@@ -50,7 +50,7 @@ unsigned long slab_footprint_pages(unsigned long n, unsigned objperslab,
  * objperslab,pagesperslab,align,object_size,merged,merged_with,
  * pages_per_1000}}} */
 json_t *slab_snapshot_json(const struct slab_snap *snap);
-/* {"exact":b,"caches":{name:{objects,bytes,pages}}} after - before */
+/* {"exact":b,"how":s,"caches":{name:{objects,bytes,pages}}} after - before */
 json_t *slab_delta_json(const struct slab_snap *before, const struct slab_snap *after);
 
 #endif

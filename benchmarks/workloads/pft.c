@@ -321,6 +321,7 @@ static const struct workload pft_wl = {
 	.iter_teardown = pft_iter_teardown,
 	.work = pft_work,
 	.aux_name = "noise",
+	.aux_option = "mmap-noise",
 	.aux_count = pft_noise_count,
 	.aux_run = pft_noise_run,
 };

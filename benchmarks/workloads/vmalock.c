@@ -400,6 +400,7 @@ static const struct workload vmalock_wl = {
 	.client_run = vmalock_client_run,
 	.iter_report = vmalock_iter_report,
 	.aux_name = "writer",
+	.aux_option = "writer-rate",
 	.aux_count = vmalock_aux_count,
 	.aux_run = vmalock_writer,
 };

@@ -84,11 +84,14 @@ expect_exit 2 "more clients than CPUs" $PFT -t $((NCPU + 1))
 grep -q -- 'oversubscribe' "$TMP/err" && ok "too many clients suggests --oversubscribe" || fail "message: $(cat "$TMP/err")"
 expect_exit 2 "--mempolicy node:7" $PFT -m 1M --mempolicy node:7
 expect_exit 2 "--mmap-noise in processes mode" $PFT -n 1 --mmap-noise 1
+check "... names --mmap-noise: $(cat "$TMP/err")" grep -q -- '^pft: --mmap-noise: needs threads' "$TMP/err"
 expect_exit 3 "mapping larger than memory" $PFT -m 100T
 # 32 MiB a client: big enough that each one's CPU time is above a tick
 out=$($PFT -m $((32 * (NCPU + 1)))M -t $((NCPU + 1)) --oversubscribe -i 1 -w 0)
 check "--oversubscribe runs and is recorded ($(jq -c '[.oversubscribed, .valid, .reason, .cpus]' <<<"$out"))" \
 	[ "$(jq '.oversubscribed and .valid and (.cpus | length) == '$((NCPU + 1)) <<<"$out")" = true ]
+check "--oversubscribe with clients that fit is not recorded as oversubscribed" \
+	[ "$($PFT -m 8M -t 1 --oversubscribe -i 1 -w 0 | jq .oversubscribed)" = false ]
 check "--help exits 0" $PFT --help >/dev/null
 
 echo "1..$n"
