@@ -7,8 +7,10 @@
  *
  * The first run is the baseline.  Every percentage follows mmtests: positive
  * is better.  Significance (stats.h) is judged on the mean row only and
- * turns the parentheses into stars.  One table per point group, then the
- * slab footprint of each run from its meta.json.
+ * turns the parentheses into stars.  One table per point group (the axes
+ * other than clients), a "layout x prefetch" summary for runs with those
+ * axes (reference section 5), then the slab footprint of each run from its
+ * meta.json.
  *
  * The table is built once (struct cmp) and rendered as text, markdown, CSV
  * or JSON, so the formats cannot disagree.
@@ -22,6 +24,7 @@
 #include "harness.h"
 #include "commands.h"
 #include "compare.h"
+#include "config.h"
 #include "slab.h"
 #include "stats.h"
 #include "summary.h"
@@ -72,6 +75,38 @@ struct footprint {
 	unsigned long pages;
 };
 
+/*
+ * The "layout x prefetch" summary of one family (a point group without its
+ * layout and prefetch values, e.g. "vmalock mode=threads"), reference
+ * section 5 as a table: rows are the mean rows of each metric and client
+ * count, a column is one layout under one prefetch value, a cell its change
+ * against the base layout.  The layouts are an axis of the runs (vmalock
+ * --layout: the base is the axis' first value, compared within each run)
+ * or, for a family with a prefetch axis but no layout axis, the runs
+ * themselves (pft on two kernels: the base is the first run).
+ */
+struct scol {
+	int run, base_run;	/* the two sides: run/group against base_run/base_group */
+	const char *group;	/* borrowed from the tables */
+	char *base_group;
+	const char *layout;	/* the layout value, NULL when the runs are the layouts */
+	const char *prefetch;	/* NULL without a prefetch axis */
+	const char *head[3];	/* header lines: run label, layout, "prefetch=P" (NULL: none) */
+	char *title;		/* the three in one line */
+};
+
+struct summ {
+	char *name;		/* "layout x prefetch: vmalock mode=threads" */
+	char *note;		/* what the cells are changes against */
+	char *base;		/* "layout=separate" or the first run's label */
+	const char *base_layout;	/* "separate"; NULL when the runs are the layouts */
+	struct table t;		/* t.group: the family; a line's cells: one per column */
+	int ncols;
+	struct scol *cols;
+	int nvals;
+	char **vals;		/* layout and prefetch values the columns point to */
+};
+
 struct cmp {
 	int nruns;
 	struct summary *runs;
@@ -79,6 +114,8 @@ struct cmp {
 	double alpha;
 	int ntables;
 	struct table *tables;
+	int nsumm;
+	struct summ *summ;
 	struct footprint *fp;	/* one per run */
 };
 
@@ -167,16 +204,17 @@ static double pct_change(double base, double now, bool lower_better)
 	return lower_better ? 100 - now * 100 / base : now * 100 / base - 100;
 }
 
-int compare_mean_change(const struct summary *a, const struct summary *b,
-			const char *group, const char *metric, int clients,
-			enum sig_test test, double alpha,
-			double *pct, bool *sig, double *p)
+int compare_mean_change_groups(const struct summary *a, const char *group_a,
+			       const struct summary *b, const char *group_b,
+			       const char *metric, int clients,
+			       enum sig_test test, double alpha,
+			       double *pct, bool *sig, double *p)
 {
 	const struct metric *ma, *mb;
 	struct stats sa, sb;
 
-	if (op_state(a, group, metric, clients, &ma) != C_OK ||
-	    op_state(b, group, metric, clients, &mb) != C_OK)
+	if (op_state(a, group_a, metric, clients, &ma) != C_OK ||
+	    op_state(b, group_b, metric, clients, &mb) != C_OK)
 		return -1;
 	stats_compute(ma->values, ma->n, ma->dir, &sa);
 	stats_compute(mb->values, mb->n, ma->dir, &sb);
@@ -184,6 +222,15 @@ int compare_mean_change(const struct summary *a, const struct summary *b,
 			  ma->dir == BETTER_LOWER);
 	*sig = stats_significant(ma->values, ma->n, mb->values, mb->n, test, alpha, p);
 	return 0;
+}
+
+int compare_mean_change(const struct summary *a, const struct summary *b,
+			const char *group, const char *metric, int clients,
+			enum sig_test test, double alpha,
+			double *pct, bool *sig, double *p)
+{
+	return compare_mean_change_groups(a, group, b, group, metric, clients, test, alpha,
+					  pct, sig, p);
 }
 
 /* ---- building the tables ---------------------------------------------- */
@@ -478,6 +525,259 @@ static void footprint_of(json_t *meta, struct footprint *f)
 		f->why = "unavailable: no vm_area_struct geometry in meta.json";
 }
 
+static void table_free(struct table *t)
+{
+	for (int l = 0; l < t->nlines; l++) {
+		free(t->lines[l].op);
+		free(t->lines[l].metric);
+		free(t->lines[l].cells);
+	}
+	free(t->lines);
+}
+
+static void summ_free(struct summ *s)
+{
+	table_free(&s->t);
+	free((char *)s->t.group);
+	for (int i = 0; i < s->ncols; i++) {
+		free(s->cols[i].base_group);
+		free(s->cols[i].title);
+	}
+	free(s->cols);
+	cfg_strv_free(s->vals, s->nvals);
+	free(s->name);
+	free(s->note);
+	free(s->base);
+}
+
+/* ---- the layout x prefetch summary ------------------------------------- */
+
+/* The value of axis key in a point group ("pft mode=threads prefetch=on";
+ * the first word is the workload) into buf, or NULL when it is no axis. */
+static const char *group_value(const char *group, const char *key, char *buf, size_t n)
+{
+	size_t klen = strlen(key);
+
+	for (const char *t = strchr(group, ' '); t; t = strchr(t, ' ')) {
+		t++;
+		if (!strncmp(t, key, klen) && t[klen] == '=') {
+			snprintf(buf, n, "%.*s", (int)strcspn(t + klen + 1, " "), t + klen + 1);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* group with the value of key replaced by val, or its word dropped (val NULL). */
+static char *group_with(const char *group, const char *key, const char *val)
+{
+	size_t klen = strlen(key);
+	char *out = xcalloc(strlen(group) + klen + (val ? strlen(val) : 0) + 2, 1), *o = out;
+
+	for (const char *t = group; *t;) {
+		size_t len = strcspn(t, " ");
+
+		if (t == group || strncmp(t, key, klen) || t[klen] != '=')
+			o += sprintf(o, "%s%.*s", t == group ? "" : " ", (int)len, t);
+		else if (val)
+			o += sprintf(o, " %s=%s", key, val);
+		t += len;
+		t += strspn(t, " ");
+	}
+	return out;
+}
+
+static char *family_of(const char *group)
+{
+	char *nolayout = group_with(group, "layout", NULL);
+	char *f = group_with(nolayout, "prefetch", NULL);
+
+	free(nolayout);
+	return f;
+}
+
+static bool in_family(const char *group, const char *family)
+{
+	char *f = family_of(group);
+	bool in = !strcmp(f, family);
+
+	free(f);
+	return in;
+}
+
+/* The index of v in s->vals, added if new. */
+static int summ_val(struct summ *s, const char *v)
+{
+	for (int i = 0; i < s->nvals; i++)
+		if (!strcmp(s->vals[i], v))
+			return i;
+	s->vals = realloc(s->vals, (s->nvals + 1) * sizeof(*s->vals));
+	if (!s->vals)
+		die(EXIT_FAIL, ENOMEM, "compare");
+	s->vals[s->nvals] = xstrdup(v);
+	return s->nvals++;
+}
+
+static bool same_val(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The family's group with this layout and prefetch value, or NULL. */
+static const char *family_group(const struct cmp *c, const char *family,
+				const char *layout, const char *prefetch)
+{
+	char l[128], p[128];
+
+	for (int t = 0; t < c->ntables; t++) {
+		const char *g = c->tables[t].group;
+
+		if (in_family(g, family) && same_val(group_value(g, "layout", l, sizeof(l)), layout) &&
+		    same_val(group_value(g, "prefetch", p, sizeof(p)), prefetch))
+			return g;
+	}
+	return NULL;
+}
+
+static void add_col(const struct cmp *c, struct summ *s, int run, bool in_run,
+		    const char *layout, const char *prefetch)
+{
+	const char *g = family_group(c, s->t.group, layout, prefetch);
+	struct scol *col;
+	char pf[160], title[512];
+
+	if (!g)
+		return;
+	s->cols = realloc(s->cols, (s->ncols + 1) * sizeof(*s->cols));
+	if (!s->cols)
+		die(EXIT_FAIL, ENOMEM, "compare");
+	col = &s->cols[s->ncols++];
+	*col = (struct scol){ .run = run, .base_run = in_run ? run : 0, .group = g,
+			      .layout = layout, .prefetch = prefetch };
+	col->base_group = in_run ? group_with(g, "layout", s->base_layout) : xstrdup(g);
+	if (!in_run || c->nruns > 1)
+		col->head[in_run ? 0 : 1] = c->runs[run].label;
+	if (in_run)
+		col->head[1] = layout;
+	if (prefetch) {
+		int k;
+
+		snprintf(pf, sizeof(pf), "prefetch=%s", prefetch);
+		k = summ_val(s, pf);	/* may move s->vals */
+		col->head[2] = s->vals[k];
+	}
+	title[0] = 0;
+	for (int k = 0; k < 3; k++)
+		if (col->head[k])
+			snprintf(title + strlen(title), sizeof(title) - strlen(title), "%s%s",
+				 title[0] ? " " : "", col->head[k]);
+	col->title = xstrdup(title);
+}
+
+/* One family's summary; s->ncols stays 0 when it has nothing to compare. */
+static void build_summary(struct cmp *c, const char *family, struct summ *s)
+{
+	int nlayouts = 0, nprefetch = 0, *lay, *pre;
+	struct opset ops = { 0 };
+	char buf[128], note[512];
+	bool in_run;
+
+	*s = (struct summ){ .t.group = xstrdup(family) };
+	/* the axis values in order of first appearance; layout values first */
+	lay = xcalloc(c->ntables, sizeof(int));
+	pre = xcalloc(c->ntables, sizeof(int));
+	for (int pass = 0; pass < 2; pass++)
+		for (int t = 0; t < c->ntables; t++) {
+			const char *g = c->tables[t].group, *v;
+			int k, *list = pass ? pre : lay, *n = pass ? &nprefetch : &nlayouts;
+
+			if (!in_family(g, family) ||
+			    !(v = group_value(g, pass ? "prefetch" : "layout", buf, sizeof(buf))))
+				continue;
+			k = summ_val(s, v);
+			for (int i = 0; i < *n; i++)
+				if (list[i] == k)
+					k = -1;
+			if (k >= 0)
+				list[(*n)++] = k;
+		}
+	in_run = nlayouts > 1;
+	if (in_run) {
+		s->base_layout = s->vals[lay[0]];
+		snprintf(buf, sizeof(buf), "layout=%s", s->base_layout);
+		s->base = xstrdup(buf);
+		snprintf(note, sizeof(note), "%% change against %s in the same run", s->base);
+	} else {
+		s->base = xstrdup(c->runs[0].label);
+		snprintf(note, sizeof(note), "%% change of each run against %s", s->base);
+	}
+	/* columns: run, then layout, then prefetch value */
+	for (int r = in_run ? 0 : 1; (in_run || nprefetch) && r < c->nruns; r++)
+		for (int l = in_run ? 1 : 0; l < (in_run ? nlayouts : 1); l++)
+			for (int p = 0; p < (nprefetch ? nprefetch : 1); p++)
+				add_col(c, s, r, in_run, in_run ? s->vals[lay[l]] : NULL,
+					nprefetch ? s->vals[pre[p]] : NULL);
+	free(lay);
+	free(pre);
+	snprintf(buf, sizeof(buf), "layout%s: %s", nprefetch ? " x prefetch" : "", family);
+	s->name = xstrdup(buf);
+	s->note = xstrdup(note);
+
+	for (int r = 0; r < c->nruns; r++)
+		for (int p = 0; p < c->runs[r].npoints; p++) {
+			const struct point *pt = &c->runs[r].points[p];
+
+			if (!in_family(pt->group, family))
+				continue;
+			for (int m = 0; m < pt->nmetrics; m++)
+				opset_add(&ops, NULL, pt->metrics[m].name, pt->clients,
+					  pt->metrics[m].dir);
+		}
+	qsort(ops.k, ops.n, sizeof(*ops.k), cmp_opkey);
+	for (int k = 0; k < ops.n && s->ncols; k++) {
+		struct line *l = add_line(&s->t, s->ncols, row_name(ROW_MEAN, ops.k[k].dir), &ops.k[k]);
+
+		l->mean = true;
+		for (int i = 0; i < s->ncols; i++) {
+			const struct scol *col = &s->cols[i];
+			struct cell *cl = &l->cells[i];
+
+			cl->p = NAN;
+			cl->state = compare_mean_change_groups(&c->runs[col->base_run], col->base_group,
+							       &c->runs[col->run], col->group,
+							       l->metric, l->clients, c->test, c->alpha,
+							       &cl->pct, &cl->sig, &cl->p) ?
+				    C_MISSING : C_OK;
+		}
+	}
+	for (int k = 0; k < ops.n; k++)
+		free(ops.k[k].metric);
+	free(ops.k);
+}
+
+/* A summary per family that has a layout or prefetch axis, in table order. */
+static void build_summaries(struct cmp *c)
+{
+	for (int t = 0; t < c->ntables; t++) {
+		char *f = family_of(c->tables[t].group);
+		bool seen = !strcmp(f, c->tables[t].group);
+
+		for (int k = 0; k < t && !seen; k++)
+			seen = in_family(c->tables[k].group, f);
+		if (!seen) {
+			c->summ = realloc(c->summ, (c->nsumm + 1) * sizeof(*c->summ));
+			if (!c->summ)
+				die(EXIT_FAIL, ENOMEM, "compare");
+			build_summary(c, f, &c->summ[c->nsumm]);
+			if (c->summ[c->nsumm].ncols)
+				c->nsumm++;
+			else
+				summ_free(&c->summ[c->nsumm]);
+		}
+		free(f);
+	}
+}
+
 static void cmp_build(struct cmp *c)
 {
 	const char **groups = NULL;
@@ -505,6 +805,7 @@ static void cmp_build(struct cmp *c)
 		build_table(c, &c->tables[g]);
 	}
 	free(groups);
+	build_summaries(c);
 	c->fp = xcalloc(c->nruns, sizeof(*c->fp));
 	for (int i = 0; i < c->nruns; i++)
 		footprint_of(c->runs[i].meta, &c->fp[i]);
@@ -512,15 +813,12 @@ static void cmp_build(struct cmp *c)
 
 static void cmp_free(struct cmp *c)
 {
-	for (int t = 0; t < c->ntables; t++) {
-		for (int l = 0; l < c->tables[t].nlines; l++) {
-			free(c->tables[t].lines[l].op);
-			free(c->tables[t].lines[l].metric);
-			free(c->tables[t].lines[l].cells);
-		}
-		free(c->tables[t].lines);
-	}
+	for (int t = 0; t < c->ntables; t++)
+		table_free(&c->tables[t]);
 	free(c->tables);
+	for (int i = 0; i < c->nsumm; i++)
+		summ_free(&c->summ[i]);
+	free(c->summ);
 	free(c->fp);
 }
 
@@ -549,18 +847,25 @@ static void put_line(char *buf)
 	puts(buf);
 }
 
+/* "(%7.2f%)", starred when significant: 10 characters */
+static const char *text_pct(const struct cell *cl, char *pct, size_t n)
+{
+	if (isnan(cl->pct))
+		snprintf(pct, n, "(%8s)", "n/a");
+	else if (cl->sig)
+		snprintf(pct, n, "*%7.2f%%*", cl->pct);
+	else
+		snprintf(pct, n, "(%7.2f%%)", cl->pct);
+	return pct;
+}
+
 static int text_cell(char *b, size_t n, const struct line *l, const struct cell *cl)
 {
 	char pct[16];
 
 	if (cl->state != C_OK)
 		return snprintf(b, n, " %*s %-10s", VALW - 1, cl->state == C_FAILED ? "failed" : "-", "");
-	if (isnan(cl->pct))
-		snprintf(pct, sizeof(pct), "(%8s)", "n/a");
-	else if (cl->sig)
-		snprintf(pct, sizeof(pct), "*%7.2f%%*", cl->pct);
-	else
-		snprintf(pct, sizeof(pct), "(%7.2f%%)", cl->pct);
+	text_pct(cl, pct, sizeof(pct));
 	if (l->integral)
 		return snprintf(b, n, "%*.0f %s", VALW, cl->value, pct);
 	return snprintf(b, n, "%*.4f %s", VALW, cl->value, pct);
@@ -626,6 +931,58 @@ static void text_header(const struct cmp *c, int indent, char *buf, size_t size)
 	put_line(buf);
 }
 
+/* Stat and operation as in the tables, then one right-aligned column per
+ * layout and prefetch value, its header stacked over up to three lines. */
+static void text_summaries(const struct cmp *c)
+{
+	char buf[4096], pct[16];
+
+	for (int i = 0; i < c->nsumm; i++) {
+		const struct summ *s = &c->summ[i];
+		int statw = 5, opw = 10, *w = xcalloc(s->ncols, sizeof(int));
+		size_t n;
+
+		for (int l = 0; l < s->t.nlines; l++) {
+			statw = statw > (int)strlen(s->t.lines[l].stat) ? statw : (int)strlen(s->t.lines[l].stat);
+			opw = opw > (int)strlen(s->t.lines[l].op) ? opw : (int)strlen(s->t.lines[l].op);
+		}
+		for (int k = 0; k < s->ncols; k++) {
+			w[k] = 10;
+			for (int h = 0; h < 3; h++)
+				if (s->cols[k].head[h] && (int)strlen(s->cols[k].head[h]) > w[k])
+					w[k] = (int)strlen(s->cols[k].head[h]);
+		}
+		printf("\n%s, %s\n", s->name, s->note);
+		for (int h = 0; h < 3; h++) {
+			bool any = false;
+
+			for (int k = 0; k < s->ncols; k++)
+				any |= s->cols[k].head[h] != NULL;
+			if (!any)
+				continue;
+			n = snprintf(buf, sizeof(buf), "%*s", statw + 1 + opw, "");
+			for (int k = 0; k < s->ncols && n < sizeof(buf); k++)
+				n += snprintf(buf + n, sizeof(buf) - n, "  %*s", w[k],
+					      s->cols[k].head[h] ? s->cols[k].head[h] : "");
+			put_line(buf);
+		}
+		for (int l = 0; l < s->t.nlines; l++) {
+			const struct line *ln = &s->t.lines[l];
+
+			n = snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
+			for (int k = 0; k < s->ncols && n < sizeof(buf); k++)
+				n += snprintf(buf + n, sizeof(buf) - n, "  %*s", w[k],
+					      ln->cells[k].state == C_OK ?
+					      text_pct(&ln->cells[k], pct, sizeof(pct)) : "-");
+			put_line(buf);
+		}
+		free(w);
+	}
+	if (c->nsumm)
+		printf("\n*...*: significant against the summary's base (%s test, p < %g, mean rows only)\n",
+		       test_name(c->test), c->alpha);
+}
+
 static void print_text(const struct cmp *c)
 {
 	int statw = 5, opw = 10, labw = 0;
@@ -661,6 +1018,7 @@ static void print_text(const struct cmp *c)
 	if (c->nruns > 1 && c->ntables)
 		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, test_name(c->test), c->alpha);
+	text_summaries(c);
 	text_footprint(c, labw);
 }
 
@@ -673,6 +1031,57 @@ static void md_str(const char *s)
 			putchar('\\');
 		putchar(*s);
 	}
+}
+
+static void md_row_start(const struct line *ln)
+{
+	printf("| %s | ", ln->stat);
+	md_str(ln->op);
+	printf(" |");
+}
+
+static void md_pct(const struct cell *cl)
+{
+	printf("%s%.2f%%%s", cl->sig ? "\\*" : "", cl->pct, cl->sig ? "\\*" : "");
+}
+
+static void md_summaries(const struct cmp *c)
+{
+	for (int i = 0; i < c->nsumm; i++) {
+		const struct summ *s = &c->summ[i];
+
+		printf("\n### ");
+		md_str(s->name);
+		printf(", ");
+		md_str(s->note);
+		printf("\n\n| Stat | Operation |");
+		for (int k = 0; k < s->ncols; k++) {
+			putchar(' ');
+			md_str(s->cols[k].title);
+			printf(" |");
+		}
+		printf("\n|:--|:--|");
+		for (int k = 0; k < s->ncols; k++)
+			printf("--:|");
+		putchar('\n');
+		for (int l = 0; l < s->t.nlines; l++) {
+			const struct line *ln = &s->t.lines[l];
+
+			md_row_start(ln);
+			for (int k = 0; k < s->ncols; k++) {
+				putchar(' ');
+				if (ln->cells[k].state == C_OK)
+					md_pct(&ln->cells[k]);
+				else
+					putchar('-');
+				printf(" |");
+			}
+			putchar('\n');
+		}
+	}
+	if (c->nsumm)
+		printf("\n\\*x\\*: significant against the summary's base (%s test, p < %g, mean rows only)\n",
+		       test_name(c->test), c->alpha);
 }
 
 static void print_markdown(const struct cmp *c)
@@ -695,9 +1104,7 @@ static void print_markdown(const struct cmp *c)
 		for (int l = 0; l < tb->nlines; l++) {
 			const struct line *ln = &tb->lines[l];
 
-			printf("| %s | ", ln->stat);
-			md_str(ln->op);
-			printf(" |");
+			md_row_start(ln);
 			for (int i = 0; i < c->nruns; i++) {
 				const struct cell *cl = &ln->cells[i];
 
@@ -705,9 +1112,11 @@ static void print_markdown(const struct cmp *c)
 					printf(" %s | |", cl->state == C_FAILED ? "failed" : "-");
 				else if (isnan(cl->pct))
 					printf(" %.*f | n/a |", ln->integral ? 0 : 4, cl->value);
-				else
-					printf(" %.*f | %s%.2f%%%s |", ln->integral ? 0 : 4, cl->value,
-					       cl->sig ? "\\*" : "", cl->pct, cl->sig ? "\\*" : "");
+				else {
+					printf(" %.*f | ", ln->integral ? 0 : 4, cl->value);
+					md_pct(cl);
+					printf(" |");
+				}
 			}
 			putchar('\n');
 		}
@@ -715,6 +1124,7 @@ static void print_markdown(const struct cmp *c)
 	if (c->nruns > 1 && c->ntables)
 		printf("\n\\*x\\*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, test_name(c->test), c->alpha);
+	md_summaries(c);
 	printf("\n### Footprint (pages per 1000 VMAs)\n\n| Run | Caches | Pages | Change |\n|:--|:--|--:|--:|\n");
 	for (int i = 0; i < c->nruns; i++) {
 		const struct footprint *f = &c->fp[i];
@@ -784,6 +1194,31 @@ static void print_csv(const struct cmp *c)
 				putchar('\n');
 			}
 		}
+	/* summaries: run is the compared side, label the column */
+	for (int i = 0; i < c->nsumm; i++)
+		for (int l = 0; l < c->summ[i].t.nlines; l++) {
+			const struct summ *s = &c->summ[i];
+			const struct line *ln = &s->t.lines[l];
+
+			for (int k = 0; k < s->ncols; k++) {
+				const struct cell *cl = &ln->cells[k];
+
+				csv_str(s->name);
+				printf(",%s,", ln->stat);
+				csv_str(ln->op);
+				putchar(',');
+				csv_str(ln->metric);
+				printf(",%d,%d,", ln->clients, s->cols[k].run);
+				csv_str(s->cols[k].title);
+				printf(",%s,,", state_name(cl->state));
+				if (cl->state == C_OK)
+					printf("%.2f", cl->pct);
+				printf(",%s,", cl->sig ? "true" : "false");
+				if (!isnan(cl->p))
+					printf("%.6g", cl->p);
+				putchar('\n');
+			}
+		}
 	for (int i = 0; i < c->nruns; i++) {
 		const struct footprint *f = &c->fp[i];
 
@@ -835,6 +1270,47 @@ static json_t *footprint_json(const struct cmp *c, int i)
 	return j;
 }
 
+static json_t *summaries_json(const struct cmp *c)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < c->nsumm; i++) {
+		const struct summ *s = &c->summ[i];
+		json_t *cols = json_array(), *rows = json_array();
+
+		for (int k = 0; k < s->ncols; k++) {
+			const struct scol *col = &s->cols[k];
+
+			json_array_append_new(cols, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:o,s:o}",
+				"title", col->title, "run", col->run,
+				"label", c->runs[col->run].label, "group", col->group,
+				"base_run", col->base_run, "base_group", col->base_group,
+				"layout", col->layout ? json_string(col->layout) : json_null(),
+				"prefetch", col->prefetch ? json_string(col->prefetch) : json_null()));
+		}
+		for (int l = 0; l < s->t.nlines; l++) {
+			const struct line *ln = &s->t.lines[l];
+			json_t *cells = json_array();
+
+			for (int k = 0; k < s->ncols; k++) {
+				const struct cell *cl = &ln->cells[k];
+
+				json_array_append_new(cells, json_pack("{s:s,s:o,s:b,s:o}",
+					"status", state_name(cl->state),
+					"change_pct", cl->state == C_OK ? num_or_null(cl->pct) : json_null(),
+					"significant", cl->sig, "p", num_or_null(cl->p)));
+			}
+			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:o}",
+				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
+				"clients", ln->clients, "cells", cells));
+		}
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}",
+			"summary", s->name, "family", s->t.group, "note", s->note,
+			"base", s->base, "columns", cols, "rows", rows));
+	}
+	return a;
+}
+
 static int print_json(const struct cmp *c)
 {
 	json_t *j = json_object(), *runs = json_array(), *groups = json_array(), *fp = json_array();
@@ -874,6 +1350,8 @@ static int print_json(const struct cmp *c)
 		json_array_append_new(fp, footprint_json(c, i));
 	json_object_set_new(j, "runs", runs);
 	json_object_set_new(j, "groups", groups);
+	if (c->nsumm)	/* runs without axes print as they always did */
+		json_object_set_new(j, "summaries", summaries_json(c));
 	json_object_set_new(j, "footprint", fp);
 	rc = json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
 	putchar('\n');
@@ -888,9 +1366,19 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mmscale compare DIR_A DIR_B [DIR...] [--format text|markdown|csv|json]\n"
 		"                       [--test mmtests|welch] [--alpha A]\n"
+		"       mmscale compare DIR   (a run with a layout axis: its layouts compared)\n"
 		"The first run is the baseline.  Percentages: positive is better.\n"
+		"Runs with a layout or prefetch axis end in a layout x prefetch summary.\n"
 		"  --test mmtests  t-test, df = na+nb-2, significant when p < alpha (0.10)\n"
 		"  --test welch    Welch-Satterthwaite df, significant when p < alpha (0.05)\n");
+}
+
+static int too_few(const struct cmp *c)
+{
+	errmsg(0, "compare: needs at least two results directories (got %d), or one with a "
+	       "layout axis", c->nruns);
+	usage(stderr);
+	return EXIT_USAGE;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -947,11 +1435,8 @@ int cmd_compare(int argc, char **argv)
 	if (isnan(c.alpha))
 		c.alpha = c.test == SIG_WELCH ? 0.05 : 0.10;
 	c.nruns = argc - optind;
-	if (c.nruns < 2) {
-		errmsg(0, "compare: needs at least two results directories (got %d)", c.nruns);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (c.nruns < 1)
+		return too_few(&c);
 	c.runs = xcalloc(c.nruns, sizeof(*c.runs));
 	for (; loaded < c.nruns; loaded++) {
 		rc = summary_load(argv[optind + loaded], &c.runs[loaded]);
@@ -959,6 +1444,12 @@ int cmd_compare(int argc, char **argv)
 			goto out;
 	}
 	cmp_build(&c);
+	/* one run is enough when its layouts are compared within it */
+	if (c.nruns < 2 && !c.nsumm) {
+		rc = too_few(&c);
+		cmp_free(&c);
+		goto out;
+	}
 	switch (fmt) {
 	case FMT_TEXT: print_text(&c); break;
 	case FMT_MARKDOWN: print_markdown(&c); break;

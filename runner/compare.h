@@ -21,4 +21,12 @@ int compare_mean_change(const struct summary *a, const struct summary *b,
 			enum sig_test test, double alpha,
 			double *pct, bool *sig, double *p);
 
+/* The same between two point groups, e.g. one layout against another in
+ * the same run (group_b of run b against group_a of run a). */
+int compare_mean_change_groups(const struct summary *a, const char *group_a,
+			       const struct summary *b, const char *group_b,
+			       const char *metric, int clients,
+			       enum sig_test test, double alpha,
+			       double *pct, bool *sig, double *p);
+
 #endif
