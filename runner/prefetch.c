@@ -642,6 +642,13 @@ static int set_state(unsigned which, bool on, bool held)
 		errmsg(0, "prefetch: %s", why);
 		return EXIT_UNSUPP;
 	}
+	/* every MSR readable and the leaders writable, before the journal
+	 * (a user without CAP_SYS_RAWIO hears that, not about /run) */
+	rc = prefetch_probe(which, why, sizeof(why));
+	if (rc) {
+		errmsg(0, "prefetch: %s", why);
+		return rc;
+	}
 	/* a signal between the journal and the writes would restore too early */
 	block_hold_signals(&oldmask);
 	fd = journal_lock(true);

@@ -220,6 +220,10 @@ if is_root && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=655
 	export MMSCALE_CPUINFO=$F/cpuinfo
 	expect_exit 4 "unprivileged: status exit 4" setpriv --reuid=65534 --regid=65534 --clear-groups $MM prefetch status
 	grep -q 'unavailable: .*CAP_SYS_RAWIO' "$TMP/out" && ok "says CAP_SYS_RAWIO" || fail "EPERM: $(cat "$TMP/out")"
+	rm -rf "$MMSCALE_STATE_DIR"
+	expect_exit 4 "unprivileged: off exit 4" setpriv --reuid=65534 --regid=65534 --clear-groups $MM prefetch off
+	check "... one line on CAP_SYS_RAWIO, before any journal: $(cat "$TMP/err")" \
+		[ "$(grep -c 'unavailable: .*CAP_SYS_RAWIO' "$TMP/err")/$(wc -l <"$TMP/err")" = 1/1 -a ! -e "$MMSCALE_STATE_DIR" ]
 	rm -rf "$PERM"
 else
 	skip "unprivileged status" "needs root and setpriv"
