@@ -165,18 +165,16 @@ static void unavail_from_probe(json_t *set, json_t *probe, const char *prefix)
 }
 
 /* Everything a run's meta.json says the machine lacked: its
- * "unavailable" set, perf's probes and the prefetcher's reason. */
+ * "unavailable" set and perf's probes. */
 static void unavail_from_meta(json_t *set, json_t *meta)
 {
-	json_t *v, *pf = json_object_get(json_object_get(meta, "prefetch"), "unavailable");
+	json_t *v;
 	const char *k;
 
 	json_object_foreach(json_object_get(meta, "unavailable"), k, v)
 		if (json_is_string(v))
 			unavail_add(set, k, json_string_value(v));
 	unavail_from_probe(set, json_object_get(meta, "perf"), "perf ");
-	if (json_is_string(pf))
-		unavail_add(set, "prefetch control", json_string_value(pf));
 }
 
 /* known: the runs' probe results were at hand (else an empty set proves

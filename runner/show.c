@@ -62,6 +62,20 @@ static const char *chosen(const char *v, char *buf, size_t n)
 	return buf;
 }
 
+/* What the run did to a machine setting: "; requested R, was W: result". */
+static void show_applied(json_t *meta, const char *key)
+{
+	json_t *ap = json_object_get(json_object_get(meta, "applied"), key);
+	char r[64], w[64], res[256];
+
+	if (json_is_object(ap))
+		printf(" during the run; requested %s, was %s: %s",
+		       as_text(json_object_get(ap, "requested"), r, sizeof(r)),
+		       as_text(json_object_get(ap, "was"), w, sizeof(w)),
+		       as_text(json_object_get(ap, "result"), res, sizeof(res)));
+	putchar('\n');
+}
+
 static void show_meta(const struct summary *s)
 {
 	json_t *m = s->meta, *un, *v, *vma;
@@ -88,12 +102,17 @@ static void show_meta(const struct summary *s)
 	       meta_text(m, PATHS("topology.summary", "topology"), a, sizeof(a)),
 	       meta_text(m, PATHS("topology.ncpus", "ncpus"), b, sizeof(b)),
 	       meta_text(m, PATHS("topology.numa_nodes", "numa.nodes", "numa_nodes"), c, sizeof(c)));
-	printf("thp:         %s (defrag %s)\n",
+	printf("thp:         %s (defrag %s)",
 	       chosen(meta_text(m, PATHS("mm.thp_enabled", "thp.enabled", "thp"), a, sizeof(a)), c, sizeof(c)),
 	       chosen(meta_text(m, PATHS("mm.thp_defrag", "thp.defrag"), b, sizeof(b)), d, sizeof(d)));
-	printf("aslr:        %s\n", meta_text(m, PATHS("mm.aslr", "aslr"), a, sizeof(a)));
+	show_applied(m, "thp");
+	printf("aslr:        %s", meta_text(m, PATHS("mm.aslr", "aslr"), a, sizeof(a)));
+	show_applied(m, "aslr");
 	printf("cpufreq:     %s\n", meta_text(m, PATHS("cpufreq.governor", "cpufreq"), a, sizeof(a)));
-	printf("prefetch:    %s\n", meta_text(m, PATHS("prefetch.unavailable", "prefetch.state", "prefetch"), a, sizeof(a)));
+	if (meta_get(m, PATHS("prefetch.unavailable")))
+		printf("prefetch:    unavailable: %s\n", meta_text(m, PATHS("prefetch.unavailable"), a, sizeof(a)));
+	else
+		printf("prefetch:    %s\n", meta_text(m, PATHS("prefetch.state", "prefetch"), a, sizeof(a)));
 	vma = meta_get(m, PATHS("slab.caches.vm_area_struct", "slab.vm_area_struct"));
 	if (vma)
 		printf("slab:        vm_area_struct %s B x %s/slab, %s page(s)/slab, merged: %s\n",

@@ -218,7 +218,13 @@ json_t *sysinfo_collect(json_t *unavailable)
 			 NULL, NULL);
 		json_object_set_new(m, "cpufreq", cf);
 	}
-	json_object_set_new(m, "prefetch", prefetch_state_json());
+	{
+		json_t *pf = prefetch_state_json(), *why = json_object_get(pf, "unavailable");
+
+		if (unavailable && json_is_string(why))
+			json_object_set_new(unavailable, "prefetch", json_copy(why));
+		json_object_set_new(m, "prefetch", pf);
+	}
 	json_object_set_new(m, "slab", slab_json(unavailable));
 	return m;
 }

@@ -157,7 +157,7 @@ if "$M" plan "$ROOT/configs/quick.conf" >/dev/null 2>&1; then
 	check "second real night judged against the first (exit $r2)" \
 		test \( "$r2" = 0 -o "$r2" = 1 \) -a "$(grep -c 'baseline: *window:7: n1' "$TMP/n2")" = 1
 	# what the run's meta.json says was missing is on the nightly page
-	want=$(jq -r '(.unavailable // {} | keys[]), (.prefetch.unavailable // empty | "prefetch control")' \
+	want=$(jq -r '.unavailable // {} | keys[]' \
 		"$TMP/res/n2/meta.json" | sort | tr '\n' ' ')
 	got=$(sed -n 's/^<li>\([^:]*\):.*/\1/p' "$TMP/nrep/index.html" | sort | tr '\n' ' ')
 	check "the nightly page lists what the run lacked: '$got'" [ -n "$want" -a "$got" = "$want" ]
