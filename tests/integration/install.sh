@@ -1,6 +1,7 @@
 #!/bin/bash
 # make install PREFIX=...: an installed mmscale runs a shipped config from
-# anywhere, with the workloads from PREFIX/libexec/mmscale, not the tree.
+# anywhere, with the workloads from PREFIX/libexec/mmscale, not the tree
+# (MMSCALE_BIN, which tests/run-tests points at the build, is unset for it).
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 P=$TMP/prefix
@@ -15,7 +16,7 @@ check "every shipped config is in share/mmscale/configs" \
 
 # from a directory that knows nothing of the source tree
 mkdir -p "$TMP/elsewhere"
-(cd "$TMP/elsewhere" && PATH=/usr/bin:/bin "$P/bin/mmscale" run "$P/share/mmscale/configs/quick.conf" \
+(cd "$TMP/elsewhere" && env -u MMSCALE_BIN PATH=/usr/bin:/bin "$P/bin/mmscale" run "$P/share/mmscale/configs/quick.conf" \
 	--iterations 1 --label inst --results "$TMP/elsewhere/res") >"$TMP/run" 2>&1
 rc=$?
 check "the installed mmscale runs quick.conf (exit $rc)" [ $rc = 0 ]
