@@ -21,3 +21,27 @@ expect_exit() {
 }
 is_root() { [ "$(id -u)" = 0 ]; }
 # JSON in tests is read with jq (a test dependency, see scripts/deps).
+
+# fake_msr_tree DIR CPUINFO [smt]: a 4-CPU tree of regular files standing in
+# for /dev/cpu/N/msr, sysfs topology and cpuinfo (tests/data/CPUINFO), and the
+# environment that points mmscale at it.  Every MSR starts at 0; with smt,
+# cores are {0,2} and {1,3}.  Sets F=DIR.
+fake_msr_tree() {
+	local c data
+	data=$(cd "$(dirname "${BASH_SOURCE[0]}")/data" && pwd)
+	F=$1
+	rm -rf "$F"
+	mkdir -p "$F/msr" "$F/sys" "$F/state"
+	echo 0-3 >"$F/sys/online"
+	for c in 0 1 2 3; do
+		mkdir -p "$F/msr/$c" "$F/sys/cpu$c/topology"
+		if [ "${3:-}" = smt ]; then
+			echo "$((c % 2)),$((c % 2 + 2))" >"$F/sys/cpu$c/topology/thread_siblings_list"
+		else
+			echo "$c" >"$F/sys/cpu$c/topology/thread_siblings_list"
+		fi
+		truncate -s 4096 "$F/msr/$c/msr"
+	done
+	export MMSCALE_MSR_ROOT=$F/msr MMSCALE_SYSFS_CPU=$F/sys MMSCALE_STATE_DIR=$F/state
+	export MMSCALE_CPUINFO=$data/$2 MMSCALE_LOCKDOWN=$F/no-lockdown
+}

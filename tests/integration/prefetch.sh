@@ -21,22 +21,9 @@ hexes() { local v s=""; for v in "$@"; do s+="$(printf '%016x' "$v") "; done; ec
 # whose other bits must survive: 0, l2+dcu off, bit 63 + dcu-ip off, 0xf0
 START=(0x0 0x5 0x8000000000000008 0xf0)
 fake() {
-	F=$TMP/$1
-	rm -rf "$F"
-	mkdir -p "$F/msr" "$F/sys" "$F/state"
-	echo 0-3 >"$F/sys/online"
-	for c in 0 1 2 3; do
-		mkdir -p "$F/msr/$c" "$F/sys/cpu$c/topology"
-		if [ "${3:-}" = smt ]; then	# cores {0,2} and {1,3}
-			echo "$((c % 2)),$((c % 2 + 2))" >"$F/sys/cpu$c/topology/thread_siblings_list"
-		else
-			echo "$c" >"$F/sys/cpu$c/topology/thread_siblings_list"
-		fi
-		truncate -s 4096 "$F/msr/$c/msr"
-		put "$F/msr/$c/msr" "${4:-$OFF}" "${START[$c]}"
-	done
-	export MMSCALE_MSR_ROOT=$F/msr MMSCALE_SYSFS_CPU=$F/sys MMSCALE_STATE_DIR=$F/state
-	export MMSCALE_CPUINFO=$DATA/$2 MMSCALE_LOCKDOWN=$F/no-lockdown
+	local c
+	fake_msr_tree "$TMP/$1" "$2" "${3:-}"
+	for c in 0 1 2 3; do put "$F/msr/$c/msr" "${4:-$OFF}" "${START[$c]}"; done
 }
 J() { jq -r "$1" "$F/state/prefetch.json" 2>/dev/null; }
 wait_held() {	# wait until the journal names the holder and its CMD runs

@@ -17,17 +17,10 @@ else
 fi
 
 # a fake 4-CPU Broadwell-EP MSR tree (as tests/integration/prefetch.sh)
-F=$TMP/fake
-mkdir -p "$F/msr" "$F/sys" "$F/state"
-echo 0-3 >"$F/sys/online"
-for c in 0 1 2 3; do
-	mkdir -p "$F/msr/$c" "$F/sys/cpu$c/topology"
-	echo "$c" >"$F/sys/cpu$c/topology/thread_siblings_list"
-	truncate -s 4096 "$F/msr/$c/msr"
+fake_msr_tree "$TMP/fake" cpuinfo-broadwell-ep
+for c in 0 1 2 3; do	# l2 and dcu off: bits the adjacent toggle must keep
 	printf '\x05' | dd of="$F/msr/$c/msr" bs=1 seek=420 conv=notrunc status=none
 done
-export MMSCALE_MSR_ROOT=$F/msr MMSCALE_SYSFS_CPU=$F/sys MMSCALE_STATE_DIR=$F/state
-export MMSCALE_CPUINFO=$DATA/cpuinfo-broadwell-ep MMSCALE_LOCKDOWN=$F/no-lockdown
 before=$(cat "$F"/msr/*/msr | md5sum)
 "$MM" run "$CFG" --label fake --results "$RES" 2>"$TMP/log"; rc=$?
 check "fake Broadwell: the prefetch on/off run completes" [ "$rc $(jq -r .status "$RES/fake/meta.json")" = "0 complete" ]
