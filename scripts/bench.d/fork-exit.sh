@@ -31,6 +31,7 @@ awk -v ws="$ws" -v wc="$wc" -v bs="$bs" -v bc="$bc" -v d="$DUR" -v cpu="$cpu" 'B
 awk -v ls="$ls" -v lc="$lc" -v ws="$ws" -v wc="$wc" 'BEGIN {
 	printf "bare-fork + fork-exit'"'"'s libraries forks/sec median %9.0f   forks/cpu median %9.0f   (fork-exit against it: %.3f, %.3f)\n", ls, lc, ws / ls, wc / lc
 }'
+echo "paired (median of the rounds' ratios): fork-exit/bare forks/sec $(paired $a $b 1), forks/cpu $(paired $a $b 2); fork-exit/bare+libraries forks/sec $(paired $a $l 1), forks/cpu $(paired $a $l 2)"
 rm -f $a $b $l
 if command -v stress-ng >/dev/null; then
 	stress-ng --fork 1 -t 5 --metrics-brief >/tmp/bench-sng.$$ 2>&1 &
