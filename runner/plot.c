@@ -437,6 +437,13 @@ static int plot_slab(const struct plot_opts *o, struct summary *runs, int nruns,
 			if (json_integer_value(json_object_get(v, "pages_per_1000")) > 0)
 				add_unique(names, k);
 	if (!json_array_size(names)) {
+		/* say why, from the first run's meta.json (e.g. not root) */
+		json_t *why = NULL;
+
+		for (int r = 0; r < nruns && !why; r++)
+			why = json_object_get(json_object_get(runs[r].meta, "unavailable"), "slabinfo");
+		printf("slab footprint: unavailable: %s\n",
+		       json_is_string(why) ? json_string_value(why) : "no slab geometry in meta.json");
 		rc = 0;
 		goto out;
 	}

@@ -57,6 +57,7 @@ struct pstate {
 	json_t *pj;		/* point.json being built */
 	struct slab_snap slab_before;
 	bool have_slab;
+	int slab_err;		/* errno of the failed before-snapshot */
 	double wall;
 	int invocations;
 };
@@ -451,6 +452,7 @@ static void last_stderr_line(const char *dir, char *buf, size_t n)
 static void slab_before(struct pstate *s)
 {
 	s->have_slab = !slab_snapshot(&s->slab_before, true);
+	s->slab_err = s->have_slab ? 0 : errno;
 }
 
 static void slab_after(struct pstate *s)
@@ -460,7 +462,7 @@ static void slab_after(struct pstate *s)
 
 	if (!s->have_slab) {
 		json_object_set_new(s->pj, "slab", json_sprintf("unavailable: /proc/slabinfo: %s",
-								strerror(errno)));
+								strerror(s->slab_err)));
 		return;
 	}
 	if (slab_snapshot(&after, true)) {

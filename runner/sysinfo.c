@@ -167,9 +167,10 @@ static json_t *slab_json(json_t *unavailable)
 	json_t *j;
 
 	if (slab_snapshot(&snap, false)) {
-		json_object_set_new(unavailable, "slabinfo", json_sprintf("/proc/slabinfo: %s",
-									  strerror(errno)));
-		return json_sprintf("unavailable: /proc/slabinfo: %s", strerror(errno));
+		const char *why = strerror(errno);
+
+		json_object_set_new(unavailable, "slabinfo", json_sprintf("/proc/slabinfo: %s", why));
+		return json_sprintf("unavailable: /proc/slabinfo: %s", why);
 	}
 	j = slab_snapshot_json(&snap);
 	vma = slab_find(&snap, "vm_area_struct");
