@@ -5,7 +5,8 @@
 # environment: BIN, ROUNDS, median.
 set -u
 DUR=${DUR:-1}
-a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; l=/tmp/bench-felibs.$$; : >$a; : >$b; : >$l
+a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; l=/tmp/bench-felibs.$$; n=/tmp/bench-fen.$$
+: >$a; : >$b; : >$l; : >$n
 # the same bare loop with fork-exit's shared libraries loaded: how much of
 # the gap is the process image every fork copies and every exit frees
 libs=$(ldd "$BIN/fork-exit" | awk '/=> \// { print $3 }' | grep -v '/libc\.so' | paste -sd:)
@@ -19,6 +20,8 @@ for r in $(seq "$ROUNDS"); do
 	"$BIN/fork-exit" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$a
 	taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$b
 	LD_PRELOAD=$libs taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu] | @tsv' >>$l
+	# processes mode: the forking client is single-threaded, as the bare loop
+	"$BIN/fork-exit" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu] | @tsv' >>$n
 done
 ls=$(cut -f1 $l | median); lc=$(cut -f2 $l | median)
 ws=$(cut -f1 $a | median); wc=$(cut -f2 $a | median)
@@ -32,7 +35,8 @@ awk -v ls="$ls" -v lc="$lc" -v ws="$ws" -v wc="$wc" 'BEGIN {
 	printf "bare-fork + fork-exit'"'"'s libraries forks/sec median %9.0f   forks/cpu median %9.0f   (fork-exit against it: %.3f, %.3f)\n", ls, lc, ws / ls, wc / lc
 }'
 echo "paired (median of the rounds' ratios): fork-exit/bare forks/sec $(paired $a $b 1), forks/cpu $(paired $a $b 2); fork-exit/bare+libraries forks/sec $(paired $a $l 1), forks/cpu $(paired $a $l 2)"
-rm -f $a $b $l
+echo "fork-exit -n 1 (single-threaded forker), paired: /bare forks/sec $(paired $n $b 1), forks/cpu $(paired $n $b 2); /bare+libraries $(paired $n $l 1), $(paired $n $l 2); -t 1 / -n 1 forks/sec $(paired $a $n 1)"
+rm -f $a $b $l $n
 if command -v stress-ng >/dev/null; then
 	stress-ng --fork 1 -t 5 --metrics-brief >/tmp/bench-sng.$$ 2>&1 &
 	sleep 2
