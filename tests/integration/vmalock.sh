@@ -56,22 +56,39 @@ check "--lock-offset 96 is used and reported ($(jq -c .layout <<<"$out"))" \
 # shared).  Alternated A B A B so drift hits both; ops per CPU-second, which
 # other load on the machine distorts far less than ops per wall second.
 if [ "$NCPU" -ge 2 ]; then
-	: >"$TMP/a"; : >"$TMP/b"
-	for r in 1 2 3 4 5; do
-		$VL -t 2 -i 1 -w 0 -d 0.3 --objsize 40 --align packed --lock separate >>"$TMP/a"
-		$VL -t 2 -i 1 -w 0 -d 0.3 --objsize 192 --align 128 --lock inline >>"$TMP/b"
-	done
 	med() { jq -s "map(.$2) | sort | .[2]" "$1"; }
-	ratio=$(jq -n --argjson a "$(med "$TMP/a" rate_cpu)" --argjson b "$(med "$TMP/b" rate_cpu)" '$b / $a * 1000 | round / 1000')
-	wratio=$(jq -n --argjson a "$(med "$TMP/a" rate_sec)" --argjson b "$(med "$TMP/b" rate_sec)" '$b / $a * 1000 | round / 1000')
+	steal() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
+	# one attempt: 5 A B pairs; sets ratio, wratio, par, st
+	measure() {
+		local r st0
+		: >"$TMP/a"; : >"$TMP/b"
+		st0=$(steal)
+		for r in 1 2 3 4 5; do
+			$VL -t 2 -i 1 -w 0 -d 0.3 --objsize 40 --align packed --lock separate >>"$TMP/a"
+			$VL -t 2 -i 1 -w 0 -d 0.3 --objsize 192 --align 128 --lock inline >>"$TMP/b"
+		done
+		st=$(( $(steal) - st0 ))
+		ratio=$(jq -n --argjson a "$(med "$TMP/a" rate_cpu)" --argjson b "$(med "$TMP/b" rate_cpu)" '$b / $a * 1000 | round / 1000')
+		wratio=$(jq -n --argjson a "$(med "$TMP/a" rate_sec)" --argjson b "$(med "$TMP/b" rate_sec)" '$b / $a * 1000 | round / 1000')
+		# false sharing needs both clients on CPU at once: how much they
+		# were (CPU seconds per wall second, 2.0 = always) decides if it can show
+		par=$(jq -s 'map((.clients_detail | map(.user_ns + .sys_ns) | add) / .wall_ns) | sort | .[length / 2 | floor] * 100 | round / 100' "$TMP/a" "$TMP/b")
+	}
+	# A guest's two vCPUs can sit on one host core for a while (SMT
+	# siblings, or time-shared): then no line crosses a cache and the
+	# layouts tie.  Up to 3 attempts, seconds apart; every one is reported.
+	tries=""
+	for attempt in 1 2 3; do
+		measure
+		echo "# vmalock 2 clients, attempt $attempt: 128-aligned inline / packed 40-byte separate: ops/cpu x$ratio, ops/sec x$wratio (medians of 5; clients ran concurrently x$par; host steal $st ticks)"
+		tries="$tries x$ratio"
+		[ "$(jq -n "$ratio > 1.25 or $par < 1.5")" = true ] && break
+		sleep 3
+	done
 	check "all 10 runs valid, clients pinned to CPUs 0 and 1" \
 		[ "$(jq -s 'map(.valid and .cpus == [0,1] and (.clients_detail | map(.migrated | not) | all)) | all' "$TMP/a" "$TMP/b")" = true ]
-	# false sharing needs both clients on CPU at once: how much they were
-	# (CPU seconds per wall second, 2.0 = always) decides if it can show
-	par=$(jq -s 'map((.clients_detail | map(.user_ns + .sys_ns) | add) / .wall_ns) | sort | .[length / 2 | floor] * 100 | round / 100' "$TMP/a" "$TMP/b")
-	echo "# vmalock 2 clients: 128-aligned inline / packed 40-byte separate: ops/cpu x$ratio, ops/sec x$wratio (medians of 5; clients ran concurrently x$par)"
 	if [ "$(jq -n "$ratio > 1.25 or $par >= 1.5")" = true ]; then
-		check "packed 40-byte separate locks slower than 128-aligned inline: ops/cpu ratio $ratio > 1.25" \
+		check "packed 40-byte separate locks slower than 128-aligned inline: ops/cpu ratio $ratio > 1.25 (attempts:$tries)" \
 			[ "$(jq -n "$ratio > 1.25")" = true ]
 	else
 		skip "false-sharing ratio $ratio" "machine busy: the 2 clients shared the CPUs (x$par concurrent, need 1.5)"
