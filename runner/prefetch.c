@@ -535,17 +535,16 @@ static int check_which(const struct msr_hw *hw, unsigned which, char *why, size_
 	return EXIT_UNSUPP;
 }
 
-int prefetch_probe(unsigned which, char *why, size_t n)
+/* Could `which` be switched on this machine: supported bits, every CPU's
+ * MSR readable, one writable per core (msr_check_writable also says no
+ * under lockdown).  Reads the MSRs but writes nothing. */
+static int probe_hw(const struct msr_hw *hw, unsigned which, char *why, size_t n)
 {
-	struct msr_hw hw;
 	struct journal j;
-	int rc;
+	int rc = check_which(hw, which, why, n);
 
-	rc = msr_detect(&hw, why, n);
 	if (!rc)
-		rc = check_which(&hw, which, why, n);
-	if (!rc)
-		rc = snapshot(&hw, &j, why, n);
+		rc = snapshot(hw, &j, why, n);
 	if (rc)
 		return rc;
 	for (int i = 0; i < j.ncpus && !rc; i++)
@@ -553,6 +552,14 @@ int prefetch_probe(unsigned which, char *why, size_t n)
 			rc = EXIT_UNSUPP;
 	journal_free(&j);
 	return rc;
+}
+
+int prefetch_probe(unsigned which, char *why, size_t n)
+{
+	struct msr_hw hw;
+	int rc = msr_detect(&hw, why, n);
+
+	return rc ? rc : probe_hw(&hw, which, why, n);
 }
 
 /* ---- stale journals ----------------------------------------------------- */
@@ -631,20 +638,11 @@ static int set_state(unsigned which, bool on, bool held)
 	sigset_t oldmask;
 	int fd, rc, loaded;
 
+	/* all of it checked before the journal: a user without CAP_SYS_RAWIO
+	 * hears that, not about /run */
 	rc = msr_detect(&hw, why, sizeof(why));
 	if (!rc)
-		rc = check_which(&hw, which, why, sizeof(why));
-	if (rc) {
-		errmsg(0, "prefetch: %s", why);
-		return rc;
-	}
-	if (msr_locked_down(why, sizeof(why))) {
-		errmsg(0, "prefetch: %s", why);
-		return EXIT_UNSUPP;
-	}
-	/* every MSR readable and the leaders writable, before the journal
-	 * (a user without CAP_SYS_RAWIO hears that, not about /run) */
-	rc = prefetch_probe(which, why, sizeof(why));
+		rc = probe_hw(&hw, which, why, sizeof(why));
 	if (rc) {
 		errmsg(0, "prefetch: %s", why);
 		return rc;
