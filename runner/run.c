@@ -56,8 +56,7 @@ struct pstate {
 	json_t *seq;		/* global sequence number of each line */
 	json_t *pj;		/* point.json being built */
 	struct slab_snap slab_before;
-	bool have_slab;
-	int slab_err;		/* errno of the failed before-snapshot */
+	int slab_err;		/* 0: slab_before holds a snapshot; else why not (errno) */
 	double wall;
 	int invocations;
 };
@@ -168,7 +167,7 @@ static void ps_reset(struct pstate *s)
 	s->reason[0] = 0;
 	s->wall = 0;
 	s->invocations = 0;
-	s->have_slab = false;
+	s->slab_err = ENOENT;
 }
 
 static void ps_free(struct pstate *s)
@@ -451,8 +450,7 @@ static void last_stderr_line(const char *dir, char *buf, size_t n)
 
 static void slab_before(struct pstate *s)
 {
-	s->have_slab = !slab_snapshot(&s->slab_before, true);
-	s->slab_err = s->have_slab ? 0 : errno;
+	s->slab_err = slab_snapshot(&s->slab_before, true) ? errno : 0;
 }
 
 static void slab_after(struct pstate *s)
@@ -460,7 +458,7 @@ static void slab_after(struct pstate *s)
 	struct slab_snap after;
 	json_t *j;
 
-	if (!s->have_slab) {
+	if (s->slab_err) {
 		json_object_set_new(s->pj, "slab", json_sprintf("unavailable: /proc/slabinfo: %s",
 								strerror(s->slab_err)));
 		return;
