@@ -133,6 +133,15 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* p grown to n elements of size bytes */
+static void *xrealloc(void *p, size_t n, size_t size)
+{
+	p = realloc(p, (n ? n : 1) * size);
+	if (!p)
+		die(EXIT_FAIL, ENOMEM, "compare");
+	return p;
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
@@ -256,9 +265,7 @@ static void opset_add(struct opset *s, const char *stat, const char *metric, int
 			return;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 32;
-		s->k = realloc(s->k, s->cap * sizeof(*s->k));
-		if (!s->k)
-			die(EXIT_FAIL, ENOMEM, "compare");
+		s->k = xrealloc(s->k, s->cap, sizeof(*s->k));
 	}
 	s->k[s->n++] = (struct opkey){ .stat = stat, .metric = xstrdup(metric),
 				       .clients = clients, .dir = dir };
@@ -280,9 +287,7 @@ static struct line *add_line(struct table *t, int nruns, const char *stat,
 	struct line *l;
 	char op[512];
 
-	t->lines = realloc(t->lines, (t->nlines + 1) * sizeof(*t->lines));
-	if (!t->lines)
-		die(EXIT_FAIL, ENOMEM, "compare");
+	t->lines = xrealloc(t->lines, t->nlines + 1, sizeof(*t->lines));
 	l = &t->lines[t->nlines++];
 	snprintf(op, sizeof(op), "%s-%d", k->metric, k->clients);
 	*l = (struct line){ .stat = stat, .op = xstrdup(op), .metric = xstrdup(k->metric),
@@ -611,9 +616,7 @@ static int summ_val(struct summ *s, const char *v)
 	for (int i = 0; i < s->nvals; i++)
 		if (!strcmp(s->vals[i], v))
 			return i;
-	s->vals = realloc(s->vals, (s->nvals + 1) * sizeof(*s->vals));
-	if (!s->vals)
-		die(EXIT_FAIL, ENOMEM, "compare");
+	s->vals = xrealloc(s->vals, s->nvals + 1, sizeof(*s->vals));
 	s->vals[s->nvals] = xstrdup(v);
 	return s->nvals++;
 }
@@ -648,9 +651,7 @@ static void add_col(const struct cmp *c, struct summ *s, int run, bool in_run,
 
 	if (!g)
 		return;
-	s->cols = realloc(s->cols, (s->ncols + 1) * sizeof(*s->cols));
-	if (!s->cols)
-		die(EXIT_FAIL, ENOMEM, "compare");
+	s->cols = xrealloc(s->cols, s->ncols + 1, sizeof(*s->cols));
 	col = &s->cols[s->ncols++];
 	*col = (struct scol){ .run = run, .base_run = in_run ? run : 0, .group = g,
 			      .layout = layout, .prefetch = prefetch };
@@ -765,9 +766,7 @@ static void build_summaries(struct cmp *c)
 		for (int k = 0; k < t && !seen; k++)
 			seen = in_family(c->tables[k].group, f);
 		if (!seen) {
-			c->summ = realloc(c->summ, (c->nsumm + 1) * sizeof(*c->summ));
-			if (!c->summ)
-				die(EXIT_FAIL, ENOMEM, "compare");
+			c->summ = xrealloc(c->summ, c->nsumm + 1, sizeof(*c->summ));
 			build_summary(c, f, &c->summ[c->nsumm]);
 			if (c->summ[c->nsumm].ncols)
 				c->nsumm++;
@@ -793,9 +792,7 @@ static void cmp_build(struct cmp *c)
 				;
 			if (k < ng)
 				continue;
-			groups = realloc(groups, (ng + 1) * sizeof(*groups));
-			if (!groups)
-				die(EXIT_FAIL, ENOMEM, "compare");
+			groups = xrealloc(groups, ng + 1, sizeof(*groups));
 			groups[ng++] = g;
 		}
 	c->tables = xcalloc(ng, sizeof(*c->tables));
@@ -1045,16 +1042,24 @@ static void md_pct(const struct cell *cl)
 	printf("%s%.2f%%%s", cl->sig ? "\\*" : "", cl->pct, cl->sig ? "\\*" : "");
 }
 
+/* "### title[, note]" and the first two header cells of a table */
+static void md_table_head(const char *sep, const char *title, const char *note)
+{
+	printf("%s### ", sep);
+	md_str(title);
+	if (note) {
+		printf(", ");
+		md_str(note);
+	}
+	printf("\n\n| Stat | Operation |");
+}
+
 static void md_summaries(const struct cmp *c)
 {
 	for (int i = 0; i < c->nsumm; i++) {
 		const struct summ *s = &c->summ[i];
 
-		printf("\n### ");
-		md_str(s->name);
-		printf(", ");
-		md_str(s->note);
-		printf("\n\n| Stat | Operation |");
+		md_table_head("\n", s->name, s->note);
 		for (int k = 0; k < s->ncols; k++) {
 			putchar(' ');
 			md_str(s->cols[k].title);
@@ -1089,9 +1094,7 @@ static void print_markdown(const struct cmp *c)
 	for (int t = 0; t < c->ntables; t++) {
 		const struct table *tb = &c->tables[t];
 
-		printf("%s### ", t ? "\n" : "");
-		md_str(tb->group);
-		printf("\n\n| Stat | Operation |");
+		md_table_head(t ? "\n" : "", tb->group, NULL);
 		for (int i = 0; i < c->nruns; i++) {
 			putchar(' ');
 			md_str(c->runs[i].label);
