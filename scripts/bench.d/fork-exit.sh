@@ -2,14 +2,14 @@
 # loop, no harness), alternated round by round: medians of forks/sec and
 # forks/cpu (children's CPU included on both sides) and their ratios
 # (target >= 0.97).  Then `stress-ng --fork 1` for context.  Sourced
-# environment: BIN, ROUNDS, median.
+# environment: BIN, ROUNDS, median, paired, image_libs.
 set -u
 DUR=${DUR:-1}
 a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; l=/tmp/bench-felibs.$$; n=/tmp/bench-fen.$$
 : >$a; : >$b; : >$l; : >$n
 # the same bare loop with fork-exit's shared libraries loaded: how much of
 # the gap is the process image every fork copies and every exit frees
-libs=$(ldd "$BIN/fork-exit" | awk '/=> \// { print $3 }' | grep -v '/libc\.so' | paste -sd:)
+libs=$(image_libs "$BIN/fork-exit")
 "$BIN/bare-fork" 0.3 1 >/dev/null	# warm up both sides, discard
 "$BIN/fork-exit" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
 # the harness pins its client (placement cores): pin the bare loop to the

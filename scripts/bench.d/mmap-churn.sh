@@ -1,14 +1,15 @@
 # mmap-churn map-unmap at 1 client against bare-mmap-unmap (mmap(NULL) and
 # munmap of one page in a loop, no harness), alternated round by round:
 # medians of ops/sec and ops/cpu and their ratios (target >= 0.97).  Then
-# `stress-ng --mmap 1` for context.  Sourced environment: BIN, ROUNDS, median.
+# `stress-ng --mmap 1` for context.  Sourced environment: BIN, ROUNDS,
+# median, paired, image_libs.
 set -u
 DUR=${DUR:-1}
 a=/tmp/bench-mc.$$; b=/tmp/bench-mcbare.$$; l=/tmp/bench-mclibs.$$; n=/tmp/bench-mcn.$$
 : >$a; : >$b; : >$l; : >$n
 # the same bare loop with mmap-churn's shared libraries loaded: how much of
 # the gap is the mm each mmap(NULL) searches and each op updates
-libs=$(ldd "$BIN/mmap-churn" | awk '/=> \// { print $3 }' | grep -v '/libc\.so' | paste -sd:)
+libs=$(image_libs "$BIN/mmap-churn")
 "$BIN/bare-mmap-unmap" 1 0.3 1 >/dev/null	# warm up both sides, discard
 "$BIN/mmap-churn" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
 # the harness pins its client (placement cores): pin the bare loop to the
