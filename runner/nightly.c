@@ -327,7 +327,9 @@ int cmd_nightly(int argc, char **argv)
 	rc = parse_args(argc, argv, &n);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	/* The history the config's runs go to, unless --db says otherwise. */
+	/* The history the config's runs go to, unless --db says otherwise:
+	 * read (and the store opened) before the run, so a bad config or db
+	 * fails in a second, not after hours of running. */
 	if (!n.db && n.config) {
 		rc = run_config_db(n.config, cfgdb, sizeof(cfgdb));
 		if (rc)
