@@ -20,7 +20,10 @@ endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ibenchmarks/lib -Irunner \
+# runner/ is grouped by stage (cli, config, run, results, stats, history,
+# report, hw); every stage's headers are on the include path.
+RUN_DIRS := $(sort $(dir $(wildcard runner/*/*.c runner/*/*.h)))
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ibenchmarks/lib $(addprefix -I,$(RUN_DIRS:/=)) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	     -DMMSCALE_VERSION='"$(VERSION)"' -DMMSCALE_GIT='"$(GIT)"'
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
@@ -43,9 +46,9 @@ HLP_BINS := $(HLP_SRCS:benchmarks/helpers/%.c=$(BUILD)/bin/%)
 # scripts/bench-harness measures the workloads against.
 BARE_SRCS := $(wildcard benchmarks/bare/*.c)
 BARE_BINS := $(BARE_SRCS:benchmarks/bare/%.c=$(BUILD)/bin/bare-%)
-# runner/: the mmscale command; everything but main.c is a library the unit
-# tests link against.
-RUN_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c))
+# runner/STAGE/: the mmscale command; everything but cli/main.c is a library
+# the unit tests link against.
+RUN_SRCS := $(filter-out runner/cli/main.c,$(wildcard runner/*/*.c))
 RUN_OBJS := $(RUN_SRCS:%.c=$(BUILD)/%.o)
 RUNLIB   := $(BUILD)/librunner.a
 MMSCALE  := $(BUILD)/bin/mmscale
@@ -53,13 +56,20 @@ MMSCALE  := $(BUILD)/bin/mmscale
 UT_SRCS  := $(wildcard tests/unit/test_*.c)
 UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Keep the objects make builds on the way to a program (with -MMD their
+# .d files name them; deleting them would rebuild everything each time).
+.SECONDARY:
+
 .PHONY: all deps deps-run deps-check run check unit integration install clean bench
 
 all: $(WL_BINS) $(HLP_BINS) $(BARE_BINS) $(MMSCALE)
 
-$(BUILD)/%.o: %.c $(wildcard benchmarks/lib/*.h runner/*.h) Makefile
+# -MMD -MP: each object depends on the headers it includes, no more.
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(call E,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call E,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 $(LIB): $(LIB_OBJS)
 	$(call E,AR,$@)rm -f $@; ar rcs $@ $^
@@ -79,7 +89,7 @@ $(BUILD)/bin/bare-%: benchmarks/bare/%.c
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
-$(MMSCALE): $(BUILD)/runner/main.o $(RUNLIB) $(LIB)
+$(MMSCALE): $(BUILD)/runner/cli/main.o $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 

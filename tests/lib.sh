@@ -20,6 +20,11 @@ expect_exit() {
 	else fail "$d: exit $rc, wanted $want; stderr: $(head -c 300 "$TMP/err")"; fi
 }
 is_root() { [ "$(id -u)" = 0 ]; }
+# What `mmscale prefetch` must answer on this real machine where it cannot
+# drive the MSR: an Intel part without access says 'unavailable', any other
+# vendor (AMD, hybrid, ...) says 'unsupported' for the whole machine.
+intel_cpu() { grep -q -m1 '^vendor_id.*GenuineIntel' /proc/cpuinfo; }
+prefetch_refusal() { if intel_cpu; then echo unavailable; else echo unsupported; fi; }
 # JSON in tests is read with jq (a test dependency, see scripts/deps).
 
 # fake_msr_tree DIR CPUINFO [smt]: a 4-CPU tree of regular files standing in

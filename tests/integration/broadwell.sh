@@ -34,7 +34,7 @@ if "$MM" prefetch status >/dev/null 2>&1 && [ -z "${MMSCALE_MSR_ROOT:-}" ]; then
 else
 	expect_exit 4 "the real config where the MSR is unavailable" "$MM" run "$REAL" --label no --results "$RES"
 	check "... one line saying why: $(head -c 120 "$TMP/err")" \
-		[ "$(wc -l <"$TMP/err")" = 1 -a "$(grep -c 'prefetch axis: unavailable: ' "$TMP/err")" = 1 ]
+		[ "$(wc -l <"$TMP/err")" = 1 -a "$(grep -c "prefetch axis: $(prefetch_refusal): " "$TMP/err")" = 1 ]
 	check "... and nothing written" [ ! -e "$RES/no" ]
 fi
 expect_exit 2 "vmalock --layout contradicting --align" "$BIN/vmalock" -t 1 --layout separate --align 128

@@ -9,7 +9,10 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 strays() { grep -l "MMSCALE_TEST_TAG=$TAG" /proc/[0-9]*/environ 2>/dev/null | grep -v "^/proc/$$/"; }
 
 # 1000 populated VMAs cost fork their page tables and anon_vma chains:
-# at least 2x slower than none (about 10x here).  Alternated, same test.
+# at least 1.3x slower than none.  Alternated, same test.  How much slower
+# depends on the machine's base cost of a fork: ~10x on the Intel KVM guest
+# this was first written on, 1.8-2.0x on an AMD EPYC KVM guest (1000 vs 550
+# forks/sec, 5 runs), where a bare fork costs ~1 ms.
 : >"$TMP/v0"; : >"$TMP/v1000"
 for r in 1 2 3; do
 	$FE -t 1 -i 1 -w 0 -d 0.3 | jq .rate_sec >>"$TMP/v0"
@@ -17,8 +20,8 @@ for r in 1 2 3; do
 done
 a=$(median <"$TMP/v0"); b=$(median <"$TMP/v1000")
 ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }')
-check "--vmas 1000 --touched forks ${ratio}x slower than --vmas 0 ($(printf %.0f "$a") vs $(printf %.0f "$b") forks/sec; want >= 2x)" \
-	awk -v r="$ratio" 'BEGIN { exit !(r >= 2) }'
+check "--vmas 1000 --touched forks ${ratio}x slower than --vmas 0 ($(printf %.0f "$a") vs $(printf %.0f "$b") forks/sec; want >= 1.3x)" \
+	awk -v r="$ratio" 'BEGIN { exit !(r >= 1.3) }'
 
 # CPU time includes the children's, and the rates agree with it
 out=$($FE -t 1 -i 1 -w 0 -d 0.3)
