@@ -335,8 +335,10 @@ static void report_iteration(struct harness *h)
 {
 	struct run *r = &h->run;
 	const struct workload *wl = r->wl;
-	uint64_t t0 = UINT64_MAX, t1 = 0, cpu_ns = 0, work = 0;
+	uint64_t t0 = UINT64_MAX, t1 = 0, cpu_ns = 0, work = 0, client_ns = 0;
 	bool children = false;
+	const char *bad_metric;
+	json_t *metrics;
 	json_t *out, *cpus = json_array(), *detail = json_array();
 	double rate_sec = 0, rate_cpu = 0;
 	char name[64];
@@ -357,6 +359,8 @@ static void report_iteration(struct harness *h)
 		if (c->child_user_ns || c->child_sys_ns)
 			children = true;
 		work += c->ops;
+		if (c->t_end_ns > c->t_start_ns)
+			client_ns += c->t_end_ns - c->t_start_ns;
 	}
 	if (t0 == UINT64_MAX)
 		t0 = t1;
@@ -379,10 +383,17 @@ static void report_iteration(struct harness *h)
 		snprintf(r->reason, sizeof(r->reason), "zero %s",
 			 rate_sec ? "CPU time (tick accounting: run longer)" : "wall time");
 	}
+	metrics = workload_metric_values(wl, r, &(struct iter_totals){ .nclients = r->nclients,
+		.work = work, .wall_ns = t1 - t0, .cpu_ns = cpu_ns, .client_ns = client_ns },
+		&bad_metric);
+	if (!r->invalid && bad_metric) {
+		r->invalid = true;
+		snprintf(r->reason, sizeof(r->reason), "metric %s: not a number", bad_metric);
+	}
 
 	json_object_update_missing_new(out, json_pack(
 		"{s:i, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:i, s:b, s:b, s:I, s:I, s:s, s:f, s:f}",
-		"schema", 1, "workload", wl->name, "version", wl->version,
+		"schema", 2, "workload", wl->name, "version", wl->version,
 		"mode", r->mode == MODE_THREADS ? "threads" : "processes",
 		"clients", r->nclients,
 		"placement", placement_names[h->co.placement],
@@ -393,6 +404,7 @@ static void report_iteration(struct harness *h)
 		"metric", wl->metric, "rate_sec", rate_sec, "rate_cpu", rate_cpu));
 	if (r->invalid)
 		json_object_set_new(out, "reason", json_string(r->reason));
+	json_object_set_new(out, "metrics", metrics);
 	json_object_set_new(out, "cpus", cpus);
 	json_object_set_new(out, "clients_detail", detail);
 	if (r->naux) {
@@ -599,6 +611,13 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 				      "version", wl->version, "timed", wl->timed,
 				      "harness", opt_table_json(common_table),
 				      "options", opt_table_json(wl->opts));
+		json_t *decls = json_array();
+		int nm;
+		const struct metric_decl *m = workload_metrics(wl, &nm);
+
+		for (int i = 0; i < nm; i++)
+			json_array_append_new(decls, metric_decl_json(&m[i]));
+		json_object_set_new(j, "metrics", decls);
 		json_dumpf(j, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(j);

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
+#include "metric.h"
 
 /* Exit codes, shared by every program in the suite. */
 enum {
@@ -136,6 +137,9 @@ struct workload {
 	const char *version;
 	const char *summary;	/* one line for --help */
 	const char *metric;	/* rate name, e.g. "faults" -> faults/sec */
+	/* What each iteration reports (metric.h), ending in { 0 }; NULL: the
+	 * two rates of .metric, "<metric>/sec" and "<metric>/cpu". */
+	const struct metric_decl *metrics;
 	bool timed;		/* loops until *stop (--duration), else fixed work */
 	bool threads_only;	/* no processes mode */
 	const struct opt *opts;
@@ -166,6 +170,14 @@ struct workload {
 };
 
 int harness_main(const struct workload *wl, int argc, char **argv);
+
+/* The declared metrics of wl (its .metrics or the default pair); *n gets
+ * how many. */
+const struct metric_decl *workload_metrics(const struct workload *wl, int *n);
+/* {name: value} of every declared metric for one iteration; *bad gets the
+ * name of the first that is not finite (NULL when all are). */
+json_t *workload_metric_values(const struct workload *wl, const struct run *r,
+			       const struct iter_totals *t, const char **bad);
 
 #define MMSCALE_WORKLOAD(wlp) \
 	int main(int argc, char **argv) { return harness_main((wlp), argc, argv); }

@@ -39,11 +39,26 @@ static int null_run(struct client *c)
 	return 0;
 }
 
+/* The rates of every workload, and a time: how long one loop iteration
+ * takes a client, in ns (lower is better, arithmetic mean) -- the
+ * harness's own cost per op, and the suite's test of a metric that is
+ * neither a rate nor higher-is-better. */
+static const struct metric_decl null_metrics[] = {
+	{ .name = "ops/sec", .unit = "ops/s", .better = BETTER_HIGHER, .aggregate = AGG_HARMONIC,
+	  .help = "loop iterations per second of wall time, all clients", .value = metric_per_wall_sec },
+	{ .name = "ops/cpu", .unit = "ops/s", .better = BETTER_HIGHER, .aggregate = AGG_HARMONIC,
+	  .help = "loop iterations per second of CPU time", .value = metric_per_cpu_sec },
+	{ .name = "ns/op", .unit = "ns", .better = BETTER_LOWER, .aggregate = AGG_ARITHMETIC,
+	  .help = "a client's wall time per loop iteration", .value = metric_ns_per_work },
+	{ 0 }
+};
+
 static const struct workload null_wl = {
 	.name = "null",
 	.version = "1",
 	.summary = "count loop iterations and nothing else (harness self-test)",
 	.metric = "ops",
+	.metrics = null_metrics,
 	.timed = true,
 	.opts = null_opts,
 	.opts_size = sizeof(struct null_opts),

@@ -25,18 +25,25 @@ static void argv_push(struct plan_point *pt, const char *s)
 	pt->argv[pt->argc] = NULL;
 }
 
+static void axis_push(struct plan_point *pt, const char *key, const char *value)
+{
+	pt->axes = realloc(pt->axes, sizeof(*pt->axes) * (size_t)(pt->naxes + 1));
+	pt->axes[pt->naxes++] = (struct axis){ .key = strdup(key), .value = strdup(value) };
+}
+
 /* Build one point from the odometer position idx[] and a client count. */
 static void make_point(const struct config *c, const struct cfg_workload *w,
 		       const int *idx, int clients, struct plan_point *pt,
 		       char ***setkeys, int *nsets)
 {
-	char group[512], setkey[1024], num[32];
+	char group[1024], setkey[1024], num[32];
 	const struct cfg_kv *mode = cfg_find(w, "mode");
 
 	*pt = (struct plan_point){ .wl = w, .clients = clients, .prefetch = -1 };
 	pt->mode = strdup(mode ? mode->vals[idx[mode - w->kv]] : "threads");
 	pt->params = json_object();
-	snprintf(group, sizeof(group), "%s mode=%s", w->name, pt->mode);
+	pt->metrics = json_object_get(w->optspec, "metrics");
+	axis_push(pt, "mode", pt->mode);
 	snprintf(setkey, sizeof(setkey), "%s", w->name);
 	argv_push(pt, w->program);
 	argv_push(pt, !strcmp(pt->mode, "threads") ? "-t" : "-n");
@@ -51,8 +58,7 @@ static void make_point(const struct config *c, const struct cfg_workload *w,
 			continue;
 		json_object_set_new(pt->params, kv->key, json_string(v));
 		if (kv->nvals > 1 && kv != mode)
-			snprintf(group + strlen(group), sizeof(group) - strlen(group),
-				 " %s=%s", kv->key, v);
+			axis_push(pt, kv->key, v);
 		if (kv->nvals > 1 && !interleaved(c, kv->key))
 			snprintf(setkey + strlen(setkey), sizeof(setkey) - strlen(setkey),
 				 " %s=%s", kv->key, v);
@@ -76,7 +82,7 @@ static void make_point(const struct config *c, const struct cfg_workload *w,
 	if (!interleaved(c, "clients"))
 		snprintf(setkey + strlen(setkey), sizeof(setkey) - strlen(setkey),
 			 " clients=%d", clients);
-	pt->group = strdup(group);
+	pt->group = strdup(point_group_render(w->name, pt->axes, pt->naxes, group, sizeof(group)));
 
 	for (pt->set = 0; pt->set < *nsets; pt->set++)
 		if (!strcmp((*setkeys)[pt->set], setkey))
@@ -141,6 +147,11 @@ void plan_free(struct plan *p)
 		for (int a = 0; a < pt->argc; a++)
 			free(pt->argv[a]);
 		free(pt->argv);
+		for (int a = 0; a < pt->naxes; a++) {
+			free(pt->axes[a].key);
+			free(pt->axes[a].value);
+		}
+		free(pt->axes);
 		free(pt->group);
 		free(pt->mode);
 		json_decref(pt->params);
@@ -155,13 +166,16 @@ json_t *plan_json(const struct plan *p)
 
 	for (int i = 0; i < p->npoints; i++) {
 		const struct plan_point *pt = &p->pts[i];
-		json_t *argv = json_array();
+		json_t *argv = json_array(), *axes = json_array();
 
 		for (int a = 0; a < pt->argc; a++)
 			json_array_append_new(argv, json_string(pt->argv[a]));
-		json_array_append_new(pts, json_pack("{s:s, s:s, s:s, s:s, s:i, s:O, s:o, s:i}",
+		for (int a = 0; a < pt->naxes; a++)
+			json_array_append_new(axes, json_pack("{s:s, s:s}", "key", pt->axes[a].key,
+							      "value", pt->axes[a].value));
+		json_array_append_new(pts, json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:O, s:o, s:i}",
 			"id", pt->id, "workload", pt->wl->name, "program", pt->wl->program,
-			"group", pt->group, "clients", pt->clients, "params", pt->params,
+			"axes", axes, "group", pt->group, "clients", pt->clients, "params", pt->params,
 			"argv", argv, "set", pt->set));
 	}
 	return json_pack("{s:i, s:i, s:i, s:o}", "ncpus", p->ncpus, "npoints", p->npoints,

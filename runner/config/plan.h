@@ -9,15 +9,22 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "config.h"
+#include "summary.h"
 
 struct plan_point {
 	char id[16];		/* "p000" */
 	const struct cfg_workload *wl;
-	char *group;		/* "pft mode=threads layout=shared" */
+	int naxes;
+	struct axis *axes;	/* the point's identity besides workload and
+				 * clients: mode, then every list-valued key,
+				 * in file order */
+	char *group;		/* display only, rendered from the axes */
 	char *mode;		/* "threads" | "processes" */
 	int clients;
 	int prefetch;		/* -1: not an axis, 0 off, 1 on */
 	json_t *params;		/* every resolved key of the point */
+	json_t *metrics;	/* the program's declared metrics (its
+				 * --list-options "metrics"), borrowed */
 	char **argv;		/* program name first; no --iterations/--warmup */
 	int argc;
 	int set;		/* interleave set index */

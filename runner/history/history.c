@@ -25,6 +25,7 @@
 #include "harness.h"
 #include "commands.h"
 #include "store.h"
+#include "meta.h"
 #include "summary.h"
 #include "sysinfo.h"
 
@@ -36,18 +37,6 @@ static void *must(void *p)
 }
 
 /* ---- meta.json --------------------------------------------------------- */
-
-static const char *meta_str(json_t *meta, const char *const *paths)
-{
-	for (; *paths; paths++) {
-		const char *one[] = { *paths, NULL };
-		json_t *j = meta_get(meta, one);
-
-		if (json_is_string(j) && *json_string_value(j))
-			return json_string_value(j);
-	}
-	return NULL;
-}
 
 #define PATHS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -84,8 +73,8 @@ static int64_t parse_time(json_t *j)
 
 static char *config_name(json_t *meta)
 {
-	const char *name = meta_str(meta, PATHS("config.name", "config_name"));
-	const char *path = meta_str(meta, PATHS("config.path", "config_path", "config.file"));
+	const char *name = meta_str(meta, "config.name");
+	const char *path = meta_str(meta, "config.path");
 	char *s, *dot;
 
 	if (name)
@@ -133,8 +122,7 @@ static void meta_to_run(const struct summary *s, const char *dir, struct meta_ru
 	const char *host;
 
 	memset(m, 0, sizeof(*m));
-	host = meta_str(meta, PATHS("hostname", "host.hostname", "machine.hostname",
-				    "system.hostname", "uname.nodename"));
+	host = meta_str(meta, "hostname");
 	/* Older meta.json had no hostname; an import normally runs on the
 	 * machine that produced the run. */
 	if (!host && gethostname(m->host, sizeof(m->host)) == 0)
@@ -146,16 +134,14 @@ static void meta_to_run(const struct summary *s, const char *dir, struct meta_ru
 	must(m->toggles);
 	m->run = (struct store_run){
 		.hostname = host ? host : "unknown",
-		.cpu_model = meta_str(meta, PATHS("cpu.model_name", "cpu.model name", "cpu.name",
-						  "cpu_model", "machine.cpu_model", "cpu.model")),
-		.kernel = meta_str(meta, PATHS("kernel.release", "kernel", "uname.release")),
+		.cpu_model = meta_str(meta, "cpu.model_name"),
+		.kernel = meta_str(meta, "kernel.release"),
 		.config_name = m->config,
-		.config_hash = meta_str(meta, PATHS("config.hash", "config_hash")),
+		.config_hash = meta_str(meta, "config.hash"),
 		.toggles = m->toggles,
-		.label = s->label ? s->label : meta_str(meta, PATHS("label")),
-		.time = parse_time(meta_get(meta, PATHS("start", "start_time", "time.start",
-							 "started", "times.start"))),
-		.status = meta_str(meta, PATHS("status")),
+		.label = s->label ? s->label : meta_str(meta, "label"),
+		.time = parse_time(meta_at(meta, "start")),
+		.status = meta_str(meta, "status"),
 		.good = STORE_UNJUDGED,
 	};
 	if (!m->run.label) {
@@ -558,20 +544,55 @@ static int print_runs(struct store *st, const struct store_filter *f)
 	return 0;
 }
 
+/*
+ * The metric and client count of a row name ("faults/sec-2"): the names are
+ * rendered from the rows the history holds (newest run first) and compared,
+ * never taken apart.  Returns 0, EXIT_USAGE when no run has such a row.
+ */
+static int find_row(struct store *st, const struct store_filter *f, const char *name,
+		    char *metric, size_t n, int *clients)
+{
+	struct store_run *runs;
+	int nruns, rc, found = 0;
+
+	rc = store_query_runs(st, f, &runs, &nruns);
+	if (rc)
+		return rc;
+	for (int r = nruns - 1; r >= 0 && !found && !rc; r--) {
+		struct store_values *v;
+		int nv;
+		char row[256];
+
+		rc = store_run_values(st, runs[r].id, &v, &nv);
+		for (int i = 0; !rc && i < nv && !found; i++) {
+			if (strcmp(point_row_name(v[i].metric, v[i].clients, row, sizeof(row)), name))
+				continue;
+			snprintf(metric, n, "%s", v[i].metric);
+			*clients = v[i].clients;
+			found = 1;
+		}
+		if (!rc)
+			store_values_free(v, nv);
+	}
+	store_runs_free(runs, nruns);
+	if (!rc && !found) {
+		errmsg(0, "--metric %s: no such row in the history (rows are METRIC-CLIENTS, "
+		       "e.g. faults/sec-2)", name);
+		rc = EXIT_USAGE;
+	}
+	return rc;
+}
+
 static int print_series(struct store *st, const struct store_filter *f, const char *group,
 			const char *name)
 {
 	struct store_sample *s;
-	char metric[128], *dash, when[32];
-	int n, clients, rc;
+	char metric[128], when[32];
+	int n, clients = 0, rc;
 
-	snprintf(metric, sizeof(metric), "%s", name);
-	dash = strrchr(metric, '-');
-	if (!dash || (clients = atoi(dash + 1)) < 1) {
-		errmsg(0, "--metric %s: want METRIC-CLIENTS, e.g. faults/sec-2", name);
-		return EXIT_USAGE;
-	}
-	*dash = 0;
+	rc = find_row(st, f, name, metric, sizeof(metric), &clients);
+	if (rc)
+		return rc;
 	rc = store_query_series(st, f, group, metric, clients, &s, &n);
 	if (rc)
 		return rc;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "summary.h"
 #include "verdict.h"
 
 static void *must(void *p)
@@ -21,6 +22,12 @@ static void *must(void *p)
 	if (!p)
 		die(EXIT_NORES, ENOMEM, "verdict");
 	return p;
+}
+
+/* The history keeps no aggregate: mmtests' mean for the direction. */
+static enum aggregate dir_aggregate(enum better dir)
+{
+	return dir == BETTER_HIGHER ? AGG_HARMONIC : AGG_ARITHMETIC;
 }
 
 int verdict_parse_baseline(const char *spec, int *window, const char **label)
@@ -52,13 +59,6 @@ int verdict_parse_baseline(const char *spec, int *window, const char **label)
 	return 0;
 }
 
-static double headline(const struct stats *s, enum better dir)
-{
-	/* Hmean is 0 when a value is <= 0: fall back to the arithmetic mean
-	 * rather than report a 100% drop. */
-	return dir == BETTER_HIGHER && s->hmean > 0 ? s->hmean : s->amean;
-}
-
 void verdict_judge_metric(const double *cur, int n, const double *base, int nb,
 			  enum better dir, const struct verdict_opts *o,
 			  struct verdict_metric *m)
@@ -71,24 +71,24 @@ void verdict_judge_metric(const double *cur, int n, const double *base, int nb,
 	m->significant = false;
 	m->pct = m->p = NAN;
 	m->base_mean = m->base_cv = NAN;
+	/* the history keeps no aggregate: mmtests' mean for the direction */
 	stats_compute(cur, n, dir, &a);
-	m->mean = headline(&a, dir);
+	m->mean = stats_headline(&a);
 	m->cv = a.coeffvar;
 	if (n < 2 || nb < 2) {
 		m->cls = V_NOBASE;
 		return;
 	}
 	stats_compute(base, nb, dir, &b);
-	m->base_mean = headline(&b, dir);
+	m->base_mean = stats_headline(&b);
 	m->base_cv = b.coeffvar;
-	m->pct = m->base_mean ? m->mean * 100 / m->base_mean - 100 : 0;
-	m->significant = stats_significant(base, nb, cur, n, o->test, o->alpha, &m->p);
+	/* the change as compare prints it: positive is better */
+	m->pct = stats_gain_pct(m->base_mean, m->mean, dir == BETTER_LOWER);
+	m->significant = stats_significant(&b, &a, o->test, o->alpha, &m->p);
 
-	double worse = dir == BETTER_HIGHER ? -m->pct : m->pct;
-
-	if (m->significant && worse > o->threshold)
+	if (m->significant && -m->pct > o->threshold)
 		m->cls = V_REGRESSION;
-	else if (m->significant && -worse > o->threshold)
+	else if (m->significant && m->pct > o->threshold)
 		m->cls = V_IMPROVEMENT;
 	else
 		m->cls = V_UNCHANGED;
@@ -293,13 +293,14 @@ static void metric_name(const struct verdict *v, const struct verdict_metric *m,
 			char *buf, size_t n)
 {
 	bool groups = false;
+	char row[256];
 
 	for (int i = 1; i < v->nmetrics && !groups; i++)
 		groups = strcmp(v->m[i].group, v->m[0].group) != 0;
 	if (groups)
-		snprintf(buf, n, "%s %s-%d", m->group, m->metric, m->clients);
+		snprintf(buf, n, "%s %s", m->group, point_row_name(m->metric, m->clients, row, sizeof(row)));
 	else
-		snprintf(buf, n, "%s-%d", m->metric, m->clients);
+		point_row_name(m->metric, m->clients, buf, n);
 }
 
 static void print_class(FILE *f, const struct verdict *v, enum vclass cls, const char *title)
@@ -319,7 +320,7 @@ static void print_class(FILE *f, const struct verdict *v, enum vclass cls, const
 		/* The mmtests layout: the percentage between stars when
 		 * significant (always, for these two classes). */
 		fprintf(f, "  %-6s %-24s %14.4f (base %14.4f) %s%7.2f%%%s  p=%.4f cv %.2f%% / %.2f%%\n",
-			m->dir == BETTER_HIGHER ? "Hmean" : "Amean", name, m->mean,
+			stats_headline_name(dir_aggregate(m->dir)), name, m->mean,
 			m->base_mean, m->significant ? "*" : " ", m->pct,
 			m->significant ? "*" : " ", m->p, m->cv, m->base_cv);
 	}
@@ -342,7 +343,7 @@ void verdict_print(FILE *f, const struct verdict *v)
 		fprintf(f, "%d runs, %s .. %s\n", v->nbase, v->base[0].label,
 			v->base[v->nbase - 1].label);
 	fprintf(f, "rule:      %s test, alpha %.2f, threshold %.2f%%\n",
-		v->test == SIG_WELCH ? "welch" : "mmtests", v->alpha, v->threshold);
+		stats_test_name(v->test), v->alpha, v->threshold);
 	print_class(f, v, V_REGRESSION, "regressions");
 	print_class(f, v, V_IMPROVEMENT, "improvements");
 	for (int i = 0; i < v->nmetrics; i++) {
@@ -401,14 +402,14 @@ json_t *verdict_to_json(const struct verdict *v)
 	for (int i = 0; i < v->nmetrics; i++) {
 		const struct verdict_metric *m = &v->m[i];
 
-		snprintf(name, sizeof(name), "%s-%d", m->metric, m->clients);
+		point_row_name(m->metric, m->clients, name, sizeof(name));
 		json_array_append_new(metrics, json_pack(
 			"{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o, s:o, s:i, s:o, s:o, s:o,"
 			" s:o, s:b, s:s}",
 			"name", name, "group", m->group, "metric", m->metric,
 			"clients", m->clients,
 			"better", m->dir == BETTER_HIGHER ? "higher" : "lower",
-			"stat", m->dir == BETTER_HIGHER ? "Hmean" : "Amean",
+			"stat", stats_headline_name(dir_aggregate(m->dir)),
 			"n", m->n, "mean", num_or_null(m->mean), "coeffvar", num_or_null(m->cv),
 			"base_n", m->base_n, "base_mean", num_or_null(m->base_mean),
 			"base_coeffvar", num_or_null(m->base_cv), "pct", num_or_null(m->pct),
@@ -422,7 +423,7 @@ json_t *verdict_to_json(const struct verdict *v)
 			 "run", run_json(&v->run),
 			 "baseline", "spec", v->baseline, "runs", runs,
 			 "threshold_pct", v->threshold, "alpha", v->alpha,
-			 "test", v->test == SIG_WELCH ? "welch" : "mmtests",
+			 "test", stats_test_name(v->test),
 			 "metrics", metrics);
 }
 

@@ -4,7 +4,8 @@
  * Every headline metric of the run (the mean row of a metric at a client
  * count, e.g. faults/sec-2: Hmean for higher-is-better metrics, Amean for
  * lower-is-better) is compared with the union of the raw iteration values
- * of the baseline runs, with stats_significant() (the test `compare` uses).
+ * of the baseline runs, with stats_significant() (the test `compare` uses)
+ * and the change as compare prints it (stats_gain_pct: positive is better).
  *
  *   regression:  significant AND worse than the baseline by more than the
  *                threshold (default 2%)
@@ -35,10 +36,10 @@ struct verdict_opts {
 	const char *baseline;		/* NULL: VERDICT_DEFAULT_BASELINE */
 	double threshold;		/* percent, >= 0 */
 	enum sig_test test;		/* SIG_MMTESTS, as compare's default */
-	double alpha;			/* 0.10 for the mmtests rule */
+	double alpha;			/* stats_default_alpha() of the test */
 };
 #define VERDICT_OPTS_DEFAULT { .baseline = VERDICT_DEFAULT_BASELINE, \
-	.threshold = VERDICT_DEFAULT_THRESHOLD, .test = SIG_MMTESTS, .alpha = 0.10 }
+	.threshold = VERDICT_DEFAULT_THRESHOLD, .test = SIG_MMTESTS, .alpha = STATS_ALPHA_MMTESTS }
 
 enum vclass { V_UNCHANGED, V_IMPROVEMENT, V_REGRESSION, V_NOBASE };
 
@@ -49,7 +50,7 @@ struct verdict_metric {
 	int n, base_n;			/* iterations judged, baseline values */
 	double mean, base_mean;		/* Hmean or Amean, as dir says */
 	double cv, base_cv;		/* coefficients of variation, % */
-	double pct;			/* mean * 100 / base_mean - 100 */
+	double pct;			/* stats_gain_pct(): positive is better */
 	double p;			/* p-value of the test */
 	bool significant;
 	enum vclass cls;

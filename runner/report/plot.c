@@ -4,7 +4,8 @@
  * gnuplot does the drawing.  For every picture this file writes a data file
  * and a script that reads it, then runs gnuplot on the script in the output
  * directory, so the three stay together and a user can tweak the script and
- * re-render by hand.  Statistics come from stats.h, runs from summary.h.
+ * re-render by hand.  The values are the compare model's (compare.h), so a
+ * picture shows what `mmscale compare` prints.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -222,37 +223,6 @@ static int close_checked(FILE *f, const struct plot_opts *o, const char *name, c
 
 /* ---- runs ------------------------------------------------------------- */
 
-static const struct point *find_point(const struct summary *s, const char *group, int clients)
-{
-	for (int i = 0; i < s->npoints; i++) {
-		const struct point *p = &s->points[i];
-
-		if (p->status && strcmp(p->status, "ok"))
-			continue;
-		if (p->clients == clients && p->group && !strcmp(p->group, group))
-			return p;
-	}
-	return NULL;
-}
-
-/* The headline of a metric: Hmean for rates, Amean for times (as compare). */
-static bool headline(const struct metric *m, double *mean, double *sd)
-{
-	struct stats st;
-
-	if (!m || m->n < 1)
-		return false;
-	stats_compute(m->values, m->n, m->dir, &st);
-	*mean = m->dir == BETTER_HIGHER ? st.hmean : st.amean;
-	*sd = st.n > 1 ? st.stddev : 0;
-	return true;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* Distinct strings in order of first appearance. */
 static void add_unique(json_t *list, const char *s)
 {
@@ -265,77 +235,66 @@ static void add_unique(json_t *list, const char *s)
 	json_array_append_new(list, json_string(s));
 }
 
-static int plot_metric(const struct plot_opts *o, struct summary *runs, int nruns,
-		       const char *group, const char *metric, json_t *images)
+/* The mean rows of metric in group g, clients ascending (the model's order). */
+static int mean_rows(const struct cmp_group *g, const char *metric, const struct cmp_row **out)
+{
+	int n = 0;
+
+	for (int r = 0; r < g->nrows; r++)
+		if (g->rows[r].kind == ST_MEAN && !strcmp(g->rows[r].metric, metric))
+			out[n++] = &g->rows[r];
+	return n;
+}
+
+static int plot_metric(const struct plot_opts *o, const struct cmp *c, const struct cmp_group *grp,
+		       const char *metric, json_t *images)
 {
 	char name[256], gslug[160], mslug[64], cname[300], title[400];
-	int *clients = NULL, nc = 0, rc = EXIT_FAIL;
-	enum better dir = BETTER_HIGHER;
+	const char *group = grp->name, *stat;
+	const struct cmp_row **rows = calloc((size_t)grp->nrows + 1, sizeof(*rows));
+	int nc, rc = EXIT_FAIL, nruns = c->nruns;
 	FILE *d = NULL, *g = NULL;
 
-	plot_slug(group, gslug, sizeof(gslug));
-	plot_slug(metric, mslug, sizeof(mslug));
-	snprintf(name, sizeof(name), "%s.%s", gslug, mslug);
-	snprintf(cname, sizeof(cname), "%s.change", name);
-
-	for (int r = 0; r < nruns; r++)
-		for (int i = 0; i < runs[r].npoints; i++) {
-			const struct point *p = &runs[r].points[i];
-			const struct metric *m = point_metric(p, metric);
-			bool dup = false;
-
-			if (!m || !p->group || strcmp(p->group, group))
-				continue;
-			dir = m->dir;
-			for (int k = 0; k < nc; k++)
-				dup |= clients[k] == p->clients;
-			if (dup)
-				continue;
-			int *c = realloc(clients, (size_t)(nc + 1) * sizeof(*c));
-
-			if (!c) {
-				errmsg(ENOMEM, "plot");
-				goto out;
-			}
-			clients = c;
-			clients[nc++] = p->clients;
-		}
+	if (!rows) {
+		errmsg(ENOMEM, "plot");
+		return EXIT_NORES;
+	}
+	nc = mean_rows(grp, metric, rows);
 	if (!nc) {
 		rc = 0;
 		goto out;
 	}
-	qsort(clients, (size_t)nc, sizeof(*clients), cmp_int);
+	stat = rows[0]->stat;
+	plot_slug(group, gslug, sizeof(gslug));
+	plot_slug(metric, mslug, sizeof(mslug));
+	snprintf(name, sizeof(name), "%s.%s", gslug, mslug);
+	snprintf(cname, sizeof(cname), "%s.change", name);
 
 	d = data_open(o, name);
 	if (!d)
 		goto out;
 	fprintf(d, "# %s: %s, %s and stddev of the measured iterations per run;\n"
 		"# pct: %% change against the first run (positive: better)\n# clients",
-		group, metric, dir == BETTER_HIGHER ? "Hmean" : "Amean");
+		group, metric, stat);
 	for (int r = 0; r < nruns; r++)
-		fprintf(d, " %s:mean %s:stddev %s:pct", runs[r].label, runs[r].label, runs[r].label);
+		fprintf(d, " %s:mean %s:stddev %s:pct", c->runs[r].label, c->runs[r].label,
+			c->runs[r].label);
 	fputc('\n', d);
 	for (int k = 0; k < nc; k++) {
-		fprintf(d, "%d", clients[k]);
+		fprintf(d, "%d", rows[k]->clients);
 		for (int r = 0; r < nruns; r++) {
-			const struct point *p = find_point(&runs[r], group, clients[k]);
-			double mean, sd, pct = 0;
-			bool sig;
+			const struct cmp_cell *cl = &rows[k]->cells[r];
 
-			if (!p || !headline(point_metric(p, metric), &mean, &sd)) {
+			if (cl->state != C_OK) {
 				fprintf(d, " NaN NaN NaN");
 				continue;
 			}
-			/* the change exactly as `mmscale compare` prints it */
-			if (r > 0 && compare_mean_change(&runs[0], &runs[r], group, metric,
-							 clients[k], SIG_MMTESTS, 0.10,
-							 &pct, &sig, NULL))
-				pct = NAN;
-			fprintf(d, " %.17g %.17g", mean, sd);
-			if (isnan(pct))
+			/* the value and change exactly as `mmscale compare` prints them */
+			fprintf(d, " %.17g %.17g", cl->value, cl->n > 1 ? cl->stddev : 0);
+			if (isnan(cl->pct))
 				fputs(" NaN", d);
 			else
-				fprintf(d, " %.6f", pct);
+				fprintf(d, " %.6f", cl->pct);
 		}
 		fputc('\n', d);
 	}
@@ -345,8 +304,7 @@ static int plot_metric(const struct plot_opts *o, struct summary *runs, int nrun
 		goto out;
 
 	/* the metric against clients, one line per run */
-	snprintf(title, sizeof(title), "%s: %s (%s, error bars: stddev)", group, metric,
-		 dir == BETTER_HIGHER ? "Hmean" : "Amean");
+	snprintf(title, sizeof(title), "%s: %s (%s, error bars: stddev)", group, metric, stat);
 	rc = EXIT_FAIL;
 	g = script_open(o, name, title);
 	if (!g)
@@ -358,13 +316,13 @@ static int plot_metric(const struct plot_opts *o, struct summary *runs, int nrun
 	gp_quote(g, metric);
 	fprintf(g, "\nset grid\nset key top left\nset xtics (");
 	for (int k = 0; k < nc; k++)
-		fprintf(g, "%s%d", k ? ", " : "", clients[k]);
+		fprintf(g, "%s%d", k ? ", " : "", rows[k]->clients);
 	fprintf(g, ")\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
 		"set yrange [0:*]\nplot ");
 	for (int r = 0; r < nruns; r++) {
 		fprintf(g, "%s'%s.dat' using 1:%d:%d with yerrorlines lw 2 title ", r ? ", \\\n     " : "",
 			name, 2 + 3 * r, 3 + 3 * r);
-		gp_quote(g, runs[r].label);
+		gp_quote(g, c->runs[r].label);
 	}
 	fputc('\n', g);
 	script_close(g, o, name);
@@ -380,7 +338,7 @@ static int plot_metric(const struct plot_opts *o, struct summary *runs, int nrun
 		goto out;
 	/* %change against the first run per client count */
 	snprintf(title, sizeof(title), "%s: %s, %% change against %s (positive: better)",
-		 group, metric, runs[0].label);
+		 group, metric, c->runs[0].label);
 	rc = EXIT_FAIL;
 	g = script_open(o, cname, title);
 	if (!g)
@@ -391,13 +349,13 @@ static int plot_metric(const struct plot_opts *o, struct summary *runs, int nrun
 	fprintf(g, "\nset xlabel 'clients'\nset ylabel '%% change'\nset grid\nset xzeroaxis lw 2\n"
 		"set key top left\nset xtics (");
 	for (int k = 0; k < nc; k++)
-		fprintf(g, "%s%d", k ? ", " : "", clients[k]);
+		fprintf(g, "%s%d", k ? ", " : "", rows[k]->clients);
 	/* keep 0 in view: the sign of a change is the point of the picture */
 	fprintf(g, ")\nset yrange [*<0:0<*]\nset offsets graph 0.03, graph 0.03, graph 0.1, graph 0.1\nplot ");
 	for (int r = 1; r < nruns; r++) {
 		fprintf(g, "%s'%s.dat' using 1:%d with linespoints lw 2 pt 7 title ", r > 1 ? ", \\\n     " : "",
 			name, 4 + 3 * r);
-		gp_quote(g, runs[r].label);
+		gp_quote(g, c->runs[r].label);
 	}
 	fputc('\n', g);
 	script_close(g, o, cname);
@@ -412,7 +370,7 @@ out:
 		fclose(d);
 	if (g)
 		fclose(g);
-	free(clients);
+	free(rows);
 	return rc;
 }
 
@@ -505,51 +463,35 @@ out:
 
 int plot_runs(const struct plot_opts *o, struct summary *runs, int nruns, json_t *images)
 {
-	json_t *groups = json_array(), *g;
+	struct cmp c = { .runs = runs, .nruns = nruns, .test = SIG_MMTESTS, .alpha = NAN };
 	char why[128];
-	size_t gi;
 	int rc;
 
 	rc = plot_available(why, sizeof(why));
 	if (rc) {
 		errmsg(0, "%s", why);
-		goto out;
+		return rc;
 	}
 	if (mkdir_p(o->out_dir)) {
 		errmsg(errno, "%s", o->out_dir);
-		rc = EXIT_FAIL;
-		goto out;
+		return EXIT_FAIL;
 	}
-	for (int r = 0; r < nruns; r++)
-		for (int i = 0; i < runs[r].npoints; i++)
-			if (runs[r].points[i].group)
-				add_unique(groups, runs[r].points[i].group);
-	json_array_foreach(groups, gi, g) {
-		const char *group = json_string_value(g);
-		json_t *metrics = json_array(), *m;
-		size_t mi;
+	cmp_build(&c);
+	for (int g = 0; g < c.ngroups && !rc; g++) {
+		const struct cmp_group *grp = &c.groups[g];
 
-		for (int r = 0; r < nruns; r++)
-			for (int i = 0; i < runs[r].npoints; i++) {
-				const struct point *p = &runs[r].points[i];
+		/* each metric once, at its first mean row */
+		for (int r = 0; r < grp->nrows && !rc; r++) {
+			const struct cmp_row *row = &grp->rows[r];
 
-				if (!p->group || strcmp(p->group, group))
-					continue;
-				for (int k = 0; k < p->nmetrics; k++)
-					add_unique(metrics, p->metrics[k].name);
-			}
-		json_array_foreach(metrics, mi, m) {
-			rc = plot_metric(o, runs, nruns, group, json_string_value(m), images);
-			if (rc)
-				break;
+			if (row->kind == ST_MEAN && (r == 0 || grp->rows[r - 1].kind != ST_MEAN ||
+						      strcmp(grp->rows[r - 1].metric, row->metric)))
+				rc = plot_metric(o, &c, grp, row->metric, images);
 		}
-		json_decref(metrics);
-		if (rc)
-			goto out;
 	}
-	rc = plot_slab(o, runs, nruns, images);
-out:
-	json_decref(groups);
+	if (!rc)
+		rc = plot_slab(o, runs, nruns, images);
+	cmp_free(&c);
 	return rc;
 }
 

@@ -3,10 +3,9 @@
  *
  * The page is index.html in the report directory, with the pictures beside
  * it as relative <img>: the directory can be copied or served as it is.  No
- * network resources, no JavaScript; the CSS is inline.  The table values
- * come from stats.h (the same means as compare), the change and its
- * significance from compare_mean_change(), so the page and `mmscale compare`
- * never disagree.
+ * network resources, no JavaScript; the CSS is inline.  The comparison is
+ * a rendering of the compare model (compare.h), so the page and `mmscale
+ * compare` never disagree.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +22,6 @@
 #include "report.h"
 #include "stats.h"
 #include "summary.h"
-
-#define SIG_ALPHA 0.10		/* the mmtests rule, compare's default */
 
 /* ---- HTML helpers ----------------------------------------------------- */
 
@@ -267,173 +264,72 @@ static int page_close(FILE *f, const char *dir, const char *tmp)
 
 /* ---- compare ---------------------------------------------------------- */
 
-static const struct point *find_point(const struct summary *s, const char *group, int clients)
+/* One mean row of the model: "Hmean faults/sec-2", then per run the value
+ * and its change against the base, "( 0.00%)" or "* 1.23%*" when
+ * significant; n, stddev, CoeffVar and p in the title. */
+static void html_row(FILE *f, const struct cmp *c, const struct cmp_row *row)
 {
-	for (int i = 0; i < s->npoints; i++) {
-		const struct point *p = &s->points[i];
+	char pct[32];
 
-		if (p->status && strcmp(p->status, "ok"))
-			continue;
-		if (p->clients == clients && p->group && !strcmp(p->group, group))
-			return p;
-	}
-	return NULL;
-}
-
-static void add_unique(json_t *list, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(list, i, v)
-		if (!strcmp(json_string_value(v), s))
-			return;
-	json_array_append_new(list, json_string(s));
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-static int cmp_json_str(const void *a, const void *b)
-{
-	return strcmp(json_string_value(*(json_t *const *)a),
-		      json_string_value(*(json_t *const *)b));
-}
-
-/* Sort an array of strings in place: tables list metrics by name, not in
- * whatever order the workload printed them. */
-static void sort_strings(json_t *a)
-{
-	size_t n = json_array_size(a);
-	json_t **v = calloc(n ? n : 1, sizeof(*v));
-
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(a, i));
-	qsort(v, n, sizeof(*v), cmp_json_str);
-	json_array_clear(a);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, v[i]);
-	free(v);
-}
-
-/* One row: "Hmean faults/sec-2", then per run the mean and its change
- * against the base, "( 0.00%)" or "* 1.23%*" when significant. */
-static void table_row(FILE *f, struct summary *runs, int nruns, const char *group,
-		      const char *metric, int clients)
-{
-	enum better dir = BETTER_HIGHER;
-
-	for (int r = 0; r < nruns; r++) {
-		const struct point *p = find_point(&runs[r], group, clients);
-		const struct metric *m = p ? point_metric(p, metric) : NULL;
-
-		if (m) {
-			dir = m->dir;
-			break;
-		}
-	}
-	fprintf(f, "<tr class=\"row\" data-metric=\"");
-	esc(f, metric);
-	fprintf(f, "-%d\"><td>%s</td><td>", clients, dir == BETTER_HIGHER ? "Hmean" : "Amean");
-	esc(f, metric);
-	fprintf(f, "-%d</td>", clients);
-	for (int r = 0; r < nruns; r++) {
-		const struct point *p = find_point(&runs[r], group, clients);
-		const struct metric *m = p ? point_metric(p, metric) : NULL;
-		struct stats st;
-		double pct = 0, pv = NAN;
-		bool sig = false, have;
+	fputs("<tr class=\"row\" data-metric=\"", f);
+	esc(f, row->op);
+	fprintf(f, "\"><td>%s</td><td>", row->stat);
+	esc(f, row->op);
+	fputs("</td>", f);
+	for (int r = 0; r < c->nruns; r++) {
+		const struct cmp_cell *cl = &row->cells[r];
 		const char *cls = "";
+		int prec = row->precision == METRIC_INTEGER ? 0 : row->precision;
 
-		if (!m || m->n < 1) {
-			fputs("<td class=\"num\">-</td><td class=\"num\"></td>", f);
+		if (cl->state != C_OK) {
+			fprintf(f, "<td class=\"num\">%s</td><td class=\"num\"></td>",
+				cl->state == C_FAILED ? "failed" : "-");
 			continue;
 		}
-		stats_compute(m->values, m->n, m->dir, &st);
-		have = r == 0 || !compare_mean_change(&runs[0], &runs[r], group, metric, clients,
-						      SIG_MMTESTS, SIG_ALPHA, &pct, &sig, &pv);
-		if (sig)
-			cls = pct > 0 ? " better" : pct < 0 ? " worse" : "";
-		fprintf(f, "<td class=\"num\" title=\"n=%d stddev=%.4g CoeffVar=%.2f%%", st.n,
-			st.stddev, st.coeffvar);
-		if (r > 0 && have)
-			fprintf(f, " p=%.4g", pv);
-		fprintf(f, "\">%14.4f</td><td class=\"num%s%s\">",
-			m->dir == BETTER_HIGHER ? st.hmean : st.amean, sig ? " sig" : "", cls);
-		if (!have || isnan(pct))
-			fputs("(     n/a)", f);
-		else
-			fprintf(f, sig ? "*%7.2f%%*" : "(%7.2f%%)", pct);
+		if (cl->sig)
+			cls = cl->pct > 0 ? " better" : cl->pct < 0 ? " worse" : "";
+		fprintf(f, "<td class=\"num\" title=\"n=%d stddev=%.4g CoeffVar=%.2f%%", cl->n,
+			cl->stddev, cl->mean ? cl->stddev * 100 / cl->mean : 0);
+		if (!isnan(cl->p))
+			fprintf(f, " p=%.4g", cl->p);
+		for (int w = 0; w < cl->nwarn; w++) {
+			fputs("; ", f);
+			esc(f, cl->warn[w]);
+		}
+		fprintf(f, "\">%14.*f</td><td class=\"num%s%s\">", prec ? prec : 4, cl->value,
+			cl->sig ? " sig" : "", cls);
+		fputs(cmp_pct_text(cl, pct, sizeof(pct)), f);
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
 }
 
-static void compare_tables(FILE *f, struct summary *runs, int nruns)
+/* The comparison: the compare model's mean rows, one table per group. */
+static void compare_tables(FILE *f, const struct cmp *c)
 {
-	json_t *groups = json_array(), *g;
-	size_t gi;
-	int ntab = 0;
+	fprintf(f, "<h2 id=\"comparison\">Comparison</h2>\n<p>Per run: the headline mean of the "
+		"measured iterations (Hmean for rates, Amean for times and counts, as each "
+		"metric declares) and its change against the first run; <code>*x%%*</code> marks "
+		"a significant difference (%s rule, alpha %.2g), positive is better.  Hover a "
+		"value for n, stddev, CoeffVar and p.</p>\n", stats_test_name(c->test), c->alpha);
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct cmp_group *grp = &c->groups[g];
 
-	for (int r = 0; r < nruns; r++)
-		for (int i = 0; i < runs[r].npoints; i++)
-			if (runs[r].points[i].group)
-				add_unique(groups, runs[r].points[i].group);
-	fputs("<h2 id=\"comparison\">Comparison</h2>\n<p>Per run: the mean of the measured "
-	      "iterations (Hmean for rates, Amean for lower-is-better metrics) and its change "
-	      "against the first run; <code>*x%*</code> marks a significant difference (t-test, "
-	      "mmtests rule, p &lt; 0.10), positive is better.  Hover a value for n, stddev, "
-	      "CoeffVar and p.</p>\n", f);
-	json_array_foreach(groups, gi, g) {
-		const char *group = json_string_value(g);
-		json_t *metrics = json_array(), *m;
-		int *clients = NULL, nc = 0;
-		size_t mi;
-
-		for (int r = 0; r < nruns; r++)
-			for (int i = 0; i < runs[r].npoints; i++) {
-				const struct point *p = &runs[r].points[i];
-				bool dup = false;
-
-				if (!p->group || strcmp(p->group, group))
-					continue;
-				for (int k = 0; k < p->nmetrics; k++)
-					add_unique(metrics, p->metrics[k].name);
-				for (int k = 0; k < nc; k++)
-					dup |= clients[k] == p->clients;
-				if (dup)
-					continue;
-				int *c = realloc(clients, (size_t)(nc + 1) * sizeof(*c));
-
-				if (!c)
-					break;
-				clients = c;
-				clients[nc++] = p->clients;
-			}
-		qsort(clients, (size_t)nc, sizeof(*clients), cmp_int);
-		sort_strings(metrics);
 		fputs("<h3>", f);
-		esc(f, group);
+		esc(f, grp->name);
 		fprintf(f, "</h3>\n<table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"
-			"<th>metric</th>", ntab++);
-		for (int r = 0; r < nruns; r++) {
+			"<th>metric</th>", g);
+		for (int r = 0; r < c->nruns; r++) {
 			fputs("<th colspan=\"2\">", f);
-			esc(f, runs[r].label);
+			esc(f, c->runs[r].label);
 			fputs("</th>", f);
 		}
 		fputs("</tr></thead>\n<tbody>\n", f);
-		json_array_foreach(metrics, mi, m)
-			for (int k = 0; k < nc; k++)
-				table_row(f, runs, nruns, group, json_string_value(m), clients[k]);
+		for (int r = 0; r < grp->nrows; r++)
+			if (grp->rows[r].mean)
+				html_row(f, c, &grp->rows[r]);
 		fputs("</tbody>\n</table>\n", f);
-		free(clients);
-		json_decref(metrics);
 	}
-	json_decref(groups);
 }
 
 static double counter(json_t *perf, const char *ev)
@@ -589,7 +485,13 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 		goto out;
 	head(f, title);
 	generated(f);
-	compare_tables(f, runs, ndirs);
+	{
+		struct cmp c = { .runs = runs, .nruns = ndirs, .test = SIG_MMTESTS, .alpha = NAN };
+
+		cmp_build(&c);
+		compare_tables(f, &c);
+		cmp_free(&c);
+	}
 	fputs("<h2 id=\"pictures\">Pictures</h2>\n", f);
 	if (!json_array_size(images))
 		fputs("<p>None: see below for why.</p>\n", f);

@@ -2,9 +2,9 @@
  * show.c - `mmscale show DIR` (one run: how it ran and its per-point
  * summary) and `mmscale list [RESULTS]` (one line per run).
  *
- * meta.json is read leniently: each field is looked up under the names it
- * has had, and whatever is absent prints as "-" rather than failing, so an
- * old or interrupted run can still be inspected.
+ * meta.json comes upgraded to its current names (results/meta.h), and
+ * whatever is absent prints as "-" rather than failing, so an old or
+ * interrupted run can still be inspected.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -85,35 +85,35 @@ static void show_meta(const struct summary *s)
 
 	printf("run:         %s (%s)\n", s->label, s->dir);
 	printf("status:      %s\n", meta_text(m, PATHS("status"), a, sizeof(a)));
-	printf("time:        %s .. %s\n", meta_text(m, PATHS("start", "start_time", "time.start"), a, sizeof(a)),
-	       meta_text(m, PATHS("end", "end_time", "time.end"), b, sizeof(b)));
-	printf("tool:        mmscale %s (%s)\n", meta_text(m, PATHS("tool.version", "version"), a, sizeof(a)),
-	       meta_text(m, PATHS("git", "tool.git"), b, sizeof(b)));
-	printf("config:      %s\n", meta_text(m, PATHS("config.path", "config_path", "config.name"), a, sizeof(a)));
-	printf("host:        %s\n", meta_text(m, PATHS("hostname", "host.hostname"), a, sizeof(a)));
-	printf("kernel:      %s\n", meta_text(m, PATHS("kernel.release", "kernel"), a, sizeof(a)));
-	printf("cmdline:     %s\n", meta_text(m, PATHS("kernel.cmdline", "cmdline"), a, sizeof(a)));
+	printf("time:        %s .. %s\n", meta_text(m, PATHS("start"), a, sizeof(a)),
+	       meta_text(m, PATHS("end"), b, sizeof(b)));
+	printf("tool:        mmscale %s (%s)\n", meta_text(m, PATHS("tool.version"), a, sizeof(a)),
+	       meta_text(m, PATHS("git"), b, sizeof(b)));
+	printf("config:      %s\n", meta_text(m, PATHS("config.path"), a, sizeof(a)));
+	printf("host:        %s\n", meta_text(m, PATHS("hostname"), a, sizeof(a)));
+	printf("kernel:      %s\n", meta_text(m, PATHS("kernel.release"), a, sizeof(a)));
+	printf("cmdline:     %s\n", meta_text(m, PATHS("kernel.cmdline"), a, sizeof(a)));
 	printf("cpu:         %s (family %s model %s stepping %s)\n",
-	       meta_text(m, PATHS("cpu.model_name", "cpu.model name", "cpu.name"), a, sizeof(a)),
+	       meta_text(m, PATHS("cpu.model_name"), a, sizeof(a)),
 	       meta_text(m, PATHS("cpu.family"), b, sizeof(b)),
 	       meta_text(m, PATHS("cpu.model"), c, sizeof(c)),
 	       meta_text(m, PATHS("cpu.stepping"), d, sizeof(d)));
 	printf("topology:    %s; %s CPUs, %s NUMA node(s)\n",
-	       meta_text(m, PATHS("topology.summary", "topology"), a, sizeof(a)),
-	       meta_text(m, PATHS("topology.ncpus", "ncpus"), b, sizeof(b)),
-	       meta_text(m, PATHS("topology.numa_nodes", "numa.nodes", "numa_nodes"), c, sizeof(c)));
+	       meta_text(m, PATHS("topology.summary"), a, sizeof(a)),
+	       meta_text(m, PATHS("topology.ncpus"), b, sizeof(b)),
+	       meta_text(m, PATHS("topology.numa_nodes"), c, sizeof(c)));
 	printf("thp:         %s (defrag %s)",
-	       chosen(meta_text(m, PATHS("mm.thp_enabled", "thp.enabled", "thp"), a, sizeof(a)), c, sizeof(c)),
-	       chosen(meta_text(m, PATHS("mm.thp_defrag", "thp.defrag"), b, sizeof(b)), d, sizeof(d)));
+	       chosen(meta_text(m, PATHS("mm.thp_enabled"), a, sizeof(a)), c, sizeof(c)),
+	       chosen(meta_text(m, PATHS("mm.thp_defrag"), b, sizeof(b)), d, sizeof(d)));
 	show_applied(m, "thp");
-	printf("aslr:        %s", meta_text(m, PATHS("mm.aslr", "aslr"), a, sizeof(a)));
+	printf("aslr:        %s", meta_text(m, PATHS("mm.aslr"), a, sizeof(a)));
 	show_applied(m, "aslr");
-	printf("cpufreq:     %s\n", meta_text(m, PATHS("cpufreq.governor", "cpufreq"), a, sizeof(a)));
+	printf("cpufreq:     %s\n", meta_text(m, PATHS("cpufreq.governor"), a, sizeof(a)));
 	if (meta_get(m, PATHS("prefetch.unavailable")))
 		printf("prefetch:    unavailable: %s\n", meta_text(m, PATHS("prefetch.unavailable"), a, sizeof(a)));
 	else
-		printf("prefetch:    %s\n", meta_text(m, PATHS("prefetch.state", "prefetch"), a, sizeof(a)));
-	vma = meta_get(m, PATHS("slab.caches.vm_area_struct", "slab.vm_area_struct"));
+		printf("prefetch:    %s\n", meta_text(m, PATHS("prefetch.state"), a, sizeof(a)));
+	vma = meta_get(m, PATHS("slab.caches.vm_area_struct"));
 	if (vma)
 		printf("slab:        vm_area_struct %s B x %s/slab, %s page(s)/slab, merged: %s\n",
 		       as_text(json_object_get(vma, "objsize"), a, sizeof(a)),
@@ -141,7 +141,7 @@ static void show_points(const struct summary *s)
 	for (int i = 0; i < s->npoints; i++) {
 		const struct point *p = &s->points[i];
 
-		if (!group || strcmp(group, p->group)) {
+		if (!group || strcmp(group, p->group)) {	/* display names, as rendered */
 			group = p->group;
 			printf("\n%s\n  %-6s %7s  %-14s %-6s %14s %9s %4s  %s\n", group, "point",
 			       "clients", "metric", "mean", "", "CoeffVar", "n", "status");
@@ -156,11 +156,10 @@ static void show_points(const struct summary *s)
 			const struct metric *m = &p->metrics[k];
 			struct stats st;
 
-			stats_compute(m->values, m->n, m->dir, &st);
+			stats_compute_agg(m->values, m->n, m->dir, m->agg, &st);
 			printf("  %-6s %7d  %-14s %-6s %14.4f %8.2f%% %4d  %s\n", p->id ? p->id : "-",
-			       p->clients, m->name, m->dir == BETTER_HIGHER ? "Hmean" : "Amean",
-			       m->dir == BETTER_HIGHER ? st.hmean : st.amean, st.coeffvar, st.n,
-			       p->status);
+			       p->clients, m->name, stats_headline_name(m->agg),
+			       stats_headline(&st), st.coeffvar, st.n, p->status);
 		}
 	}
 }
@@ -271,8 +270,8 @@ int cmd_list(int argc, char **argv)
 		}
 		printf("%-24s %-10s %-20s %4d %6d  %s\n", s.label,
 		       meta_text(s.meta, PATHS("status"), a, sizeof(a)),
-		       meta_text(s.meta, PATHS("kernel.release", "kernel"), b, sizeof(b)),
-		       ok, failed, meta_text(s.meta, PATHS("start", "start_time", "time.start"), c, sizeof(c)));
+		       meta_text(s.meta, PATHS("kernel.release"), b, sizeof(b)),
+		       ok, failed, meta_text(s.meta, PATHS("start"), c, sizeof(c)));
 		summary_free(&s);
 	}
 	for (int i = 0; i < n; i++)

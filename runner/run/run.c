@@ -27,8 +27,10 @@
 #include "commands.h"
 #include "config.h"
 #include "exec.h"
+#include "meta.h"
 #include "perf.h"
 #include "plan.h"
+#include "pointfile.h"
 #include "prefetch.h"
 #include "run.h"
 #include "slab.h"
@@ -210,18 +212,47 @@ static int ps_append(struct runner *R, struct pstate *s, const char *text)
 	return lines;
 }
 
-/* The metrics of a point: <metric>/sec and <metric>/cpu of the measured,
- * valid iterations. */
-static void point_metrics(const struct pstate *s, struct point *p, const char **invalid_why)
+static void metrics_free(struct point *p)
 {
-	size_t n = json_array_size(s->samples), i;
-	double *sec = calloc(n + 1, sizeof(double)), *cpu = calloc(n + 1, sizeof(double));
-	const char *metric = "ops";
-	int k = 0;
+	for (int m = 0; m < p->nmetrics; m++) {
+		free(p->metrics[m].name);
+		free(p->metrics[m].unit);
+		free(p->metrics[m].values);
+	}
+	free(p->metrics);
+	p->metrics = NULL;
+	p->nmetrics = 0;
+}
+
+/* The metrics of a point: each metric the program declared, over the
+ * measured, valid iterations.  The names and directions come from the
+ * program (--list-options); nothing here knows a metric. */
+static void point_metrics(const struct plan_point *pt, const struct pstate *s, struct point *p,
+			  const char **invalid_why)
+{
+	size_t n = json_array_size(s->samples), nm = json_array_size(pt->metrics), i;
 	json_t *j;
+	char why[160];
 
 	*invalid_why = NULL;
+	p->nmetrics = 0;
+	p->metrics = calloc(nm + 1, sizeof(struct metric));
+	for (size_t k = 0; k < nm; k++) {
+		struct metric *m = &p->metrics[p->nmetrics];
+
+		*m = (struct metric){ 0 };
+		if (metric_from_decl(json_array_get(pt->metrics, k), m, why, sizeof(why)) ||
+		    !m->name) {
+			free(m->name);
+			free(m->unit);
+			continue;
+		}
+		m->values = calloc(n + 1, sizeof(double));
+		p->nmetrics++;
+	}
 	json_array_foreach(s->samples, i, j) {
+		json_t *vals = json_object_get(j, "metrics");
+
 		if (json_is_true(json_object_get(j, "warmup")))
 			continue;
 		if (!json_is_true(json_object_get(j, "valid"))) {
@@ -229,27 +260,18 @@ static void point_metrics(const struct pstate *s, struct point *p, const char **
 				*invalid_why = json_string_value(json_object_get(j, "reason"));
 			continue;
 		}
-		if (json_string_value(json_object_get(j, "metric")))
-			metric = json_string_value(json_object_get(j, "metric"));
-		sec[k] = json_number_value(json_object_get(j, "rate_sec"));
-		cpu[k] = json_number_value(json_object_get(j, "rate_cpu"));
-		k++;
-	}
-	p->nmetrics = k ? 2 : 0;
-	p->metrics = k ? calloc(2, sizeof(struct metric)) : NULL;
-	if (k) {
-		char name[64];
+		for (int k = 0; k < p->nmetrics; k++) {
+			json_t *v = json_object_get(vals, p->metrics[k].name);
 
-		in_dir(name, sizeof(name), metric, "sec");
-		p->metrics[0] = (struct metric){ .name = strdup(name), .dir = BETTER_HIGHER,
-						 .n = k, .values = sec };
-		in_dir(name, sizeof(name), metric, "cpu");
-		p->metrics[1] = (struct metric){ .name = strdup(name), .dir = BETTER_HIGHER,
-						 .n = k, .values = cpu };
-	} else {
-		free(sec);
-		free(cpu);
+			if (json_is_number(v))
+				p->metrics[k].values[p->metrics[k].n++] = json_number_value(v);
+		}
 	}
+	/* a point with no valid iteration has no metrics at all */
+	for (int k = 0; k < p->nmetrics; k++)
+		if (p->metrics[k].n)
+			return;
+	metrics_free(p);
 }
 
 static json_t *point_extra(const struct pstate *s)
@@ -281,26 +303,21 @@ static int write_summary(struct runner *R)
 		const char *why;
 
 		*p = (struct point){ .id = (char *)pt->id, .workload = pt->wl->name,
+				     .naxes = pt->naxes, .axes = pt->axes,
 				     .group = pt->group, .clients = pt->clients,
 				     .status = (char *)s->status,
 				     .reason = s->reason[0] ? s->reason : NULL,
 				     .params = pt->params, .extra = point_extra(s) };
 		if (finished(s))
-			point_metrics(s, p, &why);
+			point_metrics(pt, s, p, &why);
 	}
 	j = summary_to_json(&sum);
 	in_dir(path, sizeof(path), R->dir, "summary.json");
 	rc = write_json(path, j);
 	json_decref(j);
 	for (int i = 0; i < R->plan.npoints; i++) {
-		struct point *p = &sum.points[i];
-
-		for (int m = 0; m < p->nmetrics; m++) {
-			free(p->metrics[m].name);
-			free(p->metrics[m].values);
-		}
-		free(p->metrics);
-		json_decref(p->extra);
+		metrics_free(&sum.points[i]);
+		json_decref(sum.points[i].extra);
 	}
 	free(sum.points);
 	return rc;
@@ -311,24 +328,16 @@ static int write_point(struct runner *R, int i)
 	const struct plan_point *pt = &R->plan.pts[i];
 	struct pstate *s = &R->ps[i];
 	char path[PATH_MAX];
-	json_t *argv = json_array();
 	int rc;
 
-	for (int a = 0; a < pt->argc; a++)
-		json_array_append_new(argv, json_string(pt->argv[a]));
-	json_object_update_new(s->pj, json_pack("{s:s, s:s, s:s, s:s, s:i, s:O, s:o, s:s, s:O, s:f, s:i}",
-		"id", pt->id, "workload", pt->wl->name, "program", pt->wl->program,
-		"group", pt->group, "clients", pt->clients, "params", pt->params,
-		"argv", argv, "status", s->status, "seq", s->seq, "wall_sec", s->wall,
-		"invocations", s->invocations));
-	if (s->reason[0])
-		json_object_set_new(s->pj, "reason", json_string(s->reason));
-	else
-		json_object_del(s->pj, "reason");
 	in_dir(path, sizeof(path), s->dir, "samples.jsonl");
 	rc = write_atomic(path, s->raw, s->rawlen);
-	in_dir(path, sizeof(path), s->dir, "point.json");
-	return rc ? rc : write_json(path, s->pj);
+	return rc ? rc : pointfile_write(s->dir, s->pj, &(struct point_head){
+		.id = pt->id, .workload = pt->wl->name, .program = pt->wl->program,
+		.naxes = pt->naxes, .axes = pt->axes, .clients = pt->clients,
+		.params = pt->params, .metrics = pt->metrics, .argv = pt->argv, .argc = pt->argc,
+		.status = s->status, .reason = s->reason, .seq = s->seq, .wall_sec = s->wall,
+		.invocations = s->invocations });
 }
 
 static int write_meta(struct runner *R, const char *status)
@@ -404,16 +413,17 @@ static void log_point(struct runner *R, int i)
 	const char *why;
 	char line[512];
 
-	point_metrics(s, &p, &why);
+	point_metrics(pt, s, &p, &why);
 	snprintf(line, sizeof(line), "%s [%d/%d] %s clients=%d: %s", pt->id, i + 1,
 		 R->plan.npoints, pt->group, pt->clients, s->status);
 	if (p.nmetrics) {
+		const struct metric *m = &p.metrics[0];
 		struct stats st;
 
-		stats_compute(p.metrics[0].values, p.metrics[0].n, BETTER_HIGHER, &st);
+		stats_compute_agg(m->values, m->n, m->dir, m->agg, &st);
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-			 ", %d iterations, Hmean %s %.1f", p.metrics[0].n, p.metrics[0].name,
-			 st.hmean);
+			 ", %d iterations, %s %s %.1f", m->n, stats_headline_name(m->agg),
+			 m->name, stats_headline(&st));
 	}
 	if (s->reason[0])
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), " (%s)", s->reason);
@@ -421,11 +431,7 @@ static void log_point(struct runner *R, int i)
 	if (R->tty)
 		fprintf(stderr, "\r\033[K");
 	fprintf(stderr, "%s: %s\n", progname, line);
-	for (int m = 0; m < p.nmetrics; m++) {
-		free(p.metrics[m].name);
-		free(p.metrics[m].values);
-	}
-	free(p.metrics);
+	metrics_free(&p);
 }
 
 /* ---- running ----------------------------------------------------------------- */
@@ -615,7 +621,7 @@ static void conclude(struct runner *R, int i)
 	const char *why;
 
 	if (!strcmp(s->status, "pending")) {
-		point_metrics(s, &p, &why);
+		point_metrics(&R->plan.pts[i], s, &p, &why);
 		if (p.nmetrics) {
 			s->status = "ok";
 		} else {
@@ -623,11 +629,7 @@ static void conclude(struct runner *R, int i)
 			snprintf(s->reason, sizeof(s->reason), "no valid iteration%s%s",
 				 why ? ": " : "", why ? why : "");
 		}
-		for (int m = 0; m < p.nmetrics; m++) {
-			free(p.metrics[m].name);
-			free(p.metrics[m].values);
-		}
-		free(p.metrics);
+		metrics_free(&p);
 	}
 	R->points_done++;
 }
@@ -759,8 +761,7 @@ static int load_existing(struct runner *R)
 		char *text;
 		size_t k;
 
-		in_dir(path, sizeof(path), s->dir, "point.json");
-		pj = json_load_file(path, 0, NULL);
+		pj = pointfile_load(s->dir);
 		st = json_string_value(json_object_get(pj, "status"));
 		if (!pj || !st || !strcmp(st, "pending")) {
 			json_decref(pj);
@@ -796,7 +797,7 @@ static json_t *build_meta(struct runner *R, const char *label, json_t *state)
 	json_t *m = sysinfo_collect(R->unavailable);
 
 	sysinfo_now(now, sizeof(now));
-	json_object_set_new(m, "schema", json_integer(1));
+	meta_stamp(m);
 	json_object_set_new(m, "label", json_string(label));
 	json_object_set_new(m, "start", json_string(now));
 	json_object_set_new(m, "status", json_string("running"));

@@ -1,19 +1,17 @@
 /*
- * compare.c - `mmscale compare DIR_A DIR_B [...]`: runs side by side in the
- * classic mmtests compare layout, the table kernel developers paste into
- * cover letters:
+ * compare.c - `mmscale compare DIR_A DIR_B [...]`: builds the compare model
+ * (compare.h) of runs side by side in the classic mmtests compare layout,
+ * the table kernel developers paste into cover letters:
  *
  *   Hmean faults/cpu-12   347639.1021 (   0.00%)   352004.2254 *   1.26%*
  *
- * The first run is the baseline.  Every percentage follows mmtests: positive
- * is better.  Significance (stats.h) is judged on the mean row only and
- * turns the parentheses into stars.  One table per point group (the axes
- * other than clients), a "layout x prefetch" summary for runs with those
- * axes (reference section 5), then the slab footprint of each run from its
- * meta.json.
- *
- * The table is built once (struct cmp) and rendered as text, markdown, CSV
- * or JSON, so the formats cannot disagree.
+ * The first run is the baseline.  Every percentage follows mmtests:
+ * positive is better.  Significance (stats.h) is judged on the mean row
+ * only and turns the parentheses into stars.  One group per workload and
+ * axes other than clients; a pivot per family (the groups without the
+ * pivot axes: by default layout x prefetch, reference section 5); then the
+ * slab footprint of each run from its meta.json.  The renderers are in
+ * report/render.c and report/report.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,107 +27,24 @@
 #include "stats.h"
 #include "summary.h"
 
-enum fmt { FMT_TEXT, FMT_MARKDOWN, FMT_CSV, FMT_JSON };
-
-/* The statistics rows of each operation, in mmtests' order. */
-enum row { ROW_MIN, ROW_MEAN, ROW_STDDEV, ROW_COEFFVAR, ROW_MAX,
-	   ROW_B50, ROW_B95, ROW_B99, NROWS };
-
-enum cstate { C_OK, C_MISSING, C_FAILED };
-
-struct cell {
-	enum cstate state;
-	double value;
-	double pct;		/* NAN when there is nothing to compare to */
-	bool sig;
-	double p;		/* NAN unless a test ran */
-};
-
-struct line {			/* one printed row */
-	const char *stat;	/* "Hmean", "Slab", ... (static) */
-	char *op;		/* "faults/cpu-12" */
-	char *metric;		/* "faults/cpu", or the extra key */
-	int clients;
-	bool mean;		/* the row significance is judged on */
-	bool integral;		/* counts: print without decimals */
-	struct cell *cells;	/* one per run */
-};
-
-struct table {			/* one point group */
-	const char *group;	/* borrowed from a run's point */
-	int nlines;
-	struct line *lines;
-};
-
-/* The VMA footprint of one run: pages per 1000 VMAs from slab geometry. */
-#define FP_MAX 2
-struct footprint {
-	const char *why;	/* NULL when known, else why not */
-	int n;
-	struct fp_cache {
-		const char *name;
-		unsigned objsize, objperslab, pagesperslab;
-		unsigned long pages;
-		const char *merged_with;	/* NULL unless merged */
-	} c[FP_MAX];
-	unsigned long pages;
-};
-
-/*
- * The "layout x prefetch" summary of one family (a point group without its
- * layout and prefetch values, e.g. "vmalock mode=threads"), reference
- * section 5 as a table: rows are the mean rows of each metric and client
- * count, a column is one layout under one prefetch value, a cell its change
- * against the base layout.  The layouts are an axis of the runs (vmalock
- * --layout: the base is the axis' first value, compared within each run)
- * or, for a family with a prefetch axis but no layout axis, the runs
- * themselves (pft on two kernels: the base is the first run).
- */
-struct scol {
-	int run, base_run;	/* the two sides: run/group against base_run/base_group */
-	const char *group;	/* borrowed from the tables */
-	char *base_group;
-	const char *layout;	/* the layout value, NULL when the runs are the layouts */
-	const char *prefetch;	/* NULL without a prefetch axis */
-	const char *head[3];	/* header lines: run label, layout, "prefetch=P" (NULL: none) */
-	char *title;		/* the three in one line */
-};
-
-struct summ {
-	char *name;		/* "layout x prefetch: vmalock mode=threads" */
-	char *note;		/* what the cells are changes against */
-	char *base;		/* "layout=separate" or the first run's label */
-	const char *base_layout;	/* "separate"; NULL when the runs are the layouts */
-	struct table t;		/* t.group: the family; a line's cells: one per column */
-	int ncols;
-	struct scol *cols;
-	int nvals;
-	char **vals;		/* layout and prefetch values the columns point to */
-};
-
-struct cmp {
-	int nruns;
-	struct summary *runs;
-	enum sig_test test;
-	double alpha;
-	int ntables;
-	struct table *tables;
-	int nsumm;
-	struct summ *summ;
-	struct footprint *fp;	/* one per run */
-};
+/* The statistics rows of each metric, in mmtests' order (2019-2024, and
+ * 2026 under SIG_MMTESTS_2026). */
+static const enum cmp_stat rows_2024[] = { ST_MIN, ST_MEAN, ST_STDDEV, ST_COEFFVAR, ST_MAX,
+					   ST_B50, ST_B95, ST_B99 };
+static const enum cmp_stat rows_2026[] = { ST_MIN, ST_MEAN, ST_HSTDDEV, ST_HCOEFFVAR, ST_MAX,
+					   ST_B95 };
 
 /* The caches a VMA costs: the struct itself and, on older kernels, its
  * separately allocated lock (reference section 7). */
 static const char *const fp_caches[] = { "vm_area_struct", "vma_lock", NULL };
-static const char no_slab[] = "unavailable: no slab geometry in meta.json";
+const char cmp_no_slab[] = "unavailable: no slab geometry in meta.json";
 
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
 
 	if (!p)
-		die(EXIT_FAIL, ENOMEM, "compare");
+		die(EXIT_NORES, ENOMEM, "compare");
 	return p;
 }
 
@@ -138,7 +53,7 @@ static void *xrealloc(void *p, size_t n, size_t size)
 {
 	p = realloc(p, (n ? n : 1) * size);
 	if (!p)
-		die(EXIT_FAIL, ENOMEM, "compare");
+		die(EXIT_NORES, ENOMEM, "compare");
 	return p;
 }
 
@@ -147,24 +62,37 @@ static char *xstrdup(const char *s)
 	char *d = strdup(s);
 
 	if (!d)
-		die(EXIT_FAIL, ENOMEM, "compare");
+		die(EXIT_NORES, ENOMEM, "compare");
 	return d;
 }
 
-/* ---- one operation of one run ----------------------------------------- */
+const char *cmp_state_name(enum cmp_state s)
+{
+	return s == C_OK ? "ok" : s == C_FAILED ? "failed" : "missing";
+}
 
-static const struct point *find_point(const struct summary *s, const char *group, int clients)
+static void cell_warn(struct cmp_cell *cl, const char *w)
+{
+	cl->warn = xrealloc(cl->warn, (size_t)cl->nwarn + 1, sizeof(*cl->warn));
+	cl->warn[cl->nwarn++] = xstrdup(w);
+}
+
+/* ---- one metric of one run ------------------------------------------------ */
+
+/* The point of run s in the group of key (same workload and axes) at clients. */
+static const struct point *find_point(const struct summary *s, const struct point *key,
+				      int clients)
 {
 	for (int i = 0; i < s->npoints; i++)
-		if (s->points[i].clients == clients && !strcmp(s->points[i].group, group))
+		if (s->points[i].clients == clients && point_same_group(&s->points[i], key))
 			return &s->points[i];
 	return NULL;
 }
 
-static enum cstate op_state(const struct summary *s, const char *group, const char *metric,
-			    int clients, const struct metric **m)
+static enum cmp_state op_state(const struct summary *s, const struct point *key,
+			       const char *metric, int clients, const struct metric **m)
 {
-	const struct point *pt = find_point(s, group, clients);
+	const struct point *pt = find_point(s, key, clients);
 
 	*m = NULL;
 	if (!pt)
@@ -175,80 +103,104 @@ static enum cstate op_state(const struct summary *s, const char *group, const ch
 	return *m && (*m)->n > 0 ? C_OK : C_MISSING;
 }
 
-static double row_value(const struct stats *s, enum row r, enum better dir)
+static double row_value(const struct stats *s, enum cmp_stat r)
 {
 	switch (r) {
-	case ROW_MIN: return s->min;
-	case ROW_MEAN: return dir == BETTER_HIGHER ? s->hmean : s->amean;
-	case ROW_STDDEV: return s->stddev;
-	case ROW_COEFFVAR: return s->coeffvar;
-	case ROW_MAX: return s->max;
-	case ROW_B50: return s->best50;
-	case ROW_B95: return s->best95;
-	default: return s->best99;
+	case ST_MIN: return s->min;
+	case ST_MEAN: return stats_headline(s);
+	case ST_STDDEV: return s->stddev;
+	case ST_COEFFVAR: return s->coeffvar;
+	case ST_MAX: return s->max;
+	case ST_B50: return s->best50;
+	case ST_B95: return s->best95;
+	case ST_B99: return s->best99;
+	case ST_HSTDDEV: return s->agg == AGG_HARMONIC ? s->hstddev : s->stddev;
+	case ST_HCOEFFVAR: return s->agg == AGG_HARMONIC ? s->hcoeffvar : s->coeffvar;
+	default: return NAN;
 	}
 }
 
-static const char *row_name(enum row r, enum better dir)
+/* mmtests' row names; 2026 writes the best-N means with a dot. */
+static const char *row_name(enum cmp_stat r, enum aggregate agg, enum sig_test test)
 {
-	static const char *const hi[NROWS] = { "Min", "Hmean", "Stddev", "CoeffVar", "Max",
-					       "BHmean-50", "BHmean-95", "BHmean-99" };
-	static const char *const lo[NROWS] = { "Min", "Amean", "Stddev", "CoeffVar", "Max",
-					       "BAmean-50", "BAmean-95", "BAmean-99" };
+	bool h = agg == AGG_HARMONIC, dot = test == SIG_MMTESTS_2026;
 
-	return dir == BETTER_HIGHER ? hi[r] : lo[r];
+	switch (r) {
+	case ST_MIN: return "Min";
+	case ST_MEAN: return stats_headline_name(agg);
+	case ST_STDDEV: return "Stddev";
+	case ST_COEFFVAR: return "CoeffVar";
+	case ST_MAX: return "Max";
+	case ST_B50: return h ? "BHmean-50" : "BAmean-50";
+	case ST_B95: return dot ? (h ? "BHmean.95" : "BAmean.95") : (h ? "BHmean-95" : "BAmean-95");
+	case ST_B99: return h ? "BHmean-99" : "BAmean-99";
+	case ST_HSTDDEV: return h ? "HStddev" : "Stddev";
+	case ST_HCOEFFVAR: return h ? "HCoeffVar" : "CoeffVar";
+	default: return "?";
+	}
 }
 
-/*
- * mmtests' percentages, positive is better: new*100/base - 100 when higher
- * is better, 100 - new*100/base for spread rows and lower-is-better
- * metrics.  NAN when the base is 0 and the new value is not.
- */
-static double pct_change(double base, double now, bool lower_better)
+/* Spread rows are compared the other way round (mmtests' pndiff). */
+static bool lower_is_better(enum cmp_stat r, enum better dir)
 {
-	if (base == now)
-		return 0;
-	if (base == 0)
-		return NAN;
-	return lower_better ? 100 - now * 100 / base : now * 100 / base - 100;
+	return r == ST_STDDEV || r == ST_COEFFVAR || r == ST_HSTDDEV || r == ST_HCOEFFVAR ||
+	       dir == BETTER_LOWER;
 }
 
-int compare_mean_change_groups(const struct summary *a, const char *group_a,
-			       const struct summary *b, const char *group_b,
-			       const char *metric, int clients,
-			       enum sig_test test, double alpha,
-			       double *pct, bool *sig, double *p)
+/* A cell's samples: its statistics and what they say about themselves. */
+static void fill_samples(struct cmp_cell *cl, const struct metric *m, struct stats *st)
+{
+	stats_compute_agg(m->values, m->n, m->dir, m->agg, st);
+	cl->n = st->n;
+	cl->mean = stats_headline(st);
+	cl->stddev = st->stddev;
+	cl->ci_lo = cl->ci_hi = NAN;
+	if (stats_headline_fallback(st))
+		cell_warn(cl, "Hmean undefined (a value <= 0): Amean shown");
+}
+
+static void cell_compare(const struct cmp *c, struct cmp_cell *cl, const struct cmp_cell *base,
+			 const struct stats *sb, const struct stats *sn, enum cmp_stat r,
+			 enum better dir)
+{
+	cl->pct = stats_gain_pct(base->value, cl->value, lower_is_better(r, dir));
+	if (r == ST_MEAN)
+		cl->sig = stats_significant(sb, sn, c->test, c->alpha, &cl->p);
+}
+
+int cmp_mean_cell(const struct cmp *c, int ra, const struct point *ga, int rb,
+		  const struct point *gb, const char *metric, int clients,
+		  struct cmp_cell *cell)
 {
 	const struct metric *ma, *mb;
 	struct stats sa, sb;
+	struct cmp_cell base = { 0 };
 
-	if (op_state(a, group_a, metric, clients, &ma) != C_OK ||
-	    op_state(b, group_b, metric, clients, &mb) != C_OK)
+	*cell = (struct cmp_cell){ .state = C_MISSING, .pct = NAN, .p = NAN,
+				   .ci_lo = NAN, .ci_hi = NAN };
+	if (op_state(&c->runs[ra], ga, metric, clients, &ma) != C_OK ||
+	    op_state(&c->runs[rb], gb, metric, clients, &mb) != C_OK)
 		return -1;
-	stats_compute(ma->values, ma->n, ma->dir, &sa);
-	stats_compute(mb->values, mb->n, ma->dir, &sb);
-	*pct = pct_change(row_value(&sa, ROW_MEAN, ma->dir), row_value(&sb, ROW_MEAN, ma->dir),
-			  ma->dir == BETTER_LOWER);
-	*sig = stats_significant(ma->values, ma->n, mb->values, mb->n, test, alpha, p);
+	fill_samples(&base, ma, &sa);
+	fill_samples(cell, mb, &sb);
+	for (int i = 0; i < base.nwarn; i++)
+		free(base.warn[i]);
+	free(base.warn);
+	cell->state = C_OK;
+	base.value = sa.mean;
+	cell->value = sb.mean;
+	cell_compare(c, cell, &base, &sa, &sb, ST_MEAN, ma->dir);
 	return 0;
 }
 
-int compare_mean_change(const struct summary *a, const struct summary *b,
-			const char *group, const char *metric, int clients,
-			enum sig_test test, double alpha,
-			double *pct, bool *sig, double *p)
-{
-	return compare_mean_change_groups(a, group, b, group, metric, clients, test, alpha,
-					  pct, sig, p);
-}
+/* ---- the rows of a group -------------------------------------------------- */
 
-/* ---- building the tables ---------------------------------------------- */
-
-struct opkey {			/* an operation: metric (or extra key) at clients */
-	const char *stat;	/* NULL for a metric, else the extra row's name */
+struct opkey {			/* a metric (or extra key) at clients */
 	char *metric;
 	int clients;
 	enum better dir;
+	enum aggregate agg;
+	int precision;
 };
 
 struct opset {
@@ -256,19 +208,25 @@ struct opset {
 	struct opkey *k;
 };
 
-static void opset_add(struct opset *s, const char *stat, const char *metric, int clients,
-		      enum better dir)
+static void opset_add(struct opset *s, const char *metric, int clients, const struct metric *m)
 {
 	for (int i = 0; i < s->n; i++)
-		if (s->k[i].clients == clients && s->k[i].stat == stat &&
-		    !strcmp(s->k[i].metric, metric))
+		if (s->k[i].clients == clients && !strcmp(s->k[i].metric, metric))
 			return;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 32;
-		s->k = xrealloc(s->k, s->cap, sizeof(*s->k));
+		s->k = xrealloc(s->k, (size_t)s->cap, sizeof(*s->k));
 	}
-	s->k[s->n++] = (struct opkey){ .stat = stat, .metric = xstrdup(metric),
-				       .clients = clients, .dir = dir };
+	s->k[s->n++] = (struct opkey){ .metric = xstrdup(metric), .clients = clients,
+		.dir = m ? m->dir : BETTER_HIGHER, .agg = m ? m->agg : AGG_ARITHMETIC,
+		.precision = m ? m->precision : 0 };
+}
+
+static void opset_free(struct opset *s)
+{
+	for (int k = 0; k < s->n; k++)
+		free(s->k[k].metric);
+	free(s->k);
 }
 
 /* Metrics by name, then clients ascending: all faults/cpu rows, then
@@ -281,60 +239,71 @@ static int cmp_opkey(const void *a, const void *b)
 	return c ? c : (x->clients > y->clients) - (x->clients < y->clients);
 }
 
-static struct line *add_line(struct table *t, int nruns, const char *stat,
-			     const struct opkey *k)
+static void sort_ops(struct opset *s)
 {
-	struct line *l;
+	if (s->n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(s->k, (size_t)s->n, sizeof(*s->k), cmp_opkey);
+}
+
+static struct cmp_row *add_row(struct cmp_row **rows, int *nrows, int ncells,
+			       enum cmp_stat kind, const char *stat, const struct opkey *k)
+{
+	struct cmp_row *r;
 	char op[512];
 
-	t->lines = xrealloc(t->lines, t->nlines + 1, sizeof(*t->lines));
-	l = &t->lines[t->nlines++];
-	snprintf(op, sizeof(op), "%s-%d", k->metric, k->clients);
-	*l = (struct line){ .stat = stat, .op = xstrdup(op), .metric = xstrdup(k->metric),
-			    .clients = k->clients, .cells = xcalloc(nruns, sizeof(struct cell)) };
-	return l;
+	*rows = xrealloc(*rows, (size_t)*nrows + 1, sizeof(**rows));
+	r = &(*rows)[(*nrows)++];
+	*r = (struct cmp_row){ .kind = kind, .stat = stat, .metric = xstrdup(k->metric),
+		.op = xstrdup(point_row_name(k->metric, k->clients, op, sizeof(op))),
+		.clients = k->clients, .mean = kind == ST_MEAN, .precision = k->precision,
+		.cells = xcalloc((size_t)ncells, sizeof(struct cmp_cell)) };
+	for (int i = 0; i < ncells; i++)
+		r->cells[i] = (struct cmp_cell){ .pct = NAN, .p = NAN, .mean = NAN,
+			.stddev = NAN, .ci_lo = NAN, .ci_hi = NAN };
+	return r;
 }
 
-static void drop_last_line(struct table *t)
+static void row_free(struct cmp_row *r, int ncells)
 {
-	struct line *l = &t->lines[--t->nlines];
-
-	free(l->op);
-	free(l->metric);
-	free(l->cells);
+	for (int i = 0; i < ncells; i++) {
+		for (int w = 0; w < r->cells[i].nwarn; w++)
+			free(r->cells[i].warn[w]);
+		free(r->cells[i].warn);
+	}
+	free(r->op);
+	free(r->metric);
+	free(r->cells);
 }
 
-static void build_stat_lines(struct cmp *c, struct table *t, const struct opset *ops)
+static void build_stat_rows(struct cmp *c, struct cmp_group *g, const struct opset *ops)
 {
-	struct stats *st = xcalloc(c->nruns, sizeof(*st));
-	const struct metric **m = xcalloc(c->nruns, sizeof(*m));
+	struct stats *st = xcalloc((size_t)c->nruns, sizeof(*st));
+	const struct metric **m = xcalloc((size_t)c->nruns, sizeof(*m));
+	bool y2026 = c->test == SIG_MMTESTS_2026;
+	const enum cmp_stat *kinds = y2026 ? rows_2026 : rows_2024;
+	int nk = y2026 ? (int)(sizeof(rows_2026) / sizeof(rows_2026[0])) :
+			 (int)(sizeof(rows_2024) / sizeof(rows_2024[0]));
 
-	for (enum row r = 0; r < NROWS; r++) {
+	for (int r = 0; r < nk; r++) {
 		for (int k = 0; k < ops->n; k++) {
 			const struct opkey *key = &ops->k[k];
-			struct line *l = add_line(t, c->nruns, row_name(r, key->dir), key);
+			struct cmp_row *row = add_row(&g->rows, &g->nrows, c->nruns, kinds[r],
+						      row_name(kinds[r], key->agg, c->test), key);
 
-			l->mean = r == ROW_MEAN;
 			for (int i = 0; i < c->nruns; i++) {
-				struct cell *cl = &l->cells[i];
-				bool lower = r == ROW_STDDEV || r == ROW_COEFFVAR ||
-					     key->dir == BETTER_LOWER;
+				struct cmp_cell *cl = &row->cells[i];
 
-				cl->state = op_state(&c->runs[i], t->group, key->metric,
+				cl->state = op_state(&c->runs[i], g->key, key->metric,
 						     key->clients, &m[i]);
-				cl->pct = cl->p = NAN;
 				if (cl->state != C_OK)
 					continue;
-				stats_compute(m[i]->values, m[i]->n, key->dir, &st[i]);
-				cl->value = row_value(&st[i], r, key->dir);
+				fill_samples(cl, m[i], &st[i]);
+				cl->value = row_value(&st[i], kinds[r]);
 				if (i == 0)
 					cl->pct = 0;
-				else if (l->cells[0].state == C_OK)
-					cl->pct = pct_change(l->cells[0].value, cl->value, lower);
-				if (l->mean && i > 0 && l->cells[0].state == C_OK)
-					cl->sig = stats_significant(m[0]->values, m[0]->n,
-								    m[i]->values, m[i]->n,
-								    c->test, c->alpha, &cl->p);
+				else if (row->cells[0].state == C_OK)
+					cell_compare(c, cl, &row->cells[0], &st[0], &st[i], kinds[r],
+						     key->dir);
 			}
 		}
 	}
@@ -342,7 +311,7 @@ static void build_stat_lines(struct cmp *c, struct table *t, const struct opset 
 	free(m);
 }
 
-/* ---- extra: per-point slab deltas and perf counters ------------------- */
+/* ---- extra: per-point slab deltas and perf counters ----------------------- */
 
 typedef void (*leaf_fn)(const char *path, double v, void *arg);
 
@@ -386,7 +355,6 @@ static json_t *extra_of(const struct point *pt, const struct extra_section *x)
 
 struct collect_arg {
 	struct opset *ops;
-	const char *stat;
 	int clients;
 };
 
@@ -394,7 +362,7 @@ static void collect_leaf(const char *path, double v, void *arg)
 {
 	struct collect_arg *a = arg;
 
-	opset_add(a->ops, a->stat, path, a->clients, BETTER_HIGHER);
+	opset_add(a->ops, path, a->clients, NULL);
 }
 
 struct find_arg {
@@ -417,7 +385,7 @@ static void find_leaf(const char *path, double v, void *arg)
  * against a positive base: a delta can be negative) and no test is made
  * (there is one value per point, not a sample).  Rows that are 0 in every
  * run (caches the workload never touched) are left out. */
-static void build_extra_lines(struct cmp *c, struct table *t, const struct extra_section *x)
+static void build_extra_rows(struct cmp *c, struct cmp_group *g, const struct extra_section *x)
 {
 	struct opset ops = { 0 };
 	char path[512] = "";
@@ -425,23 +393,23 @@ static void build_extra_lines(struct cmp *c, struct table *t, const struct extra
 	for (int i = 0; i < c->nruns; i++)
 		for (int p = 0; p < c->runs[i].npoints; p++) {
 			const struct point *pt = &c->runs[i].points[p];
-			struct collect_arg a = { &ops, x->stat, pt->clients };
+			struct collect_arg a = { &ops, pt->clients };
 
-			if (!strcmp(pt->group, t->group) && !strcmp(pt->status, "ok"))
+			if (point_same_group(pt, g->key) && !strcmp(pt->status, "ok"))
 				flatten(extra_of(pt, x), path, 0, sizeof(path), collect_leaf, &a);
 		}
-	qsort(ops.k, ops.n, sizeof(*ops.k), cmp_opkey);
+	sort_ops(&ops);
 	for (int k = 0; k < ops.n; k++) {
-		struct line *l = add_line(t, c->nruns, x->stat, &ops.k[k]);
+		struct cmp_row *r = add_row(&g->rows, &g->nrows, c->nruns, ST_EXTRA, x->stat,
+					    &ops.k[k]);
 		bool nonzero = false;
 
-		l->integral = true;
+		r->precision = METRIC_INTEGER;
 		for (int i = 0; i < c->nruns; i++) {
-			const struct point *pt = find_point(&c->runs[i], t->group, l->clients);
-			struct find_arg f = { .want = l->metric };
-			struct cell *cl = &l->cells[i];
+			const struct point *pt = find_point(&c->runs[i], g->key, r->clients);
+			struct find_arg f = { .want = r->metric };
+			struct cmp_cell *cl = &r->cells[i];
 
-			cl->pct = cl->p = NAN;
 			cl->state = !pt ? C_MISSING : strcmp(pt->status, "ok") ? C_FAILED : C_OK;
 			if (cl->state != C_OK)
 				continue;
@@ -453,21 +421,21 @@ static void build_extra_lines(struct cmp *c, struct table *t, const struct extra
 			cl->value = f.v;
 			nonzero |= f.v != 0;
 			if (f.v != floor(f.v))
-				l->integral = false;
+				r->precision = METRIC_PRECISION_DEFAULT;
 			if (i == 0)
 				cl->pct = 0;
-			else if (l->cells[0].state == C_OK &&
-				 (l->cells[0].value > 0 || l->cells[0].value == f.v))
-				cl->pct = pct_change(l->cells[0].value, f.v, false);
+			else if (r->cells[0].state == C_OK &&
+				 (r->cells[0].value > 0 || r->cells[0].value == f.v))
+				cl->pct = f.v == r->cells[0].value ? 0 :
+					  f.v * 100 / r->cells[0].value - 100;
 		}
 		if (!nonzero)
-			drop_last_line(t);
-		free(ops.k[k].metric);
+			row_free(&g->rows[--g->nrows], c->nruns);
 	}
-	free(ops.k);
+	opset_free(&ops);
 }
 
-static void build_table(struct cmp *c, struct table *t)
+static void build_group(struct cmp *c, struct cmp_group *g)
 {
 	struct opset ops = { 0 };
 
@@ -475,20 +443,19 @@ static void build_table(struct cmp *c, struct table *t)
 		for (int p = 0; p < c->runs[i].npoints; p++) {
 			const struct point *pt = &c->runs[i].points[p];
 
-			if (strcmp(pt->group, t->group))
+			if (!point_same_group(pt, g->key))
 				continue;
 			for (int m = 0; m < pt->nmetrics; m++)
-				opset_add(&ops, NULL, pt->metrics[m].name, pt->clients,
-					  pt->metrics[m].dir);
+				opset_add(&ops, pt->metrics[m].name, pt->clients, &pt->metrics[m]);
 		}
-	qsort(ops.k, ops.n, sizeof(*ops.k), cmp_opkey);
-	build_stat_lines(c, t, &ops);
+	sort_ops(&ops);
+	build_stat_rows(c, g, &ops);
 	for (size_t x = 0; x < sizeof(extras) / sizeof(extras[0]); x++)
-		build_extra_lines(c, t, &extras[x]);
-	for (int k = 0; k < ops.n; k++)
-		free(ops.k[k].metric);
-	free(ops.k);
+		build_extra_rows(c, g, &extras[x]);
+	opset_free(&ops);
 }
+
+/* ---- the footprint -------------------------------------------------------- */
 
 static void footprint_of(json_t *meta, struct footprint *f)
 {
@@ -500,7 +467,7 @@ static void footprint_of(json_t *meta, struct footprint *f)
 		return;
 	}
 	if (!json_is_object(slab)) {
-		f->why = no_slab;
+		f->why = cmp_no_slab;
 		return;
 	}
 	caches = json_object_get(slab, "caches");
@@ -530,144 +497,93 @@ static void footprint_of(json_t *meta, struct footprint *f)
 		f->why = "unavailable: no vm_area_struct geometry in meta.json";
 }
 
-static void table_free(struct table *t)
+/* ---- pivots ----------------------------------------------------------------- */
+
+/* The default pivot: the false-sharing study's layout x prefetch. */
+static const char *const default_pivot[] = { "layout", "prefetch" };
+
+static bool in_family(const struct point *p, const struct point *fam, const char *const *axes)
 {
-	for (int l = 0; l < t->nlines; l++) {
-		free(t->lines[l].op);
-		free(t->lines[l].metric);
-		free(t->lines[l].cells);
-	}
-	free(t->lines);
+	return point_same_group_except(p, fam, axes);
 }
 
-static void summ_free(struct summ *s)
+/* The group of the family with these pivot values (NULL value: absent). */
+static const struct point *family_group(const struct cmp *c, const struct point *fam,
+					const char *const *axes, int naxes, const char *const *vals)
 {
-	table_free(&s->t);
-	free((char *)s->t.group);
-	for (int i = 0; i < s->ncols; i++) {
-		free(s->cols[i].base_group);
-		free(s->cols[i].title);
-	}
-	free(s->cols);
-	cfg_strv_free(s->vals, s->nvals);
-	free(s->name);
-	free(s->note);
-	free(s->base);
-}
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct point *k = c->groups[g].key;
+		bool match = in_family(k, fam, axes);
 
-/* ---- the layout x prefetch summary ------------------------------------- */
+		for (int a = 0; match && a < naxes; a++) {
+			const char *v = point_axis(k, axes[a]);
 
-/* The value of axis key in a point group ("pft mode=threads prefetch=on";
- * the first word is the workload) into buf, or NULL when it is no axis. */
-static const char *group_value(const char *group, const char *key, char *buf, size_t n)
-{
-	size_t klen = strlen(key);
-
-	for (const char *t = strchr(group, ' '); t; t = strchr(t, ' ')) {
-		t++;
-		if (!strncmp(t, key, klen) && t[klen] == '=') {
-			snprintf(buf, n, "%.*s", (int)strcspn(t + klen + 1, " "), t + klen + 1);
-			return buf;
+			match = v == vals[a] || (v && vals[a] && !strcmp(v, vals[a]));
 		}
+		if (match)
+			return k;
 	}
 	return NULL;
 }
 
-/* group with the value of key replaced by val, or its word dropped (val NULL). */
-static char *group_with(const char *group, const char *key, const char *val)
+/* The values of axis a in the family's groups, in order of first appearance. */
+static int axis_values(const struct cmp *c, const struct point *fam, const char *const *axes,
+		       const char *axis, const char **out, int max)
 {
-	size_t klen = strlen(key);
-	char *out = xcalloc(strlen(group) + klen + (val ? strlen(val) : 0) + 2, 1), *o = out;
+	int n = 0;
 
-	for (const char *t = group; *t;) {
-		size_t len = strcspn(t, " ");
+	for (int g = 0; g < c->ngroups; g++) {
+		const char *v = point_axis(c->groups[g].key, axis);
+		bool seen = false;
 
-		if (t == group || strncmp(t, key, klen) || t[klen] != '=')
-			o += sprintf(o, "%s%.*s", t == group ? "" : " ", (int)len, t);
-		else if (val)
-			o += sprintf(o, " %s=%s", key, val);
-		t += len;
-		t += strspn(t, " ");
+		if (!v || !in_family(c->groups[g].key, fam, axes))
+			continue;
+		for (int i = 0; i < n; i++)
+			seen |= !strcmp(out[i], v);
+		if (!seen && n < max)
+			out[n++] = v;
 	}
-	return out;
+	return n;
 }
 
-static char *family_of(const char *group)
+#define PIVOT_VALS 64
+
+static void add_col(const struct cmp *c, struct cmp_pivot *pv, const struct point *fam,
+		    int run, bool in_run, const char *const *vals)
 {
-	char *nolayout = group_with(group, "layout", NULL);
-	char *f = group_with(nolayout, "prefetch", NULL);
-
-	free(nolayout);
-	return f;
-}
-
-static bool in_family(const char *group, const char *family)
-{
-	char *f = family_of(group);
-	bool in = !strcmp(f, family);
-
-	free(f);
-	return in;
-}
-
-/* The index of v in s->vals, added if new. */
-static int summ_val(struct summ *s, const char *v)
-{
-	for (int i = 0; i < s->nvals; i++)
-		if (!strcmp(s->vals[i], v))
-			return i;
-	s->vals = xrealloc(s->vals, s->nvals + 1, sizeof(*s->vals));
-	s->vals[s->nvals] = xstrdup(v);
-	return s->nvals++;
-}
-
-static bool same_val(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
-/* The family's group with this layout and prefetch value, or NULL. */
-static const char *family_group(const struct cmp *c, const char *family,
-				const char *layout, const char *prefetch)
-{
-	char l[128], p[128];
-
-	for (int t = 0; t < c->ntables; t++) {
-		const char *g = c->tables[t].group;
-
-		if (in_family(g, family) && same_val(group_value(g, "layout", l, sizeof(l)), layout) &&
-		    same_val(group_value(g, "prefetch", p, sizeof(p)), prefetch))
-			return g;
-	}
-	return NULL;
-}
-
-static void add_col(const struct cmp *c, struct summ *s, int run, bool in_run,
-		    const char *layout, const char *prefetch)
-{
-	const char *g = family_group(c, s->t.group, layout, prefetch);
-	struct scol *col;
-	char pf[160], title[512];
+	const char *base_vals[CMP_PIVOT_MAX];
+	const struct point *g = family_group(c, fam, pv->axes, pv->naxes, vals), *b;
+	struct cmp_col *col;
+	char rest[512] = "", title[1024] = "";
 
 	if (!g)
 		return;
-	s->cols = xrealloc(s->cols, s->ncols + 1, sizeof(*s->cols));
-	col = &s->cols[s->ncols++];
-	*col = (struct scol){ .run = run, .base_run = in_run ? run : 0, .group = g,
-			      .layout = layout, .prefetch = prefetch };
-	col->base_group = in_run ? group_with(g, "layout", s->base_layout) : xstrdup(g);
-	if (!in_run || c->nruns > 1)
-		col->head[in_run ? 0 : 1] = c->runs[run].label;
+	memcpy(base_vals, vals, sizeof(base_vals));
 	if (in_run)
-		col->head[1] = layout;
-	if (prefetch) {
-		int k;
-
-		snprintf(pf, sizeof(pf), "prefetch=%s", prefetch);
-		k = summ_val(s, pf);	/* may move s->vals */
-		col->head[2] = s->vals[k];
+		base_vals[0] = pv->base_value;
+	b = in_run ? family_group(c, fam, pv->axes, pv->naxes, base_vals) : g;
+	if (!b)
+		return;
+	pv->cols = xrealloc(pv->cols, (size_t)pv->ncols + 1, sizeof(*pv->cols));
+	col = &pv->cols[pv->ncols++];
+	*col = (struct cmp_col){ .run = run, .base_run = in_run ? run : 0, .group = g,
+				 .base_group = b };
+	for (int a = 0; a < pv->naxes; a++) {
+		if (!vals[a])
+			continue;
+		col->keys[col->nvals] = pv->axes[a];
+		col->vals[col->nvals++] = vals[a];
+		if (a == 0 && in_run)
+			continue;
+		snprintf(rest + strlen(rest), sizeof(rest) - strlen(rest), "%s%s=%s",
+			 rest[0] ? " " : "", pv->axes[a], vals[a]);
 	}
-	title[0] = 0;
+	if (!in_run || c->nruns > 1)
+		col->head[0] = c->runs[run].label;
+	if (in_run)
+		col->head[1] = vals[0];
+	if (rest[0])
+		col->head[2] = col->head_rest = xstrdup(rest);
 	for (int k = 0; k < 3; k++)
 		if (col->head[k])
 			snprintf(title + strlen(title), sizeof(title) - strlen(title), "%s%s",
@@ -675,713 +591,255 @@ static void add_col(const struct cmp *c, struct summ *s, int run, bool in_run,
 	col->title = xstrdup(title);
 }
 
-/* One family's summary; s->ncols stays 0 when it has nothing to compare. */
-static void build_summary(struct cmp *c, const char *family, struct summ *s)
+/* Columns: run, then the first axis' values, then the other axes' (an
+ * odometer, last axis fastest). */
+static void pivot_columns(const struct cmp *c, struct cmp_pivot *pv, const struct point *fam,
+			  const char *(*vals)[PIVOT_VALS], const int *nvals, bool in_run)
 {
-	int nlayouts = 0, nprefetch = 0, *lay, *pre;
+	int idx[CMP_PIVOT_MAX] = { 0 }, first = in_run ? 1 : 0;
+
+	for (int r = in_run ? 0 : 1; r < c->nruns; r++) {
+		bool done = false;
+
+		memset(idx, 0, sizeof(idx));
+		idx[0] = first;
+		if (in_run && nvals[0] <= first)
+			continue;
+		while (!done) {
+			const char *v[CMP_PIVOT_MAX] = { 0 };
+
+			for (int a = 0; a < pv->naxes; a++)
+				v[a] = nvals[a] ? vals[a][idx[a]] : NULL;
+			add_col(c, pv, fam, r, in_run, v);
+			done = true;
+			for (int a = pv->naxes - 1; a >= 0; a--) {
+				if (++idx[a] < (nvals[a] ? nvals[a] : 1)) {
+					done = false;
+					break;
+				}
+				idx[a] = a == 0 ? first : 0;
+			}
+		}
+	}
+}
+
+/* One family's pivot; pv->ncols stays 0 when it has nothing to compare. */
+static void build_pivot(struct cmp *c, const struct point *fam, const char *const *axes,
+			int naxes, struct cmp_pivot *pv)
+{
+	const char *vals[CMP_PIVOT_MAX][PIVOT_VALS];
+	int nvals[CMP_PIVOT_MAX] = { 0 };
 	struct opset ops = { 0 };
-	char buf[128], note[512];
+	char buf[1200], famname[1024], note[1300];
+	struct point fk = *fam;
+	struct axis fa[32];
 	bool in_run;
 
-	*s = (struct summ){ .t.group = xstrdup(family) };
-	/* the axis values in order of first appearance; layout values first */
-	lay = xcalloc(c->ntables, sizeof(int));
-	pre = xcalloc(c->ntables, sizeof(int));
-	for (int pass = 0; pass < 2; pass++)
-		for (int t = 0; t < c->ntables; t++) {
-			const char *g = c->tables[t].group, *v;
-			int k, *list = pass ? pre : lay, *n = pass ? &nprefetch : &nlayouts;
+	*pv = (struct cmp_pivot){ .naxes = naxes };
+	memcpy(pv->axes, axes, sizeof(*axes) * (size_t)naxes);
+	/* the family's name: the group without the pivot axes */
+	fk.naxes = 0;
+	fk.axes = fa;
+	for (int i = 0; i < fam->naxes && fk.naxes < 32; i++) {
+		bool pivot = false;
 
-			if (!in_family(g, family) ||
-			    !(v = group_value(g, pass ? "prefetch" : "layout", buf, sizeof(buf))))
-				continue;
-			k = summ_val(s, v);
-			for (int i = 0; i < *n; i++)
-				if (list[i] == k)
-					k = -1;
-			if (k >= 0)
-				list[(*n)++] = k;
-		}
-	in_run = nlayouts > 1;
-	if (in_run) {
-		s->base_layout = s->vals[lay[0]];
-		snprintf(buf, sizeof(buf), "layout=%s", s->base_layout);
-		s->base = xstrdup(buf);
-		snprintf(note, sizeof(note), "%% change against %s in the same run", s->base);
-	} else {
-		s->base = xstrdup(c->runs[0].label);
-		snprintf(note, sizeof(note), "%% change of each run against %s", s->base);
+		for (int a = 0; a < naxes; a++)
+			pivot |= !strcmp(fam->axes[i].key, axes[a]);
+		if (!pivot)
+			fa[fk.naxes++] = fam->axes[i];
 	}
-	/* columns: run, then layout, then prefetch value */
-	for (int r = in_run ? 0 : 1; (in_run || nprefetch) && r < c->nruns; r++)
-		for (int l = in_run ? 1 : 0; l < (in_run ? nlayouts : 1); l++)
-			for (int p = 0; p < (nprefetch ? nprefetch : 1); p++)
-				add_col(c, s, r, in_run, in_run ? s->vals[lay[l]] : NULL,
-					nprefetch ? s->vals[pre[p]] : NULL);
-	free(lay);
-	free(pre);
-	snprintf(buf, sizeof(buf), "layout%s: %s", nprefetch ? " x prefetch" : "", family);
-	s->name = xstrdup(buf);
-	s->note = xstrdup(note);
+	point_group_render(fk.workload, fk.axes, fk.naxes, famname, sizeof(famname));
+	pv->family = xstrdup(famname);
+	for (int a = 0; a < naxes; a++)
+		nvals[a] = axis_values(c, fam, axes, axes[a], vals[a], PIVOT_VALS);
+	/* the first axis with values of its own is compared within a run,
+	 * against its first value; without, the runs are the columns */
+	in_run = nvals[0] > 1;
+	if (in_run) {
+		pv->base_value = vals[0][0];
+		snprintf(buf, sizeof(buf), "%s=%s", axes[0], vals[0][0]);
+		pv->base = xstrdup(buf);
+		snprintf(note, sizeof(note), "%% change against %s in the same run", pv->base);
+	} else {
+		pv->base = xstrdup(c->runs[0].label);
+		snprintf(note, sizeof(note), "%% change of each run against %s", pv->base);
+	}
+	pv->note = xstrdup(note);
+	snprintf(buf, sizeof(buf), "%s", axes[0]);
+	for (int a = 1; a < naxes; a++)
+		if (nvals[a])
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " x %s", axes[a]);
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ": %s", famname);
+	pv->name = xstrdup(buf);
+	pivot_columns(c, pv, fam, vals, nvals, in_run);
 
 	for (int r = 0; r < c->nruns; r++)
 		for (int p = 0; p < c->runs[r].npoints; p++) {
 			const struct point *pt = &c->runs[r].points[p];
 
-			if (!in_family(pt->group, family))
+			if (!in_family(pt, fam, axes))
 				continue;
 			for (int m = 0; m < pt->nmetrics; m++)
-				opset_add(&ops, NULL, pt->metrics[m].name, pt->clients,
-					  pt->metrics[m].dir);
+				opset_add(&ops, pt->metrics[m].name, pt->clients, &pt->metrics[m]);
 		}
-	qsort(ops.k, ops.n, sizeof(*ops.k), cmp_opkey);
-	for (int k = 0; k < ops.n && s->ncols; k++) {
-		struct line *l = add_line(&s->t, s->ncols, row_name(ROW_MEAN, ops.k[k].dir), &ops.k[k]);
+	sort_ops(&ops);
+	for (int k = 0; k < ops.n && pv->ncols; k++) {
+		struct cmp_row *row = add_row(&pv->rows, &pv->nrows, pv->ncols, ST_MEAN,
+					      stats_headline_name(ops.k[k].agg), &ops.k[k]);
 
-		l->mean = true;
-		for (int i = 0; i < s->ncols; i++) {
-			const struct scol *col = &s->cols[i];
-			struct cell *cl = &l->cells[i];
+		for (int i = 0; i < pv->ncols; i++) {
+			const struct cmp_col *col = &pv->cols[i];
 
-			cl->p = NAN;
-			cl->state = compare_mean_change_groups(&c->runs[col->base_run], col->base_group,
-							       &c->runs[col->run], col->group,
-							       l->metric, l->clients, c->test, c->alpha,
-							       &cl->pct, &cl->sig, &cl->p) ?
-				    C_MISSING : C_OK;
+			cmp_mean_cell(c, col->base_run, col->base_group, col->run, col->group,
+				      row->metric, row->clients, &row->cells[i]);
 		}
 	}
-	for (int k = 0; k < ops.n; k++)
-		free(ops.k[k].metric);
-	free(ops.k);
+	opset_free(&ops);
 }
 
-/* A summary per family that has a layout or prefetch axis, in table order. */
-static void build_summaries(struct cmp *c)
+static void pivot_free(struct cmp_pivot *pv)
 {
-	for (int t = 0; t < c->ntables; t++) {
-		char *f = family_of(c->tables[t].group);
-		bool seen = !strcmp(f, c->tables[t].group);
+	for (int r = 0; r < pv->nrows; r++)
+		row_free(&pv->rows[r], pv->ncols);
+	free(pv->rows);
+	for (int k = 0; k < pv->ncols; k++) {
+		free(pv->cols[k].title);
+		free(pv->cols[k].head_rest);
+	}
+	free(pv->cols);
+	free(pv->name);
+	free(pv->family);
+	free(pv->note);
+	free(pv->base);
+}
 
-		for (int k = 0; k < t && !seen; k++)
-			seen = in_family(c->tables[k].group, f);
-		if (!seen) {
-			c->summ = xrealloc(c->summ, c->nsumm + 1, sizeof(*c->summ));
-			build_summary(c, f, &c->summ[c->nsumm]);
-			if (c->summ[c->nsumm].ncols)
-				c->nsumm++;
-			else
-				summ_free(&c->summ[c->nsumm]);
-		}
-		free(f);
+static bool has_pivot_axis(const struct point *p, const char *const *axes, int naxes)
+{
+	for (int a = 0; a < naxes; a++)
+		if (point_axis(p, axes[a]))
+			return true;
+	return false;
+}
+
+/* A pivot per family that has one of the pivot axes, in group order. */
+static void build_pivots(struct cmp *c)
+{
+	const char *const *axes = c->npivot ? c->pivot : default_pivot;
+	int naxes = c->npivot ? c->npivot : 2;
+
+	for (int g = 0; g < c->ngroups; g++) {
+		const struct point *k = c->groups[g].key;
+		bool seen = !has_pivot_axis(k, axes, naxes);
+
+		for (int h = 0; h < g && !seen; h++)
+			seen = in_family(c->groups[h].key, k, axes);
+		if (seen)
+			continue;
+		c->pivots = xrealloc(c->pivots, (size_t)c->npivots + 1, sizeof(*c->pivots));
+		build_pivot(c, k, axes, naxes, &c->pivots[c->npivots]);
+		if (c->pivots[c->npivots++].ncols)
+			continue;
+		pivot_free(&c->pivots[--c->npivots]);	/* nothing to compare */
 	}
 }
 
-static void cmp_build(struct cmp *c)
-{
-	const char **groups = NULL;
-	int ng = 0;
+/* ---- the model ---------------------------------------------------------------- */
 
+void cmp_build(struct cmp *c)
+{
+	char name[1024];
+
+	if (isnan(c->alpha))
+		c->alpha = stats_default_alpha(c->test);
 	/* groups in order of first appearance, baseline first */
 	for (int i = 0; i < c->nruns; i++)
 		for (int p = 0; p < c->runs[i].npoints; p++) {
-			const char *g = c->runs[i].points[p].group;
+			const struct point *pt = &c->runs[i].points[p];
 			int k;
 
-			for (k = 0; k < ng && strcmp(groups[k], g); k++)
+			for (k = 0; k < c->ngroups && !point_same_group(c->groups[k].key, pt); k++)
 				;
-			if (k < ng)
+			if (k < c->ngroups)
 				continue;
-			groups = xrealloc(groups, ng + 1, sizeof(*groups));
-			groups[ng++] = g;
+			c->groups = xrealloc(c->groups, (size_t)c->ngroups + 1, sizeof(*c->groups));
+			c->groups[c->ngroups++] = (struct cmp_group){ .key = pt,
+				.name = xstrdup(point_group_render(pt->workload, pt->axes, pt->naxes,
+								   name, sizeof(name))) };
 		}
-	c->tables = xcalloc(ng, sizeof(*c->tables));
-	c->ntables = ng;
-	for (int g = 0; g < ng; g++) {
-		c->tables[g].group = groups[g];
-		build_table(c, &c->tables[g]);
-	}
-	free(groups);
-	build_summaries(c);
-	c->fp = xcalloc(c->nruns, sizeof(*c->fp));
+	for (int g = 0; g < c->ngroups; g++)
+		build_group(c, &c->groups[g]);
+	build_pivots(c);
+	c->fp = xcalloc((size_t)c->nruns, sizeof(*c->fp));
 	for (int i = 0; i < c->nruns; i++)
 		footprint_of(c->runs[i].meta, &c->fp[i]);
 }
 
-static void cmp_free(struct cmp *c)
+void cmp_free(struct cmp *c)
 {
-	for (int t = 0; t < c->ntables; t++)
-		table_free(&c->tables[t]);
-	free(c->tables);
-	for (int i = 0; i < c->nsumm; i++)
-		summ_free(&c->summ[i]);
-	free(c->summ);
+	for (int g = 0; g < c->ngroups; g++) {
+		for (int r = 0; r < c->groups[g].nrows; r++)
+			row_free(&c->groups[g].rows[r], c->nruns);
+		free(c->groups[g].rows);
+		free(c->groups[g].name);
+	}
+	free(c->groups);
+	for (int i = 0; i < c->npivots; i++)
+		pivot_free(&c->pivots[i]);
+	free(c->pivots);
 	free(c->fp);
+	c->ngroups = c->npivots = 0;
+	c->groups = NULL;
+	c->pivots = NULL;
+	c->fp = NULL;
 }
 
-static const char *state_name(enum cstate s)
-{
-	return s == C_OK ? "ok" : s == C_FAILED ? "failed" : "missing";
-}
-
-static const char *test_name(enum sig_test t)
-{
-	return t == SIG_WELCH ? "welch" : "mmtests";
-}
-
-/* ---- text: the classic mmtests layout --------------------------------- */
-
-#define VALW 14			/* %14.4f */
-#define COLW (VALW + 11)	/* value, space, "(%7.2f%%)" */
-
-/* Prints buf without trailing blanks. */
-static void put_line(char *buf)
-{
-	size_t n = strlen(buf);
-
-	while (n && buf[n - 1] == ' ')
-		buf[--n] = 0;
-	puts(buf);
-}
-
-/* "(%7.2f%)", starred when significant: 10 characters */
-static const char *text_pct(const struct cell *cl, char *pct, size_t n)
-{
-	if (isnan(cl->pct))
-		snprintf(pct, n, "(%8s)", "n/a");
-	else if (cl->sig)
-		snprintf(pct, n, "*%7.2f%%*", cl->pct);
-	else
-		snprintf(pct, n, "(%7.2f%%)", cl->pct);
-	return pct;
-}
-
-static int text_cell(char *b, size_t n, const struct line *l, const struct cell *cl)
-{
-	char pct[16];
-
-	if (cl->state != C_OK)
-		return snprintf(b, n, " %*s %-10s", VALW - 1, cl->state == C_FAILED ? "failed" : "-", "");
-	text_pct(cl, pct, sizeof(pct));
-	if (l->integral)
-		return snprintf(b, n, "%*.0f %s", VALW, cl->value, pct);
-	return snprintf(b, n, "%*.4f %s", VALW, cl->value, pct);
-}
-
-static void text_footprint(const struct cmp *c, int labw)
-{
-	bool any = false;
-
-	for (int i = 0; i < c->nruns; i++)
-		any |= c->fp[i].n > 0 || c->fp[i].why != no_slab;
-	if (!any)
-		return;		/* no run recorded anything: nothing to say */
-	printf("\nFootprint: pages per 1000 VMAs, from each run's slab geometry\n");
-	for (int i = 0; i < c->nruns; i++) {
-		const struct footprint *f = &c->fp[i];
-
-		printf("%-*s  ", labw, c->runs[i].label);
-		if (!f->n) {
-			printf("%s\n", f->why);
-			continue;
-		}
-		for (int k = 0; k < f->n; k++) {
-			const struct fp_cache *fc = &f->c[k];
-
-			printf("%s%s %u B x %u/slab", k ? " + " : "", fc->name, fc->objsize,
-			       fc->objperslab);
-			if (fc->pagesperslab != 1)
-				printf(" (%u pages)", fc->pagesperslab);
-			if (fc->merged_with)
-				printf(" [merged into %s]", fc->merged_with);
-		}
-		printf(" -> %lu pages per 1000 VMAs", f->pages);
-		if (i > 0 && c->fp[0].n) {
-			long d = (long)f->pages - (long)c->fp[0].pages;
-
-			printf(" (%+ld pages, %+.2f%%)", d, d * 100.0 / c->fp[0].pages);
-		}
-		putchar('\n');
-	}
-}
-
-/* Each run's label ends where its values end; a long label reaches left
- * into the blank above the previous percentage, never into a neighbour. */
-static void text_header(const struct cmp *c, int indent, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < c->nruns; i++) {
-		const char *l = c->runs[i].label;
-		size_t len = strlen(l), end = indent + (size_t)i * COLW + VALW;
-		size_t start = len < end ? end - len : 0;
-
-		if (i && start <= n)
-			start = n + 1;
-		if (start + len + 1 > size)
-			break;
-		memset(buf + n, ' ', start - n);
-		memcpy(buf + start, l, len);
-		n = start + len;
-	}
-	buf[n] = 0;
-	put_line(buf);
-}
-
-/* Stat and operation as in the tables, then one right-aligned column per
- * layout and prefetch value, its header stacked over up to three lines. */
-static void text_summaries(const struct cmp *c)
-{
-	char buf[4096], pct[16];
-
-	for (int i = 0; i < c->nsumm; i++) {
-		const struct summ *s = &c->summ[i];
-		int statw = 5, opw = 10, *w = xcalloc(s->ncols, sizeof(int));
-		size_t n;
-
-		for (int l = 0; l < s->t.nlines; l++) {
-			statw = statw > (int)strlen(s->t.lines[l].stat) ? statw : (int)strlen(s->t.lines[l].stat);
-			opw = opw > (int)strlen(s->t.lines[l].op) ? opw : (int)strlen(s->t.lines[l].op);
-		}
-		for (int k = 0; k < s->ncols; k++) {
-			w[k] = 10;
-			for (int h = 0; h < 3; h++)
-				if (s->cols[k].head[h] && (int)strlen(s->cols[k].head[h]) > w[k])
-					w[k] = (int)strlen(s->cols[k].head[h]);
-		}
-		printf("\n%s, %s\n", s->name, s->note);
-		for (int h = 0; h < 3; h++) {
-			bool any = false;
-
-			for (int k = 0; k < s->ncols; k++)
-				any |= s->cols[k].head[h] != NULL;
-			if (!any)
-				continue;
-			n = snprintf(buf, sizeof(buf), "%*s", statw + 1 + opw, "");
-			for (int k = 0; k < s->ncols && n < sizeof(buf); k++)
-				n += snprintf(buf + n, sizeof(buf) - n, "  %*s", w[k],
-					      s->cols[k].head[h] ? s->cols[k].head[h] : "");
-			put_line(buf);
-		}
-		for (int l = 0; l < s->t.nlines; l++) {
-			const struct line *ln = &s->t.lines[l];
-
-			n = snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
-			for (int k = 0; k < s->ncols && n < sizeof(buf); k++)
-				n += snprintf(buf + n, sizeof(buf) - n, "  %*s", w[k],
-					      ln->cells[k].state == C_OK ?
-					      text_pct(&ln->cells[k], pct, sizeof(pct)) : "-");
-			put_line(buf);
-		}
-		free(w);
-	}
-	if (c->nsumm)
-		printf("\n*...*: significant against the summary's base (%s test, p < %g, mean rows only)\n",
-		       test_name(c->test), c->alpha);
-}
-
-static void print_text(const struct cmp *c)
-{
-	int statw = 5, opw = 10, labw = 0;
-	char buf[4096];
-
-	for (int i = 0; i < c->nruns; i++)
-		labw = labw > (int)strlen(c->runs[i].label) ? labw : (int)strlen(c->runs[i].label);
-	for (int t = 0; t < c->ntables; t++)
-		for (int l = 0; l < c->tables[t].nlines; l++) {
-			const struct line *ln = &c->tables[t].lines[l];
-
-			statw = statw > (int)strlen(ln->stat) ? statw : (int)strlen(ln->stat);
-			opw = opw > (int)strlen(ln->op) ? opw : (int)strlen(ln->op);
-		}
-	for (int t = 0; t < c->ntables; t++) {
-		const struct table *tb = &c->tables[t];
-		size_t n;
-
-		if (t)
-			putchar('\n');
-		if (c->ntables > 1)
-			printf("%s\n", tb->group);
-		text_header(c, statw + 1 + opw, buf, sizeof(buf));
-		for (int l = 0; l < tb->nlines; l++) {
-			const struct line *ln = &tb->lines[l];
-
-			n = snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
-			for (int i = 0; i < c->nruns && n < sizeof(buf); i++)
-				n += text_cell(buf + n, sizeof(buf) - n, ln, &ln->cells[i]);
-			put_line(buf);
-		}
-	}
-	if (c->nruns > 1 && c->ntables)
-		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
-		       c->runs[0].label, test_name(c->test), c->alpha);
-	text_summaries(c);
-	text_footprint(c, labw);
-}
-
-/* ---- markdown ---------------------------------------------------------- */
-
-static void md_str(const char *s)
-{
-	for (; *s; s++) {
-		if (strchr("|*_\\`", *s))
-			putchar('\\');
-		putchar(*s);
-	}
-}
-
-static void md_row_start(const struct line *ln)
-{
-	printf("| %s | ", ln->stat);
-	md_str(ln->op);
-	printf(" |");
-}
-
-static void md_pct(const struct cell *cl)
-{
-	printf("%s%.2f%%%s", cl->sig ? "\\*" : "", cl->pct, cl->sig ? "\\*" : "");
-}
-
-/* "### title[, note]" and the first two header cells of a table */
-static void md_table_head(const char *sep, const char *title, const char *note)
-{
-	printf("%s### ", sep);
-	md_str(title);
-	if (note) {
-		printf(", ");
-		md_str(note);
-	}
-	printf("\n\n| Stat | Operation |");
-}
-
-static void md_summaries(const struct cmp *c)
-{
-	for (int i = 0; i < c->nsumm; i++) {
-		const struct summ *s = &c->summ[i];
-
-		md_table_head("\n", s->name, s->note);
-		for (int k = 0; k < s->ncols; k++) {
-			putchar(' ');
-			md_str(s->cols[k].title);
-			printf(" |");
-		}
-		printf("\n|:--|:--|");
-		for (int k = 0; k < s->ncols; k++)
-			printf("--:|");
-		putchar('\n');
-		for (int l = 0; l < s->t.nlines; l++) {
-			const struct line *ln = &s->t.lines[l];
-
-			md_row_start(ln);
-			for (int k = 0; k < s->ncols; k++) {
-				putchar(' ');
-				if (ln->cells[k].state == C_OK)
-					md_pct(&ln->cells[k]);
-				else
-					putchar('-');
-				printf(" |");
-			}
-			putchar('\n');
-		}
-	}
-	if (c->nsumm)
-		printf("\n\\*x\\*: significant against the summary's base (%s test, p < %g, mean rows only)\n",
-		       test_name(c->test), c->alpha);
-}
-
-static void print_markdown(const struct cmp *c)
-{
-	for (int t = 0; t < c->ntables; t++) {
-		const struct table *tb = &c->tables[t];
-
-		md_table_head(t ? "\n" : "", tb->group, NULL);
-		for (int i = 0; i < c->nruns; i++) {
-			putchar(' ');
-			md_str(c->runs[i].label);
-			printf(" | %% |");
-		}
-		printf("\n|:--|:--|");
-		for (int i = 0; i < c->nruns; i++)
-			printf("--:|--:|");
-		putchar('\n');
-		for (int l = 0; l < tb->nlines; l++) {
-			const struct line *ln = &tb->lines[l];
-
-			md_row_start(ln);
-			for (int i = 0; i < c->nruns; i++) {
-				const struct cell *cl = &ln->cells[i];
-
-				if (cl->state != C_OK)
-					printf(" %s | |", cl->state == C_FAILED ? "failed" : "-");
-				else if (isnan(cl->pct))
-					printf(" %.*f | n/a |", ln->integral ? 0 : 4, cl->value);
-				else {
-					printf(" %.*f | ", ln->integral ? 0 : 4, cl->value);
-					md_pct(cl);
-					printf(" |");
-				}
-			}
-			putchar('\n');
-		}
-	}
-	if (c->nruns > 1 && c->ntables)
-		printf("\n\\*x\\*: significant against %s (%s test, p < %g, mean rows only)\n",
-		       c->runs[0].label, test_name(c->test), c->alpha);
-	md_summaries(c);
-	printf("\n### Footprint (pages per 1000 VMAs)\n\n| Run | Caches | Pages | Change |\n|:--|:--|--:|--:|\n");
-	for (int i = 0; i < c->nruns; i++) {
-		const struct footprint *f = &c->fp[i];
-
-		printf("| ");
-		md_str(c->runs[i].label);
-		if (!f->n) {
-			printf(" | %s | - | |\n", f->why);
-			continue;
-		}
-		printf(" | ");
-		for (int k = 0; k < f->n; k++)
-			printf("%s%s %u B x %u/slab, %u page%s", k ? "; " : "", f->c[k].name,
-			       f->c[k].objsize, f->c[k].objperslab, f->c[k].pagesperslab,
-			       f->c[k].pagesperslab == 1 ? "" : "s");
-		printf(" | %lu |", f->pages);
-		if (i > 0 && c->fp[0].n)
-			printf(" %+ld |\n", (long)f->pages - (long)c->fp[0].pages);
-		else
-			printf(" |\n");
-	}
-}
-
-/* ---- CSV: one row per cell (tidy), RFC 4180 quoting -------------------- */
-
-static void csv_str(const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
-static void print_csv(const struct cmp *c)
-{
-	puts("group,stat,operation,metric,clients,run,label,status,value,change_pct,significant,p");
-	for (int t = 0; t < c->ntables; t++)
-		for (int l = 0; l < c->tables[t].nlines; l++) {
-			const struct line *ln = &c->tables[t].lines[l];
-
-			for (int i = 0; i < c->nruns; i++) {
-				const struct cell *cl = &ln->cells[i];
-
-				csv_str(c->tables[t].group);
-				printf(",%s,", ln->stat);
-				csv_str(ln->op);
-				putchar(',');
-				csv_str(ln->metric);
-				printf(",%d,%d,", ln->clients, i);
-				csv_str(c->runs[i].label);
-				printf(",%s,", state_name(cl->state));
-				if (cl->state == C_OK)
-					printf("%.*f", ln->integral ? 0 : 4, cl->value);
-				putchar(',');
-				if (!isnan(cl->pct))
-					printf("%.2f", cl->pct);
-				printf(",%s,", cl->sig ? "true" : "false");
-				if (!isnan(cl->p))
-					printf("%.6g", cl->p);
-				putchar('\n');
-			}
-		}
-	/* summaries: run is the compared side, label the column */
-	for (int i = 0; i < c->nsumm; i++)
-		for (int l = 0; l < c->summ[i].t.nlines; l++) {
-			const struct summ *s = &c->summ[i];
-			const struct line *ln = &s->t.lines[l];
-
-			for (int k = 0; k < s->ncols; k++) {
-				const struct cell *cl = &ln->cells[k];
-
-				csv_str(s->name);
-				printf(",%s,", ln->stat);
-				csv_str(ln->op);
-				putchar(',');
-				csv_str(ln->metric);
-				printf(",%d,%d,", ln->clients, s->cols[k].run);
-				csv_str(s->cols[k].title);
-				printf(",%s,,", state_name(cl->state));
-				if (cl->state == C_OK)
-					printf("%.2f", cl->pct);
-				printf(",%s,", cl->sig ? "true" : "false");
-				if (!isnan(cl->p))
-					printf("%.6g", cl->p);
-				putchar('\n');
-			}
-		}
-	for (int i = 0; i < c->nruns; i++) {
-		const struct footprint *f = &c->fp[i];
-
-		if (!f->n)
-			continue;
-		for (int k = 0; k <= f->n; k++) {
-			unsigned long pages = k < f->n ? f->c[k].pages : f->pages;
-
-			printf("footprint,Pages/1000VMAs,%s,,,%d,", k < f->n ? f->c[k].name : "total", i);
-			csv_str(c->runs[i].label);
-			printf(",ok,%lu,", pages);
-			if (k == f->n && c->fp[0].n)
-				printf("%.2f", pct_change(c->fp[0].pages, pages, false));
-			printf(",false,\n");
-		}
-	}
-}
-
-/* ---- JSON -------------------------------------------------------------- */
-
-static json_t *num_or_null(double v)
-{
-	return isnan(v) ? json_null() : json_real(v);
-}
-
-static json_t *footprint_json(const struct cmp *c, int i)
-{
-	const struct footprint *f = &c->fp[i];
-	json_t *j = json_pack("{s:s}", "label", c->runs[i].label), *caches;
-
-	if (!f->n) {
-		json_object_set_new(j, "unavailable", json_string(f->why));
-		return j;
-	}
-	caches = json_array();
-	for (int k = 0; k < f->n; k++)
-		json_array_append_new(caches, json_pack("{s:s,s:i,s:i,s:i,s:I,s:o}",
-			"name", f->c[k].name, "objsize", (int)f->c[k].objsize,
-			"objperslab", (int)f->c[k].objperslab,
-			"pagesperslab", (int)f->c[k].pagesperslab,
-			"pages_per_1000", (json_int_t)f->c[k].pages,
-			"merged_with", f->c[k].merged_with ? json_string(f->c[k].merged_with)
-							   : json_null()));
-	json_object_set_new(j, "caches", caches);
-	json_object_set_new(j, "pages_per_1000", json_integer((json_int_t)f->pages));
-	if (i > 0 && c->fp[0].n)
-		json_object_set_new(j, "change_pages",
-				    json_integer((json_int_t)f->pages - (json_int_t)c->fp[0].pages));
-	return j;
-}
-
-static json_t *summaries_json(const struct cmp *c)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; i < c->nsumm; i++) {
-		const struct summ *s = &c->summ[i];
-		json_t *cols = json_array(), *rows = json_array();
-
-		for (int k = 0; k < s->ncols; k++) {
-			const struct scol *col = &s->cols[k];
-
-			json_array_append_new(cols, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:o,s:o}",
-				"title", col->title, "run", col->run,
-				"label", c->runs[col->run].label, "group", col->group,
-				"base_run", col->base_run, "base_group", col->base_group,
-				"layout", col->layout ? json_string(col->layout) : json_null(),
-				"prefetch", col->prefetch ? json_string(col->prefetch) : json_null()));
-		}
-		for (int l = 0; l < s->t.nlines; l++) {
-			const struct line *ln = &s->t.lines[l];
-			json_t *cells = json_array();
-
-			for (int k = 0; k < s->ncols; k++) {
-				const struct cell *cl = &ln->cells[k];
-
-				json_array_append_new(cells, json_pack("{s:s,s:o,s:b,s:o}",
-					"status", state_name(cl->state),
-					"change_pct", cl->state == C_OK ? num_or_null(cl->pct) : json_null(),
-					"significant", cl->sig, "p", num_or_null(cl->p)));
-			}
-			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:o}",
-				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
-				"clients", ln->clients, "cells", cells));
-		}
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}",
-			"summary", s->name, "family", s->t.group, "note", s->note,
-			"base", s->base, "columns", cols, "rows", rows));
-	}
-	return a;
-}
-
-static int print_json(const struct cmp *c)
-{
-	json_t *j = json_object(), *runs = json_array(), *groups = json_array(), *fp = json_array();
-	int rc;
-
-	json_object_set_new(j, "schema", json_integer(1));
-	json_object_set_new(j, "test", json_string(test_name(c->test)));
-	json_object_set_new(j, "alpha", json_real(c->alpha));
-	for (int i = 0; i < c->nruns; i++)
-		json_array_append_new(runs, json_pack("{s:s,s:s}", "label", c->runs[i].label,
-						      "dir", c->runs[i].dir));
-	for (int t = 0; t < c->ntables; t++) {
-		json_t *rows = json_array();
-
-		for (int l = 0; l < c->tables[t].nlines; l++) {
-			const struct line *ln = &c->tables[t].lines[l];
-			json_t *cells = json_array();
-
-			for (int i = 0; i < c->nruns; i++) {
-				const struct cell *cl = &ln->cells[i];
-
-				json_array_append_new(cells, json_pack("{s:s,s:o,s:o,s:b,s:o}",
-					"status", state_name(cl->state),
-					"value", cl->state == C_OK ? json_real(cl->value) : json_null(),
-					"change_pct", num_or_null(cl->pct),
-					"significant", cl->sig,
-					"p", num_or_null(cl->p)));
-			}
-			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:b,s:o}",
-				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
-				"clients", ln->clients, "mean_row", ln->mean, "cells", cells));
-		}
-		json_array_append_new(groups, json_pack("{s:s,s:o}", "group", c->tables[t].group,
-							"rows", rows));
-	}
-	for (int i = 0; i < c->nruns; i++)
-		json_array_append_new(fp, footprint_json(c, i));
-	json_object_set_new(j, "runs", runs);
-	json_object_set_new(j, "groups", groups);
-	if (c->nsumm)	/* runs without axes print as they always did */
-		json_object_set_new(j, "summaries", summaries_json(c));
-	json_object_set_new(j, "footprint", fp);
-	rc = json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-	putchar('\n');
-	json_decref(j);
-	return rc ? EXIT_FAIL : EXIT_OK;
-}
-
-/* ---- the command -------------------------------------------------------- */
+/* ---- the command -------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmscale compare DIR_A DIR_B [DIR...] [--format text|markdown|csv|json]\n"
-		"                       [--test mmtests|welch] [--alpha A]\n"
-		"       mmscale compare DIR   (a run with a layout axis: its layouts compared)\n"
+		"                       [--test mmtests|mmtests-2026|welch] [--alpha A]\n"
+		"                       [--pivot AXIS[,AXIS...]]\n"
+		"       mmscale compare DIR   (a run with a pivot axis: its values compared)\n"
 		"The first run is the baseline.  Percentages: positive is better.\n"
-		"Runs with a layout or prefetch axis end in a layout x prefetch summary.\n"
-		"  --test mmtests  t-test, df = na+nb-2, significant when p < alpha (0.10)\n"
-		"  --test welch    Welch-Satterthwaite df, significant when p < alpha (0.05)\n");
+		"  --test mmtests       mmtests 2019-2024: t-test on the rows' means, df = na+nb-2,\n"
+		"                       significant when p < alpha (0.10)\n"
+		"  --test mmtests-2026  today's mmtests: rows HStddev, BHmean.95; mean +- z*stddev\n"
+		"                       intervals apart (alpha 0.05)\n"
+		"  --test welch         Welch's t-test on the arithmetic means (alpha 0.05)\n"
+		"  --pivot AXES         a table per family with the first axis' values against\n"
+		"                       its first (or the runs against the first run), split by\n"
+		"                       the other axes; default layout,prefetch\n");
 }
 
 static int too_few(const struct cmp *c)
 {
 	errmsg(0, "compare: needs at least two results directories (got %d), or one with a "
-	       "layout axis", c->nruns);
+	       "pivot axis", c->nruns);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+static int parse_pivot(struct cmp *c, char *arg)
+{
+	c->npivot = 0;
+	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (c->npivot == CMP_PIVOT_MAX) {
+			errmsg(0, "compare: --pivot: at most %d axes", CMP_PIVOT_MAX);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(t, "clients")) {
+			errmsg(0, "compare: --pivot clients: clients are the rows already");
+			return EXIT_USAGE;
+		}
+		c->pivot[c->npivot++] = t;
+	}
+	if (!c->npivot) {
+		errmsg(0, "compare: --pivot: no axis named");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -1390,17 +848,17 @@ int cmd_compare(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "test", required_argument, NULL, 't' },
 		{ "alpha", required_argument, NULL, 'a' },
+		{ "pivot", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	static const char *const fmts[] = { "text", "markdown", "csv", "json", NULL };
 	struct cmp c = { .test = SIG_MMTESTS, .alpha = NAN };
-	enum fmt fmt = FMT_TEXT;
-	int opt, rc = EXIT_OK, loaded = 0;
+	int opt, rc = EXIT_OK, loaded = 0, fmt = 0, t;
 	char *end;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:t:a:h", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:t:a:p:h", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			for (fmt = 0; fmts[fmt] && strcmp(fmts[fmt], optarg); fmt++)
@@ -1411,14 +869,12 @@ int cmd_compare(int argc, char **argv)
 			}
 			break;
 		case 't':
-			if (!strcmp(optarg, "mmtests"))
-				c.test = SIG_MMTESTS;
-			else if (!strcmp(optarg, "welch"))
-				c.test = SIG_WELCH;
-			else {
-				errmsg(0, "compare: --test %s: not mmtests or welch", optarg);
+			t = stats_test_parse(optarg);
+			if (t < 0) {
+				errmsg(0, "compare: --test %s: not mmtests, mmtests-2026 or welch", optarg);
 				return EXIT_USAGE;
 			}
+			c.test = t;
 			break;
 		case 'a':
 			c.alpha = strtod(optarg, &end);
@@ -1426,6 +882,10 @@ int cmd_compare(int argc, char **argv)
 				errmsg(0, "compare: --alpha %s: not a number between 0 and 1", optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'p':
+			if (parse_pivot(&c, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1435,29 +895,27 @@ int cmd_compare(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (isnan(c.alpha))
-		c.alpha = c.test == SIG_WELCH ? 0.05 : 0.10;
 	c.nruns = argc - optind;
 	if (c.nruns < 1)
 		return too_few(&c);
-	c.runs = xcalloc(c.nruns, sizeof(*c.runs));
+	c.runs = xcalloc((size_t)c.nruns, sizeof(*c.runs));
 	for (; loaded < c.nruns; loaded++) {
 		rc = summary_load(argv[optind + loaded], &c.runs[loaded]);
 		if (rc)
 			goto out;
 	}
 	cmp_build(&c);
-	/* one run is enough when its layouts are compared within it */
-	if (c.nruns < 2 && !c.nsumm) {
+	/* one run is enough when its pivot values are compared within it */
+	if (c.nruns < 2 && !c.npivots) {
 		rc = too_few(&c);
 		cmp_free(&c);
 		goto out;
 	}
 	switch (fmt) {
-	case FMT_TEXT: print_text(&c); break;
-	case FMT_MARKDOWN: print_markdown(&c); break;
-	case FMT_CSV: print_csv(&c); break;
-	case FMT_JSON: rc = print_json(&c); break;
+	case 0: cmp_print_text(&c); break;
+	case 1: cmp_print_markdown(&c); break;
+	case 2: cmp_print_csv(&c); break;
+	default: rc = cmp_print_json(&c); break;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		errmsg(errno, "compare: writing the table");

@@ -1,9 +1,8 @@
 /*
- * stats.c - summary statistics and significance of one metric's iterations.
- *
- * The definitions follow mmtests (bin/lib/MMTests/Stat.pm) so that tables
- * made here read like the ones kernel developers already paste into cover
- * letters; where mmtests has a quirk we keep it and say so.
+ * stats.c - summary statistics and significance of one metric's iterations
+ * (stats.h).  Every figure is computed the way mmtests' Perl computes it:
+ * samples sorted best-first, sums in that order, the sample stddev, and the
+ * t distribution (GSL here, R there).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,11 +10,16 @@
 #include <gsl/gsl_cdf.h>
 #include "stats.h"
 
-static int cmp_double(const void *a, const void *b)
+static int cmp_desc(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
-	return (x > y) - (x < y);
+	return (x < y) - (x > y);
+}
+
+static int cmp_asc(const void *a, const void *b)
+{
+	return -cmp_desc(a, b);
 }
 
 static double amean(const double *v, int n)
@@ -27,7 +31,7 @@ static double amean(const double *v, int n)
 	return n ? sum / n : 0;
 }
 
-/* 0 when any value is <= 0: a harmonic mean of rates is meaningless then. */
+/* 0 when a value is <= 0: a harmonic mean of rates is undefined then. */
 static double hmean(const double *v, int n)
 {
 	double sum = 0;
@@ -40,8 +44,13 @@ static double hmean(const double *v, int n)
 	return n ? n / sum : 0;
 }
 
-/* Sample variance (n - 1), 0 for fewer than two values. */
-static double variance(const double *v, int n)
+static double agg_mean(const double *v, int n, enum aggregate agg)
+{
+	return agg == AGG_HARMONIC ? hmean(v, n) : amean(v, n);
+}
+
+/* Sample stddev (n - 1) around the arithmetic mean, 0 for n < 2. */
+static double stddev(const double *v, int n)
 {
 	double m = amean(v, n), ss = 0;
 
@@ -49,74 +58,166 @@ static double variance(const double *v, int n)
 		return 0;
 	for (int i = 0; i < n; i++)
 		ss += (v[i] - m) * (v[i] - m);
-	return ss / (n - 1);
+	return sqrt(ss / (n - 1));
 }
 
-/*
- * mmtests' BHmean-N / BAmean-N over sorted (ascending) values.  With
- * k = floor(n * pct / 100), mmtests' select_highest() keeps the top k + 1
- * values and select_lowest() the bottom k (all of them when k is 0); the
- * asymmetry is mmtests' own and kept so the numbers match its reports.
- */
-static double best_mean(const double *sorted, int n, int pct, enum better dir)
+/* mmtests 2026's spread of a harmonic mean (Stat.pm calc_stddev of hmean). */
+static double hstddev(const double *v, int n, double h)
+{
+	double ss = 0;
+
+	if (n < 1 || h <= 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		ss += (1 / v[i] - 1 / h) * (1 / v[i] - 1 / h);
+	return sqrt(ss * pow(h, 4) / n);
+}
+
+/* The mean of the best max(1, floor(n * pct / 100)) of best-first samples. */
+static double best_mean(const double *best_first, int n, int pct, enum aggregate agg)
 {
 	int k = (int)((long long)n * pct / 100);
 
-	if (dir == BETTER_HIGHER) {
-		k = k + 1 > n ? n : k + 1;
-		return hmean(sorted + n - k, k);
+	return agg_mean(best_first, k < 1 ? 1 : k, agg);
+}
+
+void stats_compute_agg(const double *v, int n, enum better dir, enum aggregate agg,
+		       struct stats *s)
+{
+	double *sorted, one;
+
+	*s = (struct stats){ .n = n > 0 ? n : 0, .dir = dir, .agg = agg };
+	if (n <= 0)
+		return;
+	/* One sample needs no buffer; otherwise without memory for the
+	 * order the sums run in input order (last bits may differ). */
+	sorted = n == 1 ? &one : malloc(n * sizeof(*sorted));
+	if (!sorted) {
+		sorted = (double *)v;
+	} else {
+		memcpy(sorted, v, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), dir == BETTER_HIGHER ? cmp_desc : cmp_asc);
 	}
-	if (k == 0)
-		k = n;
-	return amean(sorted, k);
+	s->min = s->max = sorted[0];
+	for (int i = 1; i < n; i++) {
+		s->min = fmin(s->min, sorted[i]);
+		s->max = fmax(s->max, sorted[i]);
+	}
+	s->amean = amean(sorted, n);
+	s->hmean = hmean(sorted, n);
+	s->stddev = stddev(sorted, n);
+	s->coeffvar = s->amean ? s->stddev * 100 / s->amean : 0;
+	s->hstddev = hstddev(sorted, n, s->hmean);
+	s->hcoeffvar = s->hmean > 0 ? s->hstddev * 100 / s->hmean : 0;
+	s->best50 = best_mean(sorted, n, 50, agg);
+	s->best95 = best_mean(sorted, n, 95, agg);
+	s->best99 = best_mean(sorted, n, 99, agg);
+	if (agg == AGG_HARMONIC && s->hmean <= 0) {
+		/* the same fallback as the headline */
+		s->best50 = best_mean(sorted, n, 50, AGG_ARITHMETIC);
+		s->best95 = best_mean(sorted, n, 95, AGG_ARITHMETIC);
+		s->best99 = best_mean(sorted, n, 99, AGG_ARITHMETIC);
+	}
+	s->mean = stats_headline(s);
+	if (sorted != v && sorted != &one)
+		free(sorted);
 }
 
 void stats_compute(const double *v, int n, enum better dir, struct stats *s)
 {
-	double *sorted;
-
-	*s = (struct stats){ .n = n > 0 ? n : 0 };
-	if (n <= 0)
-		return;
-	s->amean = amean(v, n);
-	s->hmean = hmean(v, n);
-	s->stddev = sqrt(variance(v, n));
-	s->coeffvar = s->amean ? s->stddev * 100 / s->amean : 0;
-
-	sorted = malloc(n * sizeof(*sorted));
-	if (!sorted) {
-		/* No memory for the order statistics: report them as 0 rather
-		 * than make every caller handle a failure of a tiny malloc. */
-		s->min = s->max = v[0];
-		for (int i = 1; i < n; i++) {
-			s->min = fmin(s->min, v[i]);
-			s->max = fmax(s->max, v[i]);
-		}
-		return;
-	}
-	memcpy(sorted, v, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_double);
-	s->min = sorted[0];
-	s->max = sorted[n - 1];
-	s->best50 = best_mean(sorted, n, 50, dir);
-	s->best95 = best_mean(sorted, n, 95, dir);
-	s->best99 = best_mean(sorted, n, 99, dir);
-	free(sorted);
+	stats_compute_agg(v, n, dir, dir == BETTER_HIGHER ? AGG_HARMONIC : AGG_ARITHMETIC, s);
 }
 
-bool stats_significant(const double *a, int na, const double *b, int nb,
-		       enum sig_test test, double alpha, double *p)
+bool stats_headline_fallback(const struct stats *s)
 {
-	double ma, mb, qa, qb, se, t, df, pv;
+	return s->agg == AGG_HARMONIC && s->n > 0 && s->hmean <= 0;
+}
+
+double stats_headline(const struct stats *s)
+{
+	if (s->agg == AGG_HARMONIC && !stats_headline_fallback(s))
+		return s->hmean;
+	return s->amean;
+}
+
+const char *stats_headline_name(enum aggregate agg)
+{
+	return metric_mean_name(agg);
+}
+
+double stats_gain_pct(double base, double now, bool lower_better)
+{
+	if (!lower_better) {
+		if (now == base || now == 0)
+			return 0;
+		if (base == 0)
+			return 100;
+		return now * 100 / base - 100;
+	}
+	if (now == base)
+		return 0;
+	if (now == 0)
+		return 100;
+	if (base == 0)
+		return -99;
+	return 100 - now * 100 / base;
+}
+
+static const char *const test_names[] = {
+	[SIG_MMTESTS] = "mmtests", [SIG_WELCH] = "welch", [SIG_MMTESTS_2026] = "mmtests-2026",
+};
+
+double stats_default_alpha(enum sig_test test)
+{
+	switch (test) {
+	case SIG_WELCH: return STATS_ALPHA_WELCH;
+	case SIG_MMTESTS_2026: return STATS_ALPHA_MMTESTS_2026;
+	default: return STATS_ALPHA_MMTESTS;
+	}
+}
+
+const char *stats_test_name(enum sig_test test)
+{
+	return test_names[test <= SIG_MMTESTS_2026 ? test : SIG_MMTESTS];
+}
+
+int stats_test_parse(const char *name)
+{
+	for (int i = 0; name && i <= SIG_MMTESTS_2026; i++)
+		if (!strcmp(name, test_names[i]))
+			return i;
+	return -1;
+}
+
+/* mmtests 2026: the intervals mean +- z * stddev must not touch. */
+static bool significant_2026(const struct stats *a, const struct stats *b, double alpha)
+{
+	double z = gsl_cdf_ugaussian_Qinv(alpha / 2);
+
+	if (a->n < 2 || b->n < 2)
+		return false;
+	return fabs(a->mean - b->mean) > z * a->stddev + z * b->stddev;
+}
+
+bool stats_significant(const struct stats *a, const struct stats *b, enum sig_test test,
+		       double alpha, double *p)
+{
+	double ma = a->mean, mb = b->mean, qa, qb, se, t, df, pv;
 
 	if (p)
-		*p = 1;
-	if (na < 2 || nb < 2)
+		*p = test == SIG_MMTESTS_2026 ? NAN : 1;
+	if (a->n < 1 || b->n < 1)
 		return false;
-	ma = amean(a, na);
-	mb = amean(b, nb);
-	qa = variance(a, na) / na;
-	qb = variance(b, nb) / nb;
+	if (test == SIG_MMTESTS_2026)
+		return significant_2026(a, b, alpha);
+	if (test == SIG_WELCH) {
+		if (a->n < 2 || b->n < 2)
+			return false;
+		ma = a->amean;
+		mb = b->amean;
+	}
+	qa = a->stddev * a->stddev / a->n;
+	qb = b->stddev * b->stddev / b->n;
 	se = sqrt(qa + qb);
 	if (se == 0) {
 		/* Both sides constant: any difference at all is real. */
@@ -126,12 +227,23 @@ bool stats_significant(const double *a, int na, const double *b, int nb,
 	}
 	t = fabs(ma - mb) / se;
 	if (test == SIG_WELCH)
-		df = (qa + qb) * (qa + qb) /
-		     (qa * qa / (na - 1) + qb * qb / (nb - 1));
+		df = (qa + qb) * (qa + qb) / (qa * qa / (a->n - 1) + qb * qb / (b->n - 1));
 	else
-		df = na + nb - 2;
+		df = a->n + b->n - 2;
+	if (!(df > 0))
+		return false;
 	pv = 2 * gsl_cdf_tdist_Q(t, df);
 	if (p)
 		*p = pv;
 	return pv < alpha;
+}
+
+bool stats_significant_raw(const double *a, int na, const double *b, int nb,
+			   enum better dir, enum sig_test test, double alpha, double *p)
+{
+	struct stats sa, sb;
+
+	stats_compute(a, na, dir, &sa);
+	stats_compute(b, nb, dir, &sb);
+	return stats_significant(&sa, &sb, test, alpha, p);
 }

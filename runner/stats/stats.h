@@ -1,38 +1,107 @@
-/* stats.h - summary statistics and significance, the one place that knows them. */
+/*
+ * stats.h - the one statistics module: the summary of one metric's
+ * iterations, its headline mean, the percent-change rule, the default
+ * alpha and the significance decision.  compare, plot, report, show and
+ * verdict all call these; none computes a mean or a change of its own.
+ *
+ * The definitions follow mmtests' compare (bin/lib/MMTests/Stat.pm,
+ * Summarise.pm, Compare.pm) so that tables made here read like the ones
+ * kernel developers paste into cover letters: the 2019-2024 rules by
+ * default, today's (2026) under SIG_MMTESTS_2026.  Where mmscale differs on
+ * purpose it says so here.
+ */
 #ifndef MMSCALE_STATS_H
 #define MMSCALE_STATS_H
 #include <stdbool.h>
-
-/* Which way is better for a metric: rates are higher-is-better, times lower. */
-enum better { BETTER_HIGHER, BETTER_LOWER };
+#include "metric.h"
 
 struct stats {
 	int n;
+	enum better dir;
+	enum aggregate agg;
 	double min, max;
-	double amean, hmean;	/* hmean is 0 if any value <= 0 */
-	double stddev;		/* sample stddev (n-1) */
+	double amean;
+	double hmean;		/* 0 when a value is <= 0 (mmtests: -1) */
+	double mean;		/* the headline: stats_headline() */
+	double stddev;		/* sample stddev (n - 1); 0 for n < 2 (mmtests: NaN, read as 0) */
 	double coeffvar;	/* stddev * 100 / amean */
-	/* mean of the best 50/95/99% of samples: harmonic for higher-is-better,
-	 * arithmetic for lower-is-better (as mmtests' BHmean/BAmean).  As in
-	 * mmtests, with k = floor(n * N / 100): the highest k + 1 values (at
-	 * most n), or the lowest k (all n when k is 0). */
+	/*
+	 * mmtests 2019-2024 BHmean-N / BAmean-N: the headline mean of the
+	 * max(1, floor(n * N / 100)) best samples (highest first for
+	 * higher-is-better, lowest first for lower-is-better).
+	 */
 	double best50, best95, best99;
+	/* mmtests 2026: HStddev = sqrt(sum (1/x - 1/H)^2 * H^4 / n), and
+	 * HCoeffVar = HStddev * 100 / H (0 when H is undefined). */
+	double hstddev, hcoeffvar;
 };
 
+/*
+ * Summarise v[0..n) (any order): every sum runs over the samples sorted
+ * best-first, as mmtests' do, so values agree to the last bits.
+ */
+void stats_compute_agg(const double *v, int n, enum better dir, enum aggregate agg,
+		       struct stats *s);
+/* The same with mmtests' aggregate for the direction: harmonic for
+ * higher-is-better, arithmetic for lower-is-better. */
 void stats_compute(const double *v, int n, enum better dir, struct stats *s);
 
-enum sig_test { SIG_MMTESTS, SIG_WELCH };
+/*
+ * The headline mean of a metric: Hmean for a harmonic aggregate, Amean
+ * for an arithmetic one.  Exception to mmtests: a harmonic mean is
+ * undefined when a value is <= 0 (mmtests prints -1); the headline then
+ * falls back to the arithmetic mean and stats_headline_fallback() says so.
+ */
+double stats_headline(const struct stats *s);
+bool stats_headline_fallback(const struct stats *s);
+/* "Hmean" or "Amean": the name of the headline row of an aggregate. */
+const char *stats_headline_name(enum aggregate agg);
 
 /*
- * Is the difference in means between a and b significant?
- *   SIG_MMTESTS: se = sqrt(sa^2/na + sb^2/nb), t = |ma-mb|/se,
- *                df = na+nb-2, two-tailed p, significant when p < alpha
- *                (alpha 0.10 for the mmtests rule);
- *   SIG_WELCH:   the same t with the Welch-Satterthwaite df.
- * se == 0: significant iff the means differ.  *p gets the p-value (0 or 1
- * when se == 0).  Needs n >= 2 on both sides, else not significant.
+ * The percentage change of a row, positive is better (mmtests' pdiff and
+ * pndiff, quirks kept): lower_better is set for lower-is-better metrics and
+ * for spread rows (Stddev, CoeffVar).
+ *   higher: now*100/base - 100; 0 when now == base or now == 0; +100 when
+ *           base == 0
+ *   lower:  100 - now*100/base; 0 when now == base; +100 when now == 0;
+ *           -99 when base == 0
  */
-bool stats_significant(const double *a, int na, const double *b, int nb,
-		       enum sig_test test, double alpha, double *p);
+double stats_gain_pct(double base, double now, bool lower_better);
+
+/* The significance rules. */
+enum sig_test {
+	SIG_MMTESTS,		/* mmtests 2019-2024: t-test on the rows' own means */
+	SIG_WELCH,		/* Welch's t-test on the arithmetic means */
+	SIG_MMTESTS_2026,	/* mmtests 2026: mean +- z * stddev do not overlap */
+};
+#define STATS_ALPHA_MMTESTS 0.10
+#define STATS_ALPHA_WELCH 0.05
+#define STATS_ALPHA_MMTESTS_2026 0.05
+
+/* The default alpha of a rule. */
+double stats_default_alpha(enum sig_test test);
+/* "mmtests", "welch", "mmtests-2026", and back (-1: unknown). */
+const char *stats_test_name(enum sig_test test);
+int stats_test_parse(const char *name);
+
+/*
+ * Is b's headline different from a's?  *p (may be NULL) gets the p-value
+ * (NAN for SIG_MMTESTS_2026, which has none).
+ *   SIG_MMTESTS:  numerator the two headline means, s the sample stddevs
+ *                 (0 for one sample), se = sqrt(sa^2/na + sb^2/nb),
+ *                 df = na + nb - 2, two-tailed p < alpha; se == 0:
+ *                 significant iff the means differ (p 0 or 1).
+ *   SIG_WELCH:    the arithmetic means, the Welch-Satterthwaite df; needs
+ *                 n >= 2 on both sides (else not significant, p 1).
+ *   SIG_MMTESTS_2026: each side's interval mean +- qnorm(1 - alpha/2) *
+ *                 stddev; significant when the means are further apart
+ *                 than the two half-widths; n < 2: never.
+ */
+bool stats_significant(const struct stats *a, const struct stats *b, enum sig_test test,
+		       double alpha, double *p);
+
+/* The same from raw samples, summarised with mmtests' aggregate. */
+bool stats_significant_raw(const double *a, int na, const double *b, int nb,
+			   enum better dir, enum sig_test test, double alpha, double *p);
 
 #endif

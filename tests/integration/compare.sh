@@ -94,8 +94,10 @@ squeeze <"$GOLD" | sed 's/\* *\(-\{0,1\}[0-9.]*%\)\*/( \1)/' >"$TMP/wide.want"
 check "spread 5%: same values and percentages, parentheses instead of stars" cmp -s "$TMP/wide.want" "$TMP/wide.hmean"
 
 # ---- mmtests rule vs welch on a hand-computed pair ------------------------
-# a = {10, 12} (Hmean 10.9091), b = {15, 15} (+37.50%): se = 1, t = 4.  mmtests df 2: p = 1 - 4/sqrt(18)
-# = 0.057 < 0.10.  welch df 1: p = 1 - 2/pi atan(4) = 0.156.
+# a = {10, 12} (Hmean 120/11 = 10.9091), b = {15, 15} (+37.50%): se = 1.  mmtests tests the
+# rows' own means (Hmean): t = 15 - 120/11 = 45/11, df 2: p = 1 - t/sqrt(2 + t^2) = 0.0549 < 0.10
+# (mmtests' own figure, issue 10).  welch tests the arithmetic means: t = 4, df 1:
+# p = 1 - 2/pi atan(4) = 0.156.
 pair() {
 	mkdir -p "$1"
 	echo "{\"schema\":1,\"label\":\"${1##*/}\",\"points\":[{\"id\":\"p000\",\"workload\":\"t\",\"group\":\"t\",\"clients\":1,\"status\":\"ok\",\"metrics\":{\"ops/sec\":{\"better\":\"higher\",\"values\":[$2]}}}]}" >"$1/summary.json"
@@ -106,9 +108,10 @@ check "mmtests rule (default): significant (*...*)" [ "$(mean_pct "$R/pa" "$R/pb
 check "welch, alpha 0.05: not significant" [ "$(mean_pct "$R/pa" "$R/pb" --test welch --alpha 0.05)" = "(37.50%)" ]
 check "welch default alpha: not significant" [ "$(mean_pct "$R/pa" "$R/pb" --test welch)" = "(37.50%)" ]
 check "welch, alpha 0.2 > p 0.156: significant" [ "$(mean_pct "$R/pa" "$R/pb" --test welch --alpha 0.2)" = "*37.50%*" ]
-check "mmtests rule, alpha 0.05 > p 0.057: not significant" [ "$(mean_pct "$R/pa" "$R/pb" --alpha 0.05)" = "(37.50%)" ]
+check "mmtests rule, alpha 0.05 > p 0.0549: not significant" [ "$(mean_pct "$R/pa" "$R/pb" --alpha 0.05)" = "(37.50%)" ]
 p=$("$MM" compare "$R/pa" "$R/pb" --format json | jq '.groups[0].rows[] | select(.mean_row) | .cells[1].p')
-check "json p = 1 - 4/sqrt(18) ($p)" awk -v p="$p" 'BEGIN { exit !(p > 0.05719 && p < 0.05720) }'
+check "json p = 1 - t/sqrt(2 + t^2), t = 45/11: mmtests' 0.0549 ($p)" \
+	awk -v p="$p" 'BEGIN { t = 45 / 11; w = 1 - t / sqrt(2 + t * t); exit !(p > w - 1e-12 && p < w + 1e-12 && p > 0.05485 && p < 0.05495) }'
 check "A/A pair (same samples, other order): not significant, 0.00%" [ "$(mean_pct "$R/pa" "$R/pc")" = "(0.00%)" ]
 "$MM" compare "$R/base" "$R/base" >"$TMP/aa.out"
 check "A/A on the golden run: no star anywhere" [ "$(grep -c '%\*' "$TMP/aa.out")" = 0 ]
@@ -132,6 +135,46 @@ check "markdown: 128 table rows with 6 cells each" \
 	[ "$(grep -c '^| [A-Z][A-Za-z-]*[0-9]* | faults' "$TMP/c.md"),$(grep '^| Hmean' "$TMP/c.md" | awk -F' [|]' '{print NF}' | sort -u)" = "128,7" ]
 check "markdown: escaped stars on a significant row" \
 	grep -qF '| Hmean | faults/cpu-1 | 507926.5547 | 0.00% | 506519.3692 | \*-0.28%\* |' "$TMP/c.md"
+
+# ---- one model, every format: the same cells, values and stars --------------
+# g1/g2 below have a failed point and a lower-is-better metric; base/patched
+# the golden rows.  From the JSON model: each mean-row cell as every other
+# format must print it.
+fmt_all() {	# DIR_A DIR_B: every format of one compare into $TMP/f.*
+	"$MM" compare "$1" "$2" --format json >"$TMP/f.json"
+	"$MM" compare "$1" "$2" >"$TMP/f.txt"
+	"$MM" compare "$1" "$2" --format markdown >"$TMP/f.md"
+	"$MM" compare "$1" "$2" --format csv >"$TMP/f.csv"
+	MMSCALE_GNUPLOT=/nonexistent "$MM" plot "$1" "$2" --report "$TMP/f.rep" >/dev/null 2>&1
+}
+fmt_check() {	# what: every mean-row cell of the model in every format
+	local bad=0 cells=0 stat op run value pct sig status v p
+	while IFS=$'\t' read -r stat op run value pct sig status; do
+		cells=$((cells + 1))
+		if [ "$status" != ok ]; then
+			grep -qE "^$stat +$op .* $status( |$)" "$TMP/f.txt" || { bad=1; echo "# text: $stat $op $run $status"; }
+			continue
+		fi
+		v=$(printf '%.4f' "$value")
+		if [ "$sig" = true ]; then p=$(printf '*%7.2f%%*' "$pct"); else p=$(printf '(%7.2f%%)' "$pct"); fi
+		grep -qF -- "$v $p" "$TMP/f.txt" || { bad=1; echo "# text: $op run $run: '$v $p'"; }
+		if [ "$sig" = true ]; then p=$(printf '\\*%.2f%%\\*' "$pct"); else p=$(printf '%.2f%%' "$pct"); fi
+		grep -F -- "| $op |" "$TMP/f.md" | grep -qF -- "| $v | $p |" || { bad=1; echo "# markdown: $op run $run: '| $v | $p |'"; }
+		awk -F, -v st="$stat" -v op="$op" -v r="$run" -v v="$v" -v p="$(printf '%.2f' "$pct")" -v s="$sig" \
+			'$2 == st && $3 == op && $6 == r && $9 == v && $10 == p && $11 == s {f = 1} END {exit !f}' "$TMP/f.csv" ||
+			{ bad=1; echo "# csv: $stat $op run $run $v $p $sig"; }
+		if [ "$sig" = true ]; then p=$(printf '*%7.2f%%*' "$pct"); else p=$(printf '(%7.2f%%)' "$pct"); fi
+		grep -F "data-metric=\"$op\"" "$TMP/f.rep/index.html" | grep -qF -- "$(printf '%14.4f' "$value")</td><td class=\"num$([ "$sig" = true ] && echo ' sig')" ||
+			{ bad=1; echo "# html: $op run $run value"; }
+		grep -F "data-metric=\"$op\"" "$TMP/f.rep/index.html" | grep -qF -- "$p" || { bad=1; echo "# html: $op run $run '$p'"; }
+	done < <(jq -r '.groups[].rows[] | select(.mean_row) | . as $r | .cells | to_entries[] |
+		[$r.stat, $r.operation, .key, .value.value, .value.change_pct, .value.significant, .value.status] | @tsv' "$TMP/f.json")
+	check "one model in text, markdown, csv, json and html: $cells mean-row cells, the same values, changes and stars ($1)" \
+		[ $bad = 0 -a $cells -gt 0 ]
+}
+fmt_all "$R/base" "$R/patched"; fmt_check "golden"
+check "  ...and the stars are there to compare: 16 starred cells in each format" \
+	[ "$(jq '[.groups[].rows[] | select(.mean_row) | .cells[] | select(.significant)] | length' "$TMP/f.json"),$(grep -c '%\*$' "$TMP/f.txt"),$(grep -c '\\\*[-0-9.]*%\\\* |$' "$TMP/f.md"),$(grep -c ',Hmean,.*,true,' "$TMP/f.csv"),$(grep -c 'class="num sig' "$TMP/f.rep/index.html")" = 16,16,16,16,16 ]
 
 # ---- groups, failed and missing points, extra (slab deltas, perf) --------
 mkdir -p "$R/g1" "$R/g2"
@@ -169,6 +212,49 @@ check "a run without the point prints '-'" \
 	bash -c "'$MM' compare '$R/g3' '$R/pa' | grep -qE '^Hmean +faults/sec-1 +100\.0000 \( +0\.00%\) +-$'"
 check "a run without slab geometry says so in the footprint" \
 	bash -c "'$MM' compare '$R/g1' '$R/g3' | grep -q '^g3  *unavailable: no slab geometry in meta.json$'"
+
+fmt_all "$R/g1" "$R/g2"; fmt_check "failed point, lower-is-better metric"
+
+# ---- pivots on any axes: pft's mode and layout, vmalock's layout ------------
+# tests/data/results/v1-3367e60 (pft: mode x layout; vmalock: layout)
+OLD=$DATA/results/v1-3367e60
+hm() {	# WORKLOAD CLIENTS METRIC JQ-SELECT: the Hmean of those samples
+	jq --arg w "$1" --argjson c "$2" --arg m "$3" "[.points[] | select(.workload == \$w and .clients == \$c and ($4))][0].metrics[\$m].values |
+		length / (map(1 / .) | add)" "$OLD/summary.json"
+}
+pivot_cell() {	# JSON SUMMARY OP TITLE: the change of that cell
+	jq -r --arg s "$2" --arg op "$3" --arg t "$4" '.summaries[] | select(.summary == $s) |
+		(.columns | map(.title) | index($t)) as $i | .rows[] | select(.operation == $op) | .cells[$i].change_pct' "$1"
+}
+near_pct() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a - b < 1e-9 && b - a < 1e-9) }'; }
+"$MM" compare "$OLD" --pivot mode --format json >"$TMP/pm.json"
+check "--pivot mode: pft processes against threads within the run, per layout" \
+	[ "$(jq -c '[.summaries[] | [.summary, .base, (.columns | map(.title))]]' "$TMP/pm.json")" = \
+	  '[["mode: pft layout=shared","mode=threads",["processes"]],["mode: pft layout=per-client","mode=threads",["processes"]]]' ]
+want=$(jq -n --argjson a "$(hm pft 2 faults/sec '.params.mode == "threads" and .params.layout == "shared"')" \
+	--argjson b "$(hm pft 2 faults/sec '.params.mode == "processes" and .params.layout == "shared"')" '$b * 100 / $a - 100')
+got=$(pivot_cell "$TMP/pm.json" "mode: pft layout=shared" faults/sec-2 processes)
+check "--pivot mode: faults/sec-2 processes = Hmean change of the raw samples ($got, $want)" near_pct "$got" "$want"
+"$MM" compare "$OLD" --pivot layout --format json >"$TMP/pl.json"
+check "--pivot layout: pft per-client against shared, vmalock inline64 against separate" \
+	[ "$(jq -c '[.summaries[] | [.summary, .base, (.columns | map(.title))]]' "$TMP/pl.json")" = \
+	  '[["layout: pft mode=threads","layout=shared",["per-client"]],["layout: pft mode=processes","layout=shared",["per-client"]],["layout: vmalock mode=threads","layout=separate",["inline64"]]]' ]
+want=$(jq -n --argjson a "$(hm vmalock 1 ops/sec '.params.layout == "separate"')" \
+	--argjson b "$(hm vmalock 1 ops/sec '.params.layout == "inline64"')" '$b * 100 / $a - 100')
+got=$(pivot_cell "$TMP/pl.json" "layout: vmalock mode=threads" ops/sec-1 inline64)
+check "--pivot layout: vmalock ops/sec-1 inline64 = Hmean change of the raw samples ($got, $want)" near_pct "$got" "$want"
+"$MM" compare "$OLD" --pivot mode,layout --format json >"$TMP/pml.json"
+check "--pivot mode,layout: one pft table, processes against threads under each layout" \
+	[ "$(jq -c '[.summaries[] | [.summary, (.columns | map(.title))]]' "$TMP/pml.json")" = \
+	  '[["mode x layout: pft",["processes layout=shared","processes layout=per-client"]]]' ]
+check "--pivot mode,layout: the cells equal --pivot mode's" \
+	[ "$(pivot_cell "$TMP/pml.json" "mode x layout: pft" faults/sec-2 "processes layout=shared")" = \
+	  "$(pivot_cell "$TMP/pm.json" "mode: pft layout=shared" faults/sec-2 processes)" ]
+"$MM" compare "$OLD" >"$TMP/pd.txt"
+check "default pivot: layout (x prefetch) where the runs have those axes" \
+	[ "$(grep -c '^layout: ' "$TMP/pd.txt")" = 3 ]
+expect_exit 2 "--pivot clients is refused" "$MM" compare "$OLD" --pivot clients
+expect_exit 2 "--pivot with no axis" "$MM" compare "$OLD" --pivot ,
 
 # ---- show and list ---------------------------------------------------------
 expect_exit 0 "show base" "$MM" show "$R/base"

@@ -1,0 +1,561 @@
+/*
+ * render.c - the text, markdown, CSV and JSON renderers of the compare
+ * model (compare.h).  Each prints the same groups, rows and cells; only
+ * the layout differs.  The HTML report renders the same model (report.c).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+#include "compare.h"
+#include "stats.h"
+
+/* Decimals of a row: its metric's declared precision. */
+static int prec(const struct cmp_row *r)
+{
+	return r->precision == METRIC_INTEGER ? 0 : r->precision ? r->precision :
+	       METRIC_PRECISION_DEFAULT;
+}
+
+/* ---- text: the classic mmtests layout --------------------------------- */
+
+#define VALW 14			/* %14.4f */
+#define COLW (VALW + 11)	/* value, space, "(%7.2f%%)" */
+
+/* Prints buf without trailing blanks. */
+static void put_line(char *buf)
+{
+	size_t n = strlen(buf);
+
+	while (n && buf[n - 1] == ' ')
+		buf[--n] = 0;
+	puts(buf);
+}
+
+/* "(%7.2f%)", starred when significant: 10 characters */
+const char *cmp_pct_text(const struct cmp_cell *cl, char *pct, size_t n)
+{
+	if (isnan(cl->pct))
+		snprintf(pct, n, "(%8s)", "n/a");
+	else if (cl->sig)
+		snprintf(pct, n, "*%7.2f%%*", cl->pct);
+	else
+		snprintf(pct, n, "(%7.2f%%)", cl->pct);
+	return pct;
+}
+
+static int text_cell(char *b, size_t n, const struct cmp_row *l, const struct cmp_cell *cl)
+{
+	char pct[16];
+
+	if (cl->state != C_OK)
+		return snprintf(b, n, " %*s %-10s", VALW - 1, cl->state == C_FAILED ? "failed" : "-", "");
+	cmp_pct_text(cl, pct, sizeof(pct));
+	return snprintf(b, n, "%*.*f %s", VALW, prec(l), cl->value, pct);
+}
+
+static void text_footprint(const struct cmp *c, int labw)
+{
+	bool any = false;
+
+	for (int i = 0; i < c->nruns; i++)
+		any |= c->fp[i].n > 0 || c->fp[i].why != cmp_no_slab;
+	if (!any)
+		return;		/* no run recorded anything: nothing to say */
+	printf("\nFootprint: pages per 1000 VMAs, from each run's slab geometry\n");
+	for (int i = 0; i < c->nruns; i++) {
+		const struct footprint *f = &c->fp[i];
+
+		printf("%-*s  ", labw, c->runs[i].label);
+		if (!f->n) {
+			printf("%s\n", f->why);
+			continue;
+		}
+		for (int k = 0; k < f->n; k++) {
+			const struct fp_cache *fc = &f->c[k];
+
+			printf("%s%s %u B x %u/slab", k ? " + " : "", fc->name, fc->objsize,
+			       fc->objperslab);
+			if (fc->pagesperslab != 1)
+				printf(" (%u pages)", fc->pagesperslab);
+			if (fc->merged_with)
+				printf(" [merged into %s]", fc->merged_with);
+		}
+		printf(" -> %lu pages per 1000 VMAs", f->pages);
+		if (i > 0 && c->fp[0].n) {
+			long d = (long)f->pages - (long)c->fp[0].pages;
+
+			printf(" (%+ld pages, %+.2f%%)", d, d * 100.0 / c->fp[0].pages);
+		}
+		putchar('\n');
+	}
+}
+
+/* Each run's label ends where its values end; a long label reaches left
+ * into the blank above the previous percentage, never into a neighbour. */
+static void text_header(const struct cmp *c, int indent, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < c->nruns; i++) {
+		const char *l = c->runs[i].label;
+		size_t len = strlen(l), end = indent + (size_t)i * COLW + VALW;
+		size_t start = len < end ? end - len : 0;
+
+		if (i && start <= n)
+			start = n + 1;
+		if (start + len + 1 > size)
+			break;
+		memset(buf + n, ' ', start - n);
+		memcpy(buf + start, l, len);
+		n = start + len;
+	}
+	buf[n] = 0;
+	put_line(buf);
+}
+
+/* Stat and operation as in the tables, then one right-aligned column per
+ * layout and prefetch value, its header stacked over up to three lines. */
+static void text_summaries(const struct cmp *c)
+{
+	char buf[4096], pct[16];
+
+	for (int i = 0; i < c->npivots; i++) {
+		const struct cmp_pivot *s = &c->pivots[i];
+		int statw = 5, opw = 10, w[s->ncols ? s->ncols : 1];
+		size_t n;
+
+		for (int l = 0; l < s->nrows; l++) {
+			statw = statw > (int)strlen(s->rows[l].stat) ? statw : (int)strlen(s->rows[l].stat);
+			opw = opw > (int)strlen(s->rows[l].op) ? opw : (int)strlen(s->rows[l].op);
+		}
+		for (int k = 0; k < s->ncols; k++) {
+			w[k] = 10;
+			for (int h = 0; h < 3; h++)
+				if (s->cols[k].head[h] && (int)strlen(s->cols[k].head[h]) > w[k])
+					w[k] = (int)strlen(s->cols[k].head[h]);
+		}
+		printf("\n%s, %s\n", s->name, s->note);
+		for (int h = 0; h < 3; h++) {
+			bool any = false;
+
+			for (int k = 0; k < s->ncols; k++)
+				any |= s->cols[k].head[h] != NULL;
+			if (!any)
+				continue;
+			n = snprintf(buf, sizeof(buf), "%*s", statw + 1 + opw, "");
+			for (int k = 0; k < s->ncols && n < sizeof(buf); k++)
+				n += snprintf(buf + n, sizeof(buf) - n, "  %*s", w[k],
+					      s->cols[k].head[h] ? s->cols[k].head[h] : "");
+			put_line(buf);
+		}
+		for (int l = 0; l < s->nrows; l++) {
+			const struct cmp_row *ln = &s->rows[l];
+
+			n = snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
+			for (int k = 0; k < s->ncols && n < sizeof(buf); k++)
+				n += snprintf(buf + n, sizeof(buf) - n, "  %*s", w[k],
+					      ln->cells[k].state == C_OK ?
+					      cmp_pct_text(&ln->cells[k], pct, sizeof(pct)) : "-");
+			put_line(buf);
+		}
+	}
+	if (c->npivots)
+		printf("\n*...*: significant against the summary's base (%s test, p < %g, mean rows only)\n",
+		       stats_test_name(c->test), c->alpha);
+}
+
+void cmp_print_text(const struct cmp *c)
+{
+	int statw = 5, opw = 10, labw = 0;
+	char buf[4096];
+
+	for (int i = 0; i < c->nruns; i++)
+		labw = labw > (int)strlen(c->runs[i].label) ? labw : (int)strlen(c->runs[i].label);
+	for (int t = 0; t < c->ngroups; t++)
+		for (int l = 0; l < c->groups[t].nrows; l++) {
+			const struct cmp_row *ln = &c->groups[t].rows[l];
+
+			statw = statw > (int)strlen(ln->stat) ? statw : (int)strlen(ln->stat);
+			opw = opw > (int)strlen(ln->op) ? opw : (int)strlen(ln->op);
+		}
+	for (int t = 0; t < c->ngroups; t++) {
+		const struct cmp_group *tb = &c->groups[t];
+		size_t n;
+
+		if (t)
+			putchar('\n');
+		if (c->ngroups > 1)
+			printf("%s\n", tb->name);
+		text_header(c, statw + 1 + opw, buf, sizeof(buf));
+		for (int l = 0; l < tb->nrows; l++) {
+			const struct cmp_row *ln = &tb->rows[l];
+
+			n = snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
+			for (int i = 0; i < c->nruns && n < sizeof(buf); i++)
+				n += text_cell(buf + n, sizeof(buf) - n, ln, &ln->cells[i]);
+			put_line(buf);
+		}
+	}
+	if (c->nruns > 1 && c->ngroups)
+		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
+		       c->runs[0].label, stats_test_name(c->test), c->alpha);
+	text_summaries(c);
+	text_footprint(c, labw);
+}
+
+/* ---- markdown ---------------------------------------------------------- */
+
+static void md_str(const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("|*_\\`", *s))
+			putchar('\\');
+		putchar(*s);
+	}
+}
+
+static void md_row_start(const struct cmp_row *ln)
+{
+	printf("| %s | ", ln->stat);
+	md_str(ln->op);
+	printf(" |");
+}
+
+static void md_pct(const struct cmp_cell *cl)
+{
+	printf("%s%.2f%%%s", cl->sig ? "\\*" : "", cl->pct, cl->sig ? "\\*" : "");
+}
+
+/* "### title[, note]" and the first two header cells of a table */
+static void md_table_head(const char *sep, const char *title, const char *note)
+{
+	printf("%s### ", sep);
+	md_str(title);
+	if (note) {
+		printf(", ");
+		md_str(note);
+	}
+	printf("\n\n| Stat | Operation |");
+}
+
+static void md_summaries(const struct cmp *c)
+{
+	for (int i = 0; i < c->npivots; i++) {
+		const struct cmp_pivot *s = &c->pivots[i];
+
+		md_table_head("\n", s->name, s->note);
+		for (int k = 0; k < s->ncols; k++) {
+			putchar(' ');
+			md_str(s->cols[k].title);
+			printf(" |");
+		}
+		printf("\n|:--|:--|");
+		for (int k = 0; k < s->ncols; k++)
+			printf("--:|");
+		putchar('\n');
+		for (int l = 0; l < s->nrows; l++) {
+			const struct cmp_row *ln = &s->rows[l];
+
+			md_row_start(ln);
+			for (int k = 0; k < s->ncols; k++) {
+				putchar(' ');
+				if (ln->cells[k].state == C_OK)
+					md_pct(&ln->cells[k]);
+				else
+					putchar('-');
+				printf(" |");
+			}
+			putchar('\n');
+		}
+	}
+	if (c->npivots)
+		printf("\n\\*x\\*: significant against the summary's base (%s test, p < %g, mean rows only)\n",
+		       stats_test_name(c->test), c->alpha);
+}
+
+void cmp_print_markdown(const struct cmp *c)
+{
+	for (int t = 0; t < c->ngroups; t++) {
+		const struct cmp_group *tb = &c->groups[t];
+
+		md_table_head(t ? "\n" : "", tb->name, NULL);
+		for (int i = 0; i < c->nruns; i++) {
+			putchar(' ');
+			md_str(c->runs[i].label);
+			printf(" | %% |");
+		}
+		printf("\n|:--|:--|");
+		for (int i = 0; i < c->nruns; i++)
+			printf("--:|--:|");
+		putchar('\n');
+		for (int l = 0; l < tb->nrows; l++) {
+			const struct cmp_row *ln = &tb->rows[l];
+
+			md_row_start(ln);
+			for (int i = 0; i < c->nruns; i++) {
+				const struct cmp_cell *cl = &ln->cells[i];
+
+				if (cl->state != C_OK)
+					printf(" %s | |", cl->state == C_FAILED ? "failed" : "-");
+				else if (isnan(cl->pct))
+					printf(" %.*f | n/a |", prec(ln), cl->value);
+				else {
+					printf(" %.*f | ", prec(ln), cl->value);
+					md_pct(cl);
+					printf(" |");
+				}
+			}
+			putchar('\n');
+		}
+	}
+	if (c->nruns > 1 && c->ngroups)
+		printf("\n\\*x\\*: significant against %s (%s test, p < %g, mean rows only)\n",
+		       c->runs[0].label, stats_test_name(c->test), c->alpha);
+	md_summaries(c);
+	printf("\n### Footprint (pages per 1000 VMAs)\n\n| Run | Caches | Pages | Change |\n|:--|:--|--:|--:|\n");
+	for (int i = 0; i < c->nruns; i++) {
+		const struct footprint *f = &c->fp[i];
+
+		printf("| ");
+		md_str(c->runs[i].label);
+		if (!f->n) {
+			printf(" | %s | - | |\n", f->why);
+			continue;
+		}
+		printf(" | ");
+		for (int k = 0; k < f->n; k++)
+			printf("%s%s %u B x %u/slab, %u page%s", k ? "; " : "", f->c[k].name,
+			       f->c[k].objsize, f->c[k].objperslab, f->c[k].pagesperslab,
+			       f->c[k].pagesperslab == 1 ? "" : "s");
+		printf(" | %lu |", f->pages);
+		if (i > 0 && c->fp[0].n)
+			printf(" %+ld |\n", (long)f->pages - (long)c->fp[0].pages);
+		else
+			printf(" |\n");
+	}
+}
+
+/* ---- CSV: one row per cell (tidy), RFC 4180 quoting -------------------- */
+
+static void csv_str(const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+void cmp_print_csv(const struct cmp *c)
+{
+	puts("group,stat,operation,metric,clients,run,label,status,value,change_pct,significant,p");
+	for (int t = 0; t < c->ngroups; t++)
+		for (int l = 0; l < c->groups[t].nrows; l++) {
+			const struct cmp_row *ln = &c->groups[t].rows[l];
+
+			for (int i = 0; i < c->nruns; i++) {
+				const struct cmp_cell *cl = &ln->cells[i];
+
+				csv_str(c->groups[t].name);
+				printf(",%s,", ln->stat);
+				csv_str(ln->op);
+				putchar(',');
+				csv_str(ln->metric);
+				printf(",%d,%d,", ln->clients, i);
+				csv_str(c->runs[i].label);
+				printf(",%s,", cmp_state_name(cl->state));
+				if (cl->state == C_OK)
+					printf("%.*f", prec(ln), cl->value);
+				putchar(',');
+				if (!isnan(cl->pct))
+					printf("%.2f", cl->pct);
+				printf(",%s,", cl->sig ? "true" : "false");
+				if (!isnan(cl->p))
+					printf("%.6g", cl->p);
+				putchar('\n');
+			}
+		}
+	/* summaries: run is the compared side, label the column */
+	for (int i = 0; i < c->npivots; i++)
+		for (int l = 0; l < c->pivots[i].nrows; l++) {
+			const struct cmp_pivot *s = &c->pivots[i];
+			const struct cmp_row *ln = &s->rows[l];
+
+			for (int k = 0; k < s->ncols; k++) {
+				const struct cmp_cell *cl = &ln->cells[k];
+
+				csv_str(s->name);
+				printf(",%s,", ln->stat);
+				csv_str(ln->op);
+				putchar(',');
+				csv_str(ln->metric);
+				printf(",%d,%d,", ln->clients, s->cols[k].run);
+				csv_str(s->cols[k].title);
+				printf(",%s,,", cmp_state_name(cl->state));
+				if (cl->state == C_OK)
+					printf("%.2f", cl->pct);
+				printf(",%s,", cl->sig ? "true" : "false");
+				if (!isnan(cl->p))
+					printf("%.6g", cl->p);
+				putchar('\n');
+			}
+		}
+	for (int i = 0; i < c->nruns; i++) {
+		const struct footprint *f = &c->fp[i];
+
+		if (!f->n)
+			continue;
+		for (int k = 0; k <= f->n; k++) {
+			unsigned long pages = k < f->n ? f->c[k].pages : f->pages;
+
+			printf("footprint,Pages/1000VMAs,%s,,,%d,", k < f->n ? f->c[k].name : "total", i);
+			csv_str(c->runs[i].label);
+			printf(",ok,%lu,", pages);
+			if (k == f->n && c->fp[0].n)
+				printf("%.2f", stats_gain_pct((double)c->fp[0].pages, (double)pages, false));
+			printf(",false,\n");
+		}
+	}
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *footprint_json(const struct cmp *c, int i)
+{
+	const struct footprint *f = &c->fp[i];
+	json_t *j = json_pack("{s:s}", "label", c->runs[i].label), *caches;
+
+	if (!f->n) {
+		json_object_set_new(j, "unavailable", json_string(f->why));
+		return j;
+	}
+	caches = json_array();
+	for (int k = 0; k < f->n; k++)
+		json_array_append_new(caches, json_pack("{s:s,s:i,s:i,s:i,s:I,s:o}",
+			"name", f->c[k].name, "objsize", (int)f->c[k].objsize,
+			"objperslab", (int)f->c[k].objperslab,
+			"pagesperslab", (int)f->c[k].pagesperslab,
+			"pages_per_1000", (json_int_t)f->c[k].pages,
+			"merged_with", f->c[k].merged_with ? json_string(f->c[k].merged_with)
+							   : json_null()));
+	json_object_set_new(j, "caches", caches);
+	json_object_set_new(j, "pages_per_1000", json_integer((json_int_t)f->pages));
+	if (i > 0 && c->fp[0].n)
+		json_object_set_new(j, "change_pages",
+				    json_integer((json_int_t)f->pages - (json_int_t)c->fp[0].pages));
+	return j;
+}
+
+static json_t *summaries_json(const struct cmp *c)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < c->npivots; i++) {
+		const struct cmp_pivot *s = &c->pivots[i];
+		json_t *cols = json_array(), *rows = json_array();
+		char g[1024], bg[1024];
+
+		for (int k = 0; k < s->ncols; k++) {
+			const struct cmp_col *col = &s->cols[k];
+
+			json_t *cj = json_pack("{s:s,s:i,s:s,s:s,s:i,s:s}",
+				"title", col->title, "run", col->run,
+				"label", c->runs[col->run].label,
+				"group", point_group_render(col->group->workload, col->group->axes,
+							    col->group->naxes, g, sizeof(g)),
+				"base_run", col->base_run,
+				"base_group", point_group_render(col->base_group->workload,
+								 col->base_group->axes,
+								 col->base_group->naxes, bg, sizeof(bg)));
+
+			/* the pivot axes' values, null where the column has none */
+			for (int x = 0; x < s->naxes; x++)
+				json_object_set_new(cj, s->axes[x], json_null());
+			for (int x = 0; x < col->nvals; x++)
+				json_object_set_new(cj, col->keys[x], json_string(col->vals[x]));
+			json_array_append_new(cols, cj);
+		}
+		for (int l = 0; l < s->nrows; l++) {
+			const struct cmp_row *ln = &s->rows[l];
+			json_t *cells = json_array();
+
+			for (int k = 0; k < s->ncols; k++) {
+				const struct cmp_cell *cl = &ln->cells[k];
+
+				json_array_append_new(cells, json_pack("{s:s,s:o,s:b,s:o}",
+					"status", cmp_state_name(cl->state),
+					"change_pct", cl->state == C_OK ? num_or_null(cl->pct) : json_null(),
+					"significant", cl->sig, "p", num_or_null(cl->p)));
+			}
+			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:o}",
+				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
+				"clients", ln->clients, "cells", cells));
+		}
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}",
+			"summary", s->name, "family", s->family, "note", s->note,
+			"base", s->base, "columns", cols, "rows", rows));
+	}
+	return a;
+}
+
+int cmp_print_json(const struct cmp *c)
+{
+	json_t *j = json_object(), *runs = json_array(), *groups = json_array(), *fp = json_array();
+	int rc;
+
+	json_object_set_new(j, "schema", json_integer(1));
+	json_object_set_new(j, "test", json_string(stats_test_name(c->test)));
+	json_object_set_new(j, "alpha", json_real(c->alpha));
+	for (int i = 0; i < c->nruns; i++)
+		json_array_append_new(runs, json_pack("{s:s,s:s}", "label", c->runs[i].label,
+						      "dir", c->runs[i].dir));
+	for (int t = 0; t < c->ngroups; t++) {
+		json_t *rows = json_array();
+
+		for (int l = 0; l < c->groups[t].nrows; l++) {
+			const struct cmp_row *ln = &c->groups[t].rows[l];
+			json_t *cells = json_array();
+
+			for (int i = 0; i < c->nruns; i++) {
+				const struct cmp_cell *cl = &ln->cells[i];
+
+				json_array_append_new(cells, json_pack("{s:s,s:o,s:o,s:b,s:o}",
+					"status", cmp_state_name(cl->state),
+					"value", cl->state == C_OK ? json_real(cl->value) : json_null(),
+					"change_pct", num_or_null(cl->pct),
+					"significant", cl->sig,
+					"p", num_or_null(cl->p)));
+			}
+			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:b,s:o}",
+				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
+				"clients", ln->clients, "mean_row", ln->mean, "cells", cells));
+		}
+		json_array_append_new(groups, json_pack("{s:s,s:o}", "group", c->groups[t].name,
+							"rows", rows));
+	}
+	for (int i = 0; i < c->nruns; i++)
+		json_array_append_new(fp, footprint_json(c, i));
+	json_object_set_new(j, "runs", runs);
+	json_object_set_new(j, "groups", groups);
+	if (c->npivots)	/* runs without axes print as they always did */
+		json_object_set_new(j, "summaries", summaries_json(c));
+	json_object_set_new(j, "footprint", fp);
+	rc = json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+	putchar('\n');
+	json_decref(j);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
