@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "harness.h"
+#include "machstate.h"
 #include "commands.h"
 
 static const struct command {
@@ -51,8 +52,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		/* A run killed while it had the prefetcher changed left a journal:
-		 * put the machine back before anything else. */
+		/* A run killed while it had machine settings changed left them
+		 * in the journal: put the machine back before anything else. */
+		(void)machstate_recover();
 		int rc = prefetch_recover_stale();
 		if (rc)
 			return rc;

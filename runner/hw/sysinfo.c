@@ -4,6 +4,7 @@
  * box still says which kernel, CPU and settings produced it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "machstate.h"
 #include "placement.h"
 #include "prefetch.h"
 #include "slab.h"
@@ -186,10 +188,16 @@ static json_t *slab_json(json_t *unavailable)
 	return j;
 }
 
+static const char *thp_path(char *buf, size_t n, const char *file)
+{
+	snprintf(buf, n, "%s/%s", machstate_thp_dir(), file);
+	return buf;
+}
+
 json_t *sysinfo_collect(json_t *unavailable)
 {
 	json_t *m = json_object(), *mm = json_object();
-	char host[256] = "", thp[32];
+	char host[256] = "", thp[32], path[PATH_MAX];
 
 	gethostname(host, sizeof(host) - 1);
 	json_object_set_new(m, "hostname", json_string(host));
@@ -203,10 +211,10 @@ json_t *sysinfo_collect(json_t *unavailable)
 	if (sysstate_thp_mode(thp, sizeof(thp)))
 		json_object_set_new(mm, "thp_enabled", json_string(thp));
 	else
-		set_file(mm, "thp_enabled", "/sys/kernel/mm/transparent_hugepage/enabled",
+		set_file(mm, "thp_enabled", thp_path(path, sizeof(path), "enabled"),
 			 unavailable, "thp");
-	set_file(mm, "thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag", NULL, NULL);
-	set_file(mm, "aslr", "/proc/sys/kernel/randomize_va_space", unavailable, "aslr");
+	set_file(mm, "thp_defrag", thp_path(path, sizeof(path), "defrag"), NULL, NULL);
+	set_file(mm, "aslr", machstate_aslr_file(), unavailable, "aslr");
 	set_file(mm, "numa_balancing", "/proc/sys/kernel/numa_balancing", NULL, NULL);
 	set_file(mm, "max_map_count", "/proc/sys/vm/max_map_count", NULL, NULL);
 	json_object_set_new(m, "mm", mm);

@@ -1,111 +1,38 @@
 /*
- * sysstate.c - set THP and ASLR for a run and always put them back.
+ * sysstate.c - set THP and ASLR for a run.
  *
  * A benchmark that leaves THP at "never" silently changes every later
- * measurement on the machine, so the original values are kept here and
- * restored from every exit path: the runner's normal end, atexit() for
- * error exits, and the runner's SIGINT/SIGTERM path.
+ * measurement on the machine.  The journal (machstate.c) keeps the
+ * originals and gives them back on every path out; this file only decides
+ * what a config asks for and records what happened in meta.json.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "harness.h"
+#include "machstate.h"
 #include "sysstate.h"
-
-static char thp_saved[32];	/* "" when unchanged */
-static int aslr_saved = -1;	/* -1 when unchanged */
-static bool atexit_done;
 
 static const char *thp_file(void)
 {
 	static char path[512];
-	const char *dir = getenv("MMSCALE_THP_DIR");
 
-	snprintf(path, sizeof(path), "%s/enabled",
-		 dir && *dir ? dir : "/sys/kernel/mm/transparent_hugepage");
+	snprintf(path, sizeof(path), "%s/enabled", machstate_thp_dir());
 	return path;
-}
-
-static const char *aslr_file(void)
-{
-	const char *f = getenv("MMSCALE_ASLR_FILE");
-
-	return f && *f ? f : "/proc/sys/kernel/randomize_va_space";
-}
-
-static int read_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "r");
-	char *nl;
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)n, f)) {
-		fclose(f);
-		errno = EIO;
-		return -1;
-	}
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = 0;
-	return 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-	int err;
-
-	if (!f)
-		return -1;
-	if (fputs(s, f) < 0) {
-		err = errno;
-		fclose(f);
-		errno = err;
-		return -1;
-	}
-	return fclose(f) ? -1 : 0;
 }
 
 const char *sysstate_thp_mode(char *buf, size_t n)
 {
-	char line[128], *a, *b;
-
-	if (read_line(thp_file(), line, sizeof(line)))
-		return NULL;
-	/* "always [madvise] never": the bracketed one is in force */
-	a = strchr(line, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (!a || !b)
-		return NULL;
-	snprintf(buf, n, "%.*s", (int)(b - a - 1), a + 1);
-	return buf;
-}
-
-void sysstate_restore(void)
-{
-	char buf[32];
-
-	if (thp_saved[0]) {
-		if (write_str(thp_file(), thp_saved))
-			errmsg(errno, "restoring THP mode '%s' in %s", thp_saved, thp_file());
-		thp_saved[0] = 0;
-	}
-	if (aslr_saved >= 0) {
-		snprintf(buf, sizeof(buf), "%d", aslr_saved);
-		if (write_str(aslr_file(), buf))
-			errmsg(errno, "restoring ASLR %d in %s", aslr_saved, aslr_file());
-		aslr_saved = -1;
-	}
+	return machstate_get(thp_file(), buf, n) ? NULL : buf;
 }
 
 static int apply_thp(const struct config *c, json_t *record, json_t *unavailable)
 {
 	const char *want = cfg_thp_names[c->thp];
-	char was[32], why[1024];
+	char was[64], why[1024];
+	int rc;
 
 	if (!sysstate_thp_mode(was, sizeof(was))) {
 		snprintf(why, sizeof(why), "unavailable: %s: %s", thp_file(), strerror(errno));
@@ -117,21 +44,21 @@ static int apply_thp(const struct config *c, json_t *record, json_t *unavailable
 		errmsg(0, "thp = %s: %s", want, why);
 		return EXIT_UNSUPP;
 	}
-	if (c->thp == THP_KEEP || !strcmp(was, want)) {
+	if (c->thp == THP_KEEP) {
 		json_object_set_new(record, "thp", json_pack("{s:s, s:s, s:s}", "requested", want,
-			"was", was, "result", c->thp == THP_KEEP ? "kept" : "already set"));
+							     "was", was, "result", "kept"));
 		return 0;
 	}
-	if (write_str(thp_file(), want)) {
-		snprintf(why, sizeof(why), "unavailable: cannot write %s: %s", thp_file(),
-			 strerror(errno));
-		json_object_set_new(unavailable, "thp", json_string(why + 13));
-		errmsg(0, "thp = %s is required by the config but is %s: %s", want, was, why);
-		return EXIT_UNSUPP;
+	rc = machstate_set(thp_file(), want, was, sizeof(was), why, sizeof(why));
+	if (rc) {
+		if (rc == EXIT_UNSUPP)
+			json_object_set_new(unavailable, "thp", json_string(why));
+		errmsg(0, "thp = %s is required by the config but is %s: %s%s", want, was,
+		       rc == EXIT_UNSUPP ? "unavailable: " : "", why);
+		return rc;
 	}
-	snprintf(thp_saved, sizeof(thp_saved), "%s", was);
 	json_object_set_new(record, "thp", json_pack("{s:s, s:s, s:s}", "requested", want,
-						     "was", was, "result", "set"));
+		"was", was, "result", strcmp(was, want) ? "set" : "already set"));
 	return 0;
 }
 
@@ -144,30 +71,30 @@ static int apply_thp(const struct config *c, json_t *record, json_t *unavailable
 static void apply_aslr(const struct config *c, json_t *record, json_t *unavailable,
 		       bool *personality)
 {
-	char line[32], why[1024] = "";
+	char cur[64], was_s[64], why[1024] = "";
 	const char *result;
 	int was;
 
 	*personality = c->aslr == ASLR_OFF;
-	if (read_line(aslr_file(), line, sizeof(line))) {
-		snprintf(why, sizeof(why), "%s: %s", aslr_file(), strerror(errno));
+	if (machstate_get(machstate_aslr_file(), cur, sizeof(cur))) {
+		snprintf(why, sizeof(why), "%s: %s", machstate_aslr_file(), strerror(errno));
 		was = -1;
 	} else {
-		was = atoi(line);
+		was = atoi(cur);
 	}
 	if (c->aslr == ASLR_KEEP) {
 		result = "kept";
-	} else if (was == 0) {
-		result = "already off (sysctl); personality ADDR_NO_RANDOMIZE per workload";
-	} else if (was > 0 && !write_str(aslr_file(), "0")) {
-		aslr_saved = was;
-		result = "set (sysctl); personality ADDR_NO_RANDOMIZE per workload";
-	} else {
-		if (was >= 0)
-			snprintf(why, sizeof(why), "cannot write %s: %s", aslr_file(),
-				 strerror(errno));
+	} else if (was < 0) {
 		json_object_set_new(unavailable, "aslr_sysctl", json_string(why));
 		result = "personality ADDR_NO_RANDOMIZE per workload";
+	} else if (machstate_set(machstate_aslr_file(), "0", was_s, sizeof(was_s), why,
+				 sizeof(why))) {
+		json_object_set_new(unavailable, "aslr_sysctl", json_string(why));
+		result = "personality ADDR_NO_RANDOMIZE per workload";
+	} else {
+		was = atoi(was_s);	/* the machine's own, if a killed run left 0 */
+		result = was == 0 ? "already off (sysctl); personality ADDR_NO_RANDOMIZE per workload" :
+				    "set (sysctl); personality ADDR_NO_RANDOMIZE per workload";
 	}
 	json_object_set_new(record, "aslr", json_pack("{s:s, s:i, s:s}", "requested",
 		cfg_aslr_names[c->aslr], "was", was, "result", result));
@@ -178,13 +105,8 @@ static void apply_aslr(const struct config *c, json_t *record, json_t *unavailab
 int sysstate_apply(const struct config *c, json_t *record, json_t *unavailable,
 		   bool *no_aslr_personality)
 {
-	int rc;
+	int rc = apply_thp(c, record, unavailable);
 
-	if (!atexit_done) {
-		atexit(sysstate_restore);
-		atexit_done = true;
-	}
-	rc = apply_thp(c, record, unavailable);
 	if (rc)
 		return rc;
 	apply_aslr(c, record, unavailable, no_aslr_personality);

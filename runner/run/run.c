@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "machstate.h"
 #include "options.h"
 #include "placement.h"
 #include "commands.h"
@@ -1002,7 +1003,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 		fprintf(stderr, "\r\033[K");
 	if (R.prefetch_used)
 		prefetch_restore();
-	sysstate_restore();
+	machstate_restore();
 	if (write_summary(&R) && !rc)
 		rc = EXIT_FAIL;
 	if (stopped) {
@@ -1024,7 +1025,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if (db)
 		rc = history_import(db, R.dir);
 out:
-	sysstate_restore();
+	machstate_restore();
 	for (int i = 0; handlers && i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (outdir && n)
