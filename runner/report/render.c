@@ -166,43 +166,111 @@ static void text_summaries(const struct cmp *c)
 		       stats_test_name(c->test), c->alpha);
 }
 
-void cmp_print_text(const struct cmp *c)
+/*
+ * mmtests' two header lines (Compare.pm _generateHeaderTable): each run's
+ * name up to its first '-' (past "-rcN" when one follows it), then the rest,
+ * right-aligned over the run's column.  Exception: a name without '-' prints
+ * whole on the second line (mmtests would print it less its last character
+ * on the first).
+ */
+static void classic_header(const struct cmp *c, int indent)
 {
-	int statw = 5, opw = 10, labw = 0;
-	char buf[4096];
+	for (int line = 0; line < 2; line++) {
+		char buf[4096];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "%*s", indent, "");
 
-	for (int i = 0; i < c->nruns; i++)
-		labw = labw > (int)strlen(c->runs[i].label) ? labw : (int)strlen(c->runs[i].label);
+		for (int i = 0; i < c->nruns && n < sizeof(buf); i++) {
+			const char *l = c->runs[i].label, *dash = strchr(l, '-');
+			size_t idx = dash ? (size_t)(dash - l) : 0;
+			char part[256];
+
+			if (dash && !strncmp(dash, "-rc", 3) && dash[3] >= '0' && dash[3] <= '9')
+				idx += 4;
+			if (idx > strlen(l))
+				idx = strlen(l);
+			if (line == 0)
+				snprintf(part, sizeof(part), "%.*s", dash ? (int)idx : 0, l);
+			else
+				snprintf(part, sizeof(part), "%s", dash ? l + idx + (l[idx] ? 1 : 0) : l);
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%*s", COLW, part);
+		}
+		put_line(buf);
+	}
+}
+
+static void text_widths(const struct cmp *c, int *statw, int *opw, int minstat, int minop)
+{
+	*statw = minstat;
+	*opw = minop;
 	for (int t = 0; t < c->ngroups; t++)
 		for (int l = 0; l < c->groups[t].nrows; l++) {
 			const struct cmp_row *ln = &c->groups[t].rows[l];
 
-			statw = statw > (int)strlen(ln->stat) ? statw : (int)strlen(ln->stat);
-			opw = opw > (int)strlen(ln->op) ? opw : (int)strlen(ln->op);
+			*statw = *statw > (int)strlen(ln->stat) ? *statw : (int)strlen(ln->stat);
+			*opw = *opw > (int)strlen(ln->op) ? *opw : (int)strlen(ln->op);
 		}
+}
+
+static void text_rows(const struct cmp *c, const struct cmp_group *tb, int statw, int opw)
+{
+	char buf[4096];
+
+	for (int l = 0; l < tb->nrows; l++) {
+		const struct cmp_row *ln = &tb->rows[l];
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
+
+		for (int i = 0; i < c->nruns && n < sizeof(buf); i++)
+			n += (size_t)text_cell(buf + n, sizeof(buf) - n, ln, &ln->cells[i]);
+		put_line(buf);
+	}
+}
+
+void cmp_print_mail(const struct cmp *c)
+{
+	int statw, opw, labw = 0;
+
+	/* no minimum widths: the published layout is as wide as its rows */
+	text_widths(c, &statw, &opw, 0, 0);
+	for (int i = 0; i < c->nruns; i++)
+		labw = labw > (int)strlen(c->runs[i].label) ? labw : (int)strlen(c->runs[i].label);
+	for (int t = 0; t < c->ngroups; t++) {
+		if (t)
+			putchar('\n');
+		if (c->ngroups > 1)
+			printf("%s\n", c->groups[t].name);
+		text_rows(c, &c->groups[t], statw, opw);
+	}
+	if (!c->no_slab)
+		text_footprint(c, labw);
+}
+
+void cmp_print_text(const struct cmp *c)
+{
+	int statw, opw, labw = 0;
+	char buf[4096];
+
+	for (int i = 0; i < c->nruns; i++)
+		labw = labw > (int)strlen(c->runs[i].label) ? labw : (int)strlen(c->runs[i].label);
+	text_widths(c, &statw, &opw, 5, 10);
 	for (int t = 0; t < c->ngroups; t++) {
 		const struct cmp_group *tb = &c->groups[t];
-		size_t n;
 
 		if (t)
 			putchar('\n');
 		if (c->ngroups > 1)
 			printf("%s\n", tb->name);
-		text_header(c, statw + 1 + opw, buf, sizeof(buf));
-		for (int l = 0; l < tb->nrows; l++) {
-			const struct cmp_row *ln = &tb->rows[l];
-
-			n = snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
-			for (int i = 0; i < c->nruns && n < sizeof(buf); i++)
-				n += text_cell(buf + n, sizeof(buf) - n, ln, &ln->cells[i]);
-			put_line(buf);
-		}
+		if (c->classic_header)
+			classic_header(c, statw + 1 + opw);
+		else
+			text_header(c, statw + 1 + opw, buf, sizeof(buf));
+		text_rows(c, tb, statw, opw);
 	}
 	if (c->nruns > 1 && c->ngroups)
 		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
 	text_summaries(c);
-	text_footprint(c, labw);
+	if (!c->no_slab)
+		text_footprint(c, labw);
 }
 
 /* ---- markdown ---------------------------------------------------------- */
@@ -314,6 +382,8 @@ void cmp_print_markdown(const struct cmp *c)
 		printf("\n\\*x\\*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
 	md_summaries(c);
+	if (c->no_slab)
+		return;
 	printf("\n### Footprint (pages per 1000 VMAs)\n\n| Run | Caches | Pages | Change |\n|:--|:--|--:|--:|\n");
 	for (int i = 0; i < c->nruns; i++) {
 		const struct footprint *f = &c->fp[i];
@@ -408,7 +478,7 @@ void cmp_print_csv(const struct cmp *c)
 				putchar('\n');
 			}
 		}
-	for (int i = 0; i < c->nruns; i++) {
+	for (int i = 0; i < c->nruns && !c->no_slab; i++) {
 		const struct footprint *f = &c->fp[i];
 
 		if (!f->n)
@@ -546,7 +616,7 @@ int cmp_print_json(const struct cmp *c)
 		json_array_append_new(groups, json_pack("{s:s,s:o}", "group", c->groups[t].name,
 							"rows", rows));
 	}
-	for (int i = 0; i < c->nruns; i++)
+	for (int i = 0; i < c->nruns && !c->no_slab; i++)
 		json_array_append_new(fp, footprint_json(c, i));
 	json_object_set_new(j, "runs", runs);
 	json_object_set_new(j, "groups", groups);

@@ -435,6 +435,33 @@ static void build_extra_rows(struct cmp *c, struct cmp_group *g, const struct ex
 	opset_free(&ops);
 }
 
+static bool keep_row(const struct cmp *c, const struct cmp_row *r)
+{
+	if (c->no_slab && r->kind == ST_EXTRA && !strcmp(r->stat, "Slab"))
+		return false;
+	if (c->nstats) {
+		for (int i = 0; i < c->nstats; i++)
+			if (!strcmp(c->stats[i], r->stat))
+				return true;
+		return false;
+	}
+	return !c->mean_only || r->mean;
+}
+
+/* Leave out the rows a cover letter does not want (--stat, --slab off). */
+static void filter_rows(struct cmp *c, struct cmp_group *g)
+{
+	int k = 0;
+
+	for (int r = 0; r < g->nrows; r++) {
+		if (keep_row(c, &g->rows[r]))
+			g->rows[k++] = g->rows[r];
+		else
+			row_free(&g->rows[r], c->nruns);
+	}
+	g->nrows = k;
+}
+
 static void build_group(struct cmp *c, struct cmp_group *g)
 {
 	struct opset ops = { 0 };
@@ -453,6 +480,7 @@ static void build_group(struct cmp *c, struct cmp_group *g)
 	for (size_t x = 0; x < sizeof(extras) / sizeof(extras[0]); x++)
 		build_extra_rows(c, g, &extras[x]);
 	opset_free(&ops);
+	filter_rows(c, g);
 }
 
 /* ---- the footprint -------------------------------------------------------- */
@@ -800,7 +828,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mmscale compare DIR_A DIR_B [DIR...] [--format text|markdown|csv|json]\n"
 		"                       [--test mmtests|mmtests-2026|welch] [--alpha A]\n"
-		"                       [--pivot AXIS[,AXIS...]]\n"
+		"                       [--pivot AXIS[,AXIS...]] [--stat STAT[,STAT...]]\n"
+		"                       [--slab on|off] [--header labels|classic]\n"
 		"       mmscale compare DIR   (a run with a pivot axis: its values compared)\n"
 		"The first run is the baseline.  Percentages: positive is better.\n"
 		"  --test mmtests       mmtests 2019-2024: t-test on the rows' means, df = na+nb-2,\n"
@@ -810,7 +839,11 @@ static void usage(FILE *f)
 		"  --test welch         Welch's t-test on the arithmetic means (alpha 0.05)\n"
 		"  --pivot AXES         a table per family with the first axis' values against\n"
 		"                       its first (or the runs against the first run), split by\n"
-		"                       the other axes; default layout,prefetch\n");
+		"                       the other axes; default layout,prefetch\n"
+		"  --stat STATS         only these rows (Min, Hmean, Amean, Stddev, BHmean-95, ...)\n"
+		"  --slab on|off        the Slab rows and the footprint (default on; mail: off)\n"
+		"  --format mail        the headline rows alone, as a cover letter prints them\n"
+		"  --header classic     run names over two lines, split as mmtests splits them\n");
 }
 
 static int too_few(const struct cmp *c)
@@ -819,6 +852,23 @@ static int too_few(const struct cmp *c)
 	       "pivot axis", c->nruns);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+static int parse_stats(struct cmp *c, char *arg)
+{
+	c->nstats = 0;
+	for (char *save = NULL, *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (c->nstats == 16) {
+			errmsg(0, "compare: --stat: at most 16 stats");
+			return EXIT_USAGE;
+		}
+		c->stats[c->nstats++] = t;
+	}
+	if (!c->nstats) {
+		errmsg(0, "compare: --stat: no stat named (e.g. Hmean, or Hmean,Amean,Stddev)");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int parse_pivot(struct cmp *c, char *arg)
@@ -849,22 +899,25 @@ int cmd_compare(int argc, char **argv)
 		{ "test", required_argument, NULL, 't' },
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "pivot", required_argument, NULL, 'p' },
+		{ "stat", required_argument, NULL, 's' },
+		{ "slab", required_argument, NULL, 'S' },
+		{ "header", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static const char *const fmts[] = { "text", "markdown", "csv", "json", NULL };
+	static const char *const fmts[] = { "text", "markdown", "csv", "json", "mail", NULL };
 	struct cmp c = { .test = SIG_MMTESTS, .alpha = NAN };
-	int opt, rc = EXIT_OK, loaded = 0, fmt = 0, t;
+	int opt, rc = EXIT_OK, loaded = 0, fmt = 0, t, slab = -1;
 	char *end;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:t:a:p:h", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:t:a:p:s:S:H:h", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			for (fmt = 0; fmts[fmt] && strcmp(fmts[fmt], optarg); fmt++)
 				;
 			if (!fmts[fmt]) {
-				errmsg(0, "compare: --format %s: not text, markdown, csv or json", optarg);
+				errmsg(0, "compare: --format %s: not text, markdown, csv, json or mail", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -887,6 +940,24 @@ int cmd_compare(int argc, char **argv)
 			if (parse_pivot(&c, optarg))
 				return EXIT_USAGE;
 			break;
+		case 's':
+			if (parse_stats(&c, optarg))
+				return EXIT_USAGE;
+			break;
+		case 'S':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				errmsg(0, "compare: --slab %s: not on or off", optarg);
+				return EXIT_USAGE;
+			}
+			slab = !strcmp(optarg, "on");
+			break;
+		case 'H':
+			if (strcmp(optarg, "classic") && strcmp(optarg, "labels")) {
+				errmsg(0, "compare: --header %s: not labels or classic", optarg);
+				return EXIT_USAGE;
+			}
+			c.classic_header = !strcmp(optarg, "classic");
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -895,6 +966,10 @@ int cmd_compare(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* a cover letter: the headline rows, no slab section unless asked */
+	if (fmt == 4)
+		c.mean_only = !c.nstats;
+	c.no_slab = slab < 0 ? fmt == 4 : !slab;
 	c.nruns = argc - optind;
 	if (c.nruns < 1)
 		return too_few(&c);
@@ -915,6 +990,7 @@ int cmd_compare(int argc, char **argv)
 	case 0: cmp_print_text(&c); break;
 	case 1: cmp_print_markdown(&c); break;
 	case 2: cmp_print_csv(&c); break;
+	case 4: cmp_print_mail(&c); break;
 	default: rc = cmp_print_json(&c); break;
 	}
 	if (fflush(stdout) || ferror(stdout)) {

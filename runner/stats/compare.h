@@ -110,6 +110,12 @@ struct cmp {
 	double alpha;
 	int npivot;		/* --pivot axes; 0: the default (layout, prefetch) */
 	const char *pivot[CMP_PIVOT_MAX];
+	/* which rows the model keeps (cover letters): */
+	int nstats;		/* --stat: only rows of these stats ("Hmean", ...) */
+	const char *stats[16];
+	bool mean_only;		/* only the mean rows (mail, without --stat) */
+	bool no_slab;		/* leave out the Slab rows and the footprint */
+	bool classic_header;	/* text: mmtests' two-line run names */
 	/* the model */
 	int ngroups;
 	struct cmp_group *groups;
@@ -124,6 +130,9 @@ void cmp_free(struct cmp *c);
 
 /* Renderers of the model, to stdout (HTML: report.c). */
 void cmp_print_text(const struct cmp *c);
+/* Just the rows, in the layout of the published tables, ready to paste
+ * into a cover letter (reference section 1), then the footprint if on. */
+void cmp_print_mail(const struct cmp *c);
 void cmp_print_markdown(const struct cmp *c);
 void cmp_print_csv(const struct cmp *c);
 int cmp_print_json(const struct cmp *c);

@@ -86,6 +86,28 @@ check "footprint: vm_area_struct 192 B x 21/slab -> 48 pages per 1000 VMAs" \
 check "footprint change against the first run (+16 pages)" \
 	grep -q '^patched  *vm_area_struct 256 B x 32/slab (2 pages) -> 64 pages per 1000 VMAs (+16 pages, +33.33%)$' "$TMP/golden.out"
 
+# ---- cover-letter mode: the published rows, byte for byte -----------------
+expect_exit 0 "compare --format mail" "$MM" compare "$R/base" "$R/patched" --format mail
+check "mail: exactly the 16 rows of section 1, spaces included (no header, no footer, no slab)" cmp -s "$GOLD" "$TMP/out"
+"$MM" compare "$R/base" "$R/patched" --format mail --slab on >"$TMP/mail.slab"
+check "mail --slab on: the same rows, then the footprint (48 -> 64 pages per 1000 VMAs)" \
+	bash -c "head -16 '$TMP/mail.slab' | cmp -s '$GOLD' - && grep -q '^patched .* -> 64 pages per 1000 VMAs (+16 pages' '$TMP/mail.slab'"
+"$MM" compare "$R/base" "$R/patched" --stat Hmean,Max >"$TMP/stat.out"
+check "--stat Hmean,Max: only those rows (32)" \
+	[ "$(awk '$1 ~ /^[A-Z]/ && /%/ {print $1}' "$TMP/stat.out" | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" = "Hmean:16 Max:16 " ]
+"$MM" compare "$R/base" "$R/patched" --slab off >"$TMP/noslab.out"
+check "--slab off: no footprint" [ "$(grep -c 'pages per 1000 VMAs' "$TMP/noslab.out")" = 0 ]
+mkdir -p "$R/6.13.0-rc6-base" "$R/6.13.0-patched"
+cp "$R/base/summary.json" "$R/6.13.0-rc6-base/"; cp "$R/patched/summary.json" "$R/6.13.0-patched/"
+sed -i 's/"label":"base"/"label":"6.13.0-rc6-base"/' "$R/6.13.0-rc6-base/summary.json"
+sed -i 's/"label":"patched"/"label":"6.13.0-patched"/' "$R/6.13.0-patched/summary.json"
+"$MM" compare "$R/6.13.0-rc6-base" "$R/6.13.0-patched" --header classic --stat Hmean >"$TMP/classic.out"
+check "--header classic: names split as mmtests splits them (past -rcN), right-aligned over each column" \
+	[ "$(head -2 "$TMP/classic.out" | sed 's/  */|/g')" = "$(printf '|6.13.0-rc6|6.13.0\n|base|patched')" -a \
+	  "$(head -1 "$TMP/classic.out" | wc -c)" = "$(( 19 + 25 + 25 + 1 ))" ]
+expect_exit 2 "--slab maybe" "$MM" compare "$R/base" "$R/patched" --slab maybe
+expect_exit 2 "--header bogus" "$MM" compare "$R/base" "$R/patched" --header bogus
+
 # ---- the same Hmeans with a wide spread: nothing is significant -----------
 golden "$R/wide-a" wide-a 3 0.05; golden "$R/wide-b" wide-b 6 0.05
 "$MM" compare "$R/wide-a" "$R/wide-b" >"$TMP/wide.out"
