@@ -7,7 +7,7 @@ PREFIX  ?= /usr/local
 CC      ?= cc
 V       ?= 0
 
-PKGS    := hwloc numa gsl jansson inih sqlite3
+PKGS    := hwloc numa gsl jansson inih sqlite3 libzstd liblzma
 TESTPKG := cmocka
 
 ifeq ($(V),0)
@@ -121,6 +121,7 @@ bench: all
 	$(Q)BUILD=$(BUILD) scripts/bench-harness
 	$(Q)BUILD=$(BUILD) scripts/bench-compare
 	$(Q)BUILD=$(BUILD) scripts/bench-nightly
+	$(Q)BUILD=$(BUILD) scripts/bench-mmtests
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/mmscale $(DESTDIR)$(PREFIX)/share/mmscale/configs

@@ -12,6 +12,8 @@ int cmd_history(int argc, char **argv);	/* history.c */
 int cmd_nightly(int argc, char **argv);	/* nightly.c */
 int cmd_plot(int argc, char **argv);	/* plot.c */
 int cmd_plan(int argc, char **argv);	/* run.c: print the resolved plan */
+int cmd_import_mmtests(int argc, char **argv);	/* results/mmtests.c */
+int cmd_export(int argc, char **argv);	/* results/mmtests.c */
 
 /* prefetch.c: restore a journal left by a killed run; called first thing
  * by every invocation.  Returns 0 or an EXIT_* code. */

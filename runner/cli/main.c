@@ -21,6 +21,8 @@ static const struct command {
 	{ "list", cmd_list, "list [RESULTS]: the runs in a results directory" },
 	{ "prefetch", cmd_prefetch, "prefetch status|on|off|restore [--which adjacent|l2|dcu|dcu-ip|all]" },
 	{ "import", cmd_import, "import DIR [--db PATH]: store a finished run in the history" },
+	{ "import-mmtests", cmd_import_mmtests, "import-mmtests SRC... [--results DIR] [--db PATH]: mmtests pft trees or --json-export files" },
+	{ "export", cmd_export, "export --mmtests DIR RUN...: a run as an mmtests pft results tree" },
 	{ "history", cmd_history, "history [--machine M] [--config C] [--metric M] [--last K]" },
 	{ "nightly", cmd_nightly, "nightly CONFIG [--baseline LABEL|last-good|window:K] [--report DIR]" },
 	{ "plot", cmd_plot, "plot DIR... [--out DIR] [--format png|svg|both] [--report DIR]" },
