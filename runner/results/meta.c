@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "meta.h"
+#include "summary.h"
 
 /* current name <- names it had before; the first that exists wins */
 static const struct rename {
@@ -130,27 +131,15 @@ void meta_stamp(json_t *meta)
 int meta_load(const char *dir, json_t **meta, bool *missing)
 {
 	char path[PATH_MAX];
-	json_error_t err;
-	json_t *j;
+	json_t *j = results_json_load(dir, "meta.json", missing);
 
 	*meta = NULL;
-	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	*missing = access(path, F_OK) != 0;
 	if (*missing) {
 		*meta = json_object();
 		return *meta ? 0 : EXIT_FAIL;
 	}
-	j = json_load_file(path, 0, &err);
-	if (!j) {
-		errmsg(0, "%s:%d: %s", path, err.line, err.text);
-		return EXIT_USAGE;
-	}
-	if (!json_is_object(j)) {
-		errmsg(0, "%s: not a JSON object", path);
-		json_decref(j);
-		return EXIT_USAGE;
-	}
-	if (meta_upgrade(j, path)) {
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (!j || meta_upgrade(j, path)) {
 		json_decref(j);
 		return EXIT_USAGE;
 	}

@@ -258,8 +258,7 @@ static int parse_point(json_t *j, int schema, struct point *p, char *why, size_t
 	return 0;
 }
 
-/* Loads DIR/NAME: the object, or NULL (absent: *missing set, else message). */
-static json_t *load_json(const char *dir, const char *name, bool *missing)
+json_t *results_json_load(const char *dir, const char *name, bool *missing)
 {
 	char path[PATH_MAX];
 	json_error_t err;
@@ -339,7 +338,7 @@ int summary_load(const char *dir, struct summary *s)
 	if (rc)
 		goto out;
 	rc = EXIT_USAGE;
-	sum = load_json(dir, "summary.json", &no_sum);
+	sum = results_json_load(dir, "summary.json", &no_sum);
 	if (!sum && !no_sum)
 		goto out;
 	if (no_sum && no_meta) {

@@ -87,6 +87,11 @@ char *point_group_render(const char *workload, const struct axis *axes, int naxe
 			 char *buf, size_t n);
 char *point_row_name(const char *metric, int clients, char *buf, size_t n);
 
+/* DIR/NAME as a JSON object, or NULL: absent (*missing set) or not a JSON
+ * object (a message naming file and line printed).  Every results file is
+ * read through this. */
+json_t *results_json_load(const char *dir, const char *name, bool *missing);
+
 /* Write j to path atomically: path.tmp.PID, fsync, rename, fsync of the
  * directory.  Returns 0, or -1 with errno set (the caller says what failed). */
 int json_write_atomic(const char *path, json_t *j);
