@@ -182,7 +182,7 @@ static int put_summary_point(struct store *st, int64_t run_id, const struct poin
 		ms[i] = (struct store_metric){
 			.name = m->name, .dir = m->dir, .n = m->n, .values = m->values,
 		};
-		stats_compute(m->values, m->n, m->dir, &ms[i].st);
+		stats_compute_agg(m->values, m->n, m->dir, m->agg, &ms[i].st);
 	}
 	rc = store_put_point(st, run_id, &(struct store_point){
 		.pid = p->id, .workload = p->workload, .group = p->group,

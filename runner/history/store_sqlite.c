@@ -399,7 +399,7 @@ static int put_metric(struct sqlite_store *s, int64_t point_id, const struct sto
 	bind_text(u, 2, m->name);
 	bind_text(u, 3, m->dir == BETTER_HIGHER ? "higher" : "lower");
 	sqlite3_bind_int(u, 4, t->n);
-	sqlite3_bind_double(u, 5, m->dir == BETTER_HIGHER && t->hmean > 0 ? t->hmean : t->amean);
+	sqlite3_bind_double(u, 5, stats_headline(t));	/* the one rule: stats.h */
 	sqlite3_bind_double(u, 6, t->amean);
 	sqlite3_bind_double(u, 7, t->hmean);
 	sqlite3_bind_double(u, 8, t->stddev);
