@@ -169,26 +169,26 @@ static void check_era(json_t *cs, const char *era, enum sig_test test, int *rows
 	*rows_checked += k;
 }
 
-static void test_era_2024(void **st)
+/* Every case of one era: rows is how many rows mmtests printed in all. */
+static void check_all(const char *era, enum sig_test test, int want_rows)
 {
 	size_t i;
 	json_t *cs;
 	int rows = 0;
 
 	json_array_foreach(json_object_get(vectors, "cases"), i, cs)
-		check_era(cs, "mmtests_2024", SIG_MMTESTS, &rows);
-	assert_int_equal(rows, 4 * 16);
+		check_era(cs, era, test, &rows);
+	assert_int_equal(rows, want_rows);
+}
+
+static void test_era_2024(void **st)
+{
+	check_all("mmtests_2024", SIG_MMTESTS, 4 * 16);
 }
 
 static void test_era_2026(void **st)
 {
-	size_t i;
-	json_t *cs;
-	int rows = 0;
-
-	json_array_foreach(json_object_get(vectors, "cases"), i, cs)
-		check_era(cs, "mmtests_2026", SIG_MMTESTS_2026, &rows);
-	assert_int_equal(rows, 4 * 12);
+	check_all("mmtests_2026", SIG_MMTESTS_2026, 4 * 12);
 }
 
 int main(void)
