@@ -2,10 +2,25 @@
 # the commands.  Dependencies are found with pkg-config; `make deps` installs
 # the Debian packages that provide them.
 
-BUILD   ?= build
 PREFIX  ?= /usr/local
-CC      ?= cc
 V       ?= 0
+# make SAN=1: ASan + UBSan (any UB aborts), at -O1 so reports keep their
+# lines; its own build dir so it never mixes objects with the plain build.
+# make CC=clang: the same tree with clang, in build-clang.
+SAN     ?= 0
+ifeq ($(origin CC),default)
+CC      := cc
+endif
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	    -DMMSCALE_SAN=1
+CFLAGS  ?= -O1 -g
+else ifneq ($(filter clang%,$(notdir $(CC))),)
+BUILD   ?= build-clang
+else
+BUILD   ?= build
+endif
 
 PKGS    := hwloc numa gsl jansson inih sqlite3 libzstd liblzma
 TESTPKG := cmocka
@@ -18,12 +33,15 @@ Q  :=
 E  =
 endif
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes
+# Fields left out of an initializer are zero, as in the kernel: option
+# tables name only what they use.
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
+	    -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 # runner/ is grouped by stage (cli, config, run, results, stats, history,
 # report, hw); every stage's headers are on the include path.
 RUN_DIRS := $(sort $(dir $(wildcard runner/*/*.c runner/*/*.h)))
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ibenchmarks/lib $(addprefix -I,$(RUN_DIRS:/=)) \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ibenchmarks/lib $(addprefix -I,$(RUN_DIRS:/=)) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	     -DMMSCALE_VERSION='"$(VERSION)"' -DMMSCALE_GIT='"$(GIT)"'
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
@@ -52,6 +70,10 @@ RUN_SRCS := $(filter-out runner/cli/main.c,$(wildcard runner/*/*.c))
 RUN_OBJS := $(RUN_SRCS:%.c=$(BUILD)/%.o)
 RUNLIB   := $(BUILD)/librunner.a
 MMSCALE  := $(BUILD)/bin/mmscale
+# tools/NAME.c: developer tools on the runner's library (mmscale-NAME),
+# e.g. the synthetic-history generator the tests and benchmarks use.
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tools/%.c=$(BUILD)/bin/mmscale-%)
 # tests/unit/test_*.c: one cmocka program each.
 UT_SRCS  := $(wildcard tests/unit/test_*.c)
 UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -62,7 +84,7 @@ UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps deps-run deps-check run check unit integration install clean bench
 
-all: $(WL_BINS) $(HLP_BINS) $(BARE_BINS) $(MMSCALE)
+all: $(WL_BINS) $(HLP_BINS) $(BARE_BINS) $(MMSCALE) $(TOOL_BINS)
 
 # -MMD -MP: each object depends on the headers it includes, no more.
 $(BUILD)/%.o: %.c Makefile
@@ -85,11 +107,15 @@ $(BUILD)/bin/%: benchmarks/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) -O2 -static -Wall -Werror -o $@ $<
 
-$(BUILD)/bin/bare-%: benchmarks/bare/%.c
+$(BUILD)/bin/bare-%: benchmarks/bare/%.c benchmarks/bare/bare.h
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
 
 $(MMSCALE): $(BUILD)/runner/cli/main.o $(RUNLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bin/mmscale-%: $(BUILD)/tools/%.o $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
@@ -113,7 +139,7 @@ integration: all
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory all $(UT_BINS)
-	$(Q)BUILD=$(BUILD) tests/run-tests
+	$(Q)BUILD=$(BUILD) MMSCALE_SAN=$(SAN) tests/run-tests
 
 # Figures, not assertions: workloads against bare loops, then the cost of
 # compare and of a nightly judgement.

@@ -10,8 +10,11 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include "bare.h"
 
 static double secs(struct timeval tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+
+#define USAGE "bare-fault SIZE_MB ROUNDS"
 
 int main(int argc, char **argv)
 {
@@ -19,10 +22,9 @@ int main(int argc, char **argv)
 	long ps = sysconf(_SC_PAGESIZE);
 	size_t len = (size_t)mb << 20;
 
-	if (mb <= 0 || rounds <= 0) {
-		fprintf(stderr, "usage: bare-fault SIZE_MB ROUNDS\n");
-		return 2;
-	}
+	bare_help(argc, argv, USAGE);
+	if (mb <= 0 || rounds <= 0)
+		return bare_usage(USAGE);
 	for (long r = 0; r < rounds; r++) {
 		struct timespec t0, t1;
 		struct rusage u0, u1;

@@ -14,11 +14,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bare.h"
 
 static volatile sig_atomic_t stop;
 
 static void on_alarm(int sig) { stop = 1; }
 static double secs(struct timeval tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+
+#define USAGE "bare-fork SECONDS ROUNDS"
 
 int main(int argc, char **argv)
 {
@@ -26,10 +29,9 @@ int main(int argc, char **argv)
 	long rounds = argc > 2 ? atol(argv[2]) : 1;
 	struct sigaction sa = { .sa_handler = on_alarm };
 
-	if (rounds <= 0 || dur <= 0) {
-		fprintf(stderr, "usage: bare-fork SECONDS ROUNDS\n");
-		return 2;
-	}
+	bare_help(argc, argv, USAGE);
+	if (rounds <= 0 || dur <= 0)
+		return bare_usage(USAGE);
 	sigaction(SIGALRM, &sa, NULL);
 	for (long r = 0; r < rounds; r++) {
 		struct itimerval it = { .it_value = { .tv_sec = (time_t)dur,

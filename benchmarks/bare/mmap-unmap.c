@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "bare.h"
 
 static volatile sig_atomic_t stop;
 
@@ -36,6 +37,8 @@ static long count_maps(void)
 	return n;
 }
 
+#define USAGE "bare-mmap-unmap PAGES SECONDS ROUNDS"
+
 int main(int argc, char **argv)
 {
 	long pages = argc > 1 ? atol(argv[1]) : 1, rounds = argc > 3 ? atol(argv[3]) : 1;
@@ -43,10 +46,9 @@ int main(int argc, char **argv)
 	size_t len = (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 	struct sigaction sa = { .sa_handler = on_alarm };
 
-	if (pages <= 0 || rounds <= 0 || dur <= 0) {
-		fprintf(stderr, "usage: bare-mmap-unmap PAGES SECONDS ROUNDS\n");
-		return 2;
-	}
+	bare_help(argc, argv, USAGE);
+	if (pages <= 0 || rounds <= 0 || dur <= 0)
+		return bare_usage(USAGE);
 	sigaction(SIGALRM, &sa, NULL);
 	if (mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0) == MAP_FAILED) {

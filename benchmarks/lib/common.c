@@ -1,6 +1,7 @@
 /* common.c - error reporting and clocks shared by every program. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,57 @@ void die(int code, int err, const char *fmt, ...)
 	verrmsg(err, fmt, ap);
 	va_end(ap);
 	exit(code);
+}
+
+static void __attribute__((noreturn)) out_of_memory(void)
+{
+	die(EXIT_NORES, ENOMEM, "out of memory");
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		out_of_memory();
+	p = realloc(p, n && size ? n * size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		out_of_memory();
+	return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (!d)
+		out_of_memory();
+	return d;
 }
 
 int client_fail(struct client *c, int err, const char *what)

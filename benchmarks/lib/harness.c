@@ -329,6 +329,8 @@ struct harness {
 	struct run run;
 	const char *mempolicy_name;
 	json_t *probe;
+	int *cpus;			/* planned CPU per client */
+	struct client *cl, *ax;		/* clients and aux threads */
 };
 
 static void report_iteration(struct harness *h)
@@ -469,68 +471,12 @@ static void usage(FILE *f, const struct workload *wl)
 
 static int parse_args(struct harness *h, int argc, char **argv)
 {
-	const struct workload *wl = h->run.wl;
-	const struct opt *tabs[2] = { common_table, wl->opts };
-	void *bases[2] = { &h->co, h->run.opts };
-	struct option lopts[128];
-	char shorts[128] = ":";
-	int n = 0, rc;
+	const struct opt *const tabs[2] = { common_table, h->run.wl->opts };
+	void *const bases[2] = { &h->co, h->run.opts };
+	int rc = opt_parse(tabs, bases, 2, argc, argv, "--help");
 
-	for (int t = 0; t < 2; t++) {
-		for (const struct opt *o = tabs[t]; o && o->name; o++) {
-			if (n >= 126)
-				die(EXIT_FAIL, 0, "too many options");
-			lopts[n] = (struct option){ o->name,
-				o->type == OPT_BOOL ? optional_argument : required_argument,
-				NULL, 256 + t * 1000 + (int)(o - tabs[t]) };
-			n++;
-			if (o->shortopt) {
-				size_t l = strlen(shorts);
-
-				shorts[l] = (char)o->shortopt;
-				shorts[l + 1] = 0;
-				if (o->type != OPT_BOOL)
-					strcat(shorts, ":");
-			}
-		}
-	}
-	lopts[n] = (struct option){ 0 };
-
-	opterr = 0;
-	for (;;) {
-		int idx = -1, c = getopt_long(argc, argv, shorts, lopts, &idx);
-		const struct opt *o = NULL;
-		int t = 0;
-
-		if (c == -1)
-			break;
-		if (c == '?') {
-			if (optopt)
-				errmsg(0, "unknown option '-%c' (see --help)", optopt);
-			else
-				errmsg(0, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-		if (c == ':') {
-			errmsg(0, "option '%s' needs a value", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-		if (c >= 256) {
-			t = (c - 256) / 1000;
-			o = &tabs[t][(c - 256) % 1000];
-		} else {
-			for (t = 0; t < 2 && !o; t++)
-				for (const struct opt *p = tabs[t]; p && p->name; p++)
-					if (p->shortopt == c) {
-						o = p;
-						break;
-					}
-			t--;
-		}
-		rc = opt_set(o, bases[t], optarg);
-		if (rc)
-			return rc;
-	}
+	if (rc)
+		return rc;
 	if (optind < argc) {
 		errmsg(0, "unexpected argument '%s' (see --help)", argv[optind]);
 		return EXIT_USAGE;
@@ -583,10 +529,12 @@ static int apply_mempolicy(struct harness *h)
 	return 0;
 }
 
-int harness_main(const struct workload *wl, int argc, char **argv)
+/* The whole run; what it allocates hangs off h, so harness_main frees it on
+ * every path (LeakSanitizer checks --help and --list-options too). */
+static int harness_run(struct harness *h, int argc, char **argv)
 {
-	struct harness h = { .run = { .wl = wl } };
-	struct run *r = &h.run;
+	const struct workload *wl = h->run.wl;
+	struct run *r = &h->run;
 	hwloc_topology_t topo;
 	struct client *cl, *ax;
 	int *cpus, ncpus, rc;
@@ -597,16 +545,16 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	r->opts = calloc(1, wl->opts_size ? wl->opts_size : 1);
 	if (!r->opts)
 		die(EXIT_NORES, ENOMEM, "options");
-	if (opt_defaults(common_table, &h.co) || opt_defaults(wl->opts, r->opts))
+	if (opt_defaults(common_table, &h->co) || opt_defaults(wl->opts, r->opts))
 		die(EXIT_FAIL, 0, "bad default in an option table");
-	rc = parse_args(&h, argc, argv);
+	rc = parse_args(h, argc, argv);
 	if (rc)
 		return rc;
-	if (h.co.help) {
+	if (h->co.help) {
 		usage(stdout, wl);
 		return EXIT_OK;
 	}
-	if (h.co.list_options) {
+	if (h->co.list_options) {
 		json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:o}", "workload", wl->name,
 				      "version", wl->version, "timed", wl->timed,
 				      "harness", opt_table_json(common_table),
@@ -623,35 +571,35 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 		json_decref(j);
 		return EXIT_OK;
 	}
-	if (h.co.threads && h.co.procs) {
+	if (h->co.threads && h->co.procs) {
 		errmsg(0, "-t and -n: choose threads or processes, not both");
 		return EXIT_USAGE;
 	}
-	r->mode = h.co.procs ? MODE_PROCESSES : MODE_THREADS;
-	r->nclients = (int)(h.co.procs ? h.co.procs : h.co.threads ? h.co.threads : 1);
+	r->mode = h->co.procs ? MODE_PROCESSES : MODE_THREADS;
+	r->nclients = (int)(h->co.procs ? h->co.procs : h->co.threads ? h->co.threads : 1);
 	if (r->mode == MODE_PROCESSES && wl->threads_only) {
 		errmsg(0, "-n: %s runs in threads mode only", wl->name);
 		return EXIT_USAGE;
 	}
-	if (h.co.topology && !h.co.dry_run) {
+	if (h->co.topology && !h->co.dry_run) {
 		errmsg(0, "--topology: a synthetic topology can only be planned (add --dry-run)");
 		return EXIT_USAGE;
 	}
-	topo = placement_topology(h.co.topology);
+	topo = placement_topology(h->co.topology);
 	if (!topo)
-		return h.co.topology ? EXIT_USAGE : EXIT_FAIL;
+		return h->co.topology ? EXIT_USAGE : EXIT_FAIL;
 	ncpus = placement_ncpus(topo);
-	if (r->nclients > ncpus && !h.co.oversubscribe) {
+	if (r->nclients > ncpus && !h->co.oversubscribe) {
 		errmsg(0, "%s %d: more clients than CPUs (%d); add --oversubscribe to allow it",
 		       r->mode == MODE_THREADS ? "-t" : "-n", r->nclients, ncpus);
 		return EXIT_USAGE;
 	}
 	oversubscribed = r->nclients > ncpus;
-	cpus = calloc(r->nclients, sizeof(*cpus));
+	cpus = h->cpus = calloc(r->nclients, sizeof(*cpus));
 	if (!cpus)
 		die(EXIT_NORES, ENOMEM, "cpus");
-	placement_plan(topo, (enum placement)h.co.placement, r->nclients, cpus);
-	if (h.co.dry_run) {
+	placement_plan(topo, (enum placement)h->co.placement, r->nclients, cpus);
+	if (h->co.dry_run) {
 		char sum[128];
 		json_t *j = json_array();
 
@@ -660,7 +608,7 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 		placement_summary(topo, sum, sizeof(sum));
 		j = json_pack("{s:s, s:i, s:s, s:s, s:o}", "workload", wl->name,
 			      "clients", r->nclients, "placement",
-			      placement_names[h.co.placement], "topology", sum, "cpus", j);
+			      placement_names[h->co.placement], "topology", sum, "cpus", j);
 		json_dumpf(j, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(j);
@@ -670,9 +618,9 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	hwloc_topology_destroy(topo);
 	r->cpus = cpus;
 	r->pagesize = sysconf(_SC_PAGESIZE);
-	r->duration_ns = (uint64_t)(h.co.duration * 1e9);
-	h.probe = json_object();
-	rc = apply_mempolicy(&h);
+	r->duration_ns = (uint64_t)(h->co.duration * 1e9);
+	h->probe = json_object();
+	rc = apply_mempolicy(h);
 	if (rc)
 		return rc;
 	if (wl->check && (rc = wl->check(r)))
@@ -691,8 +639,8 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	if (ctl == MAP_FAILED || r->res == MAP_FAILED)
 		die(EXIT_NORES, errno, "mmap of the result slots");
 	r->aux_res = (struct client_result *)((char *)r->res + (size_t)r->nclients * CLIENT_SLOT);
-	cl = calloc(r->nclients, sizeof(*cl));
-	ax = calloc(r->naux ? r->naux : 1, sizeof(*ax));
+	cl = h->cl = calloc(r->nclients, sizeof(*cl));
+	ax = h->ax = calloc(r->naux ? r->naux : 1, sizeof(*ax));
 	if (!cl || !ax)
 		die(EXIT_NORES, ENOMEM, "clients");
 	for (int i = 0; i < r->nclients; i++)
@@ -708,26 +656,38 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (wl->run_setup && (rc = wl->run_setup(r)))
 		return rc;
-	for (int it = 0; it < h.co.warmup + h.co.iterations && !harness_interrupted; it++) {
+	for (int it = 0; it < h->co.warmup + h->co.iterations && !harness_interrupted; it++) {
 		r->iteration = it;
-		r->warmup = it < h.co.warmup;
+		r->warmup = it < h->co.warmup;
 		r->invalid = false;
 		r->reason[0] = 0;
 		if (wl->iter_setup && (rc = wl->iter_setup(r)))
 			break;
 		run_clients(r, cl, ax);
 		if (!harness_interrupted || !wl->timed)
-			report_iteration(&h);
+			report_iteration(h);
 		if (wl->iter_teardown)
 			wl->iter_teardown(r);
 	}
 	if (wl->run_teardown)
 		wl->run_teardown(r);
-	json_decref(h.probe);
+	json_decref(h->probe);
 	if (harness_interrupted) {
 		errmsg(0, "interrupted by signal %d; finished iterations were printed",
 		       harness_interrupted);
 		return EXIT_INTR;
 	}
+	return rc;
+}
+
+int harness_main(const struct workload *wl, int argc, char **argv)
+{
+	struct harness h = { .run = { .wl = wl } };
+	int rc = harness_run(&h, argc, argv);
+
+	free(h.cl);
+	free(h.ax);
+	free(h.cpus);
+	free(h.run.opts);
 	return rc;
 }

@@ -46,6 +46,7 @@ enum opt_type {
 	OPT_STR,	/* free string */
 	OPT_ENUM,	/* one of choices, "a|b|c"; stored as the index */
 	OPT_DOUBLE,	/* double, within [min, max] */
+	OPT_STRV,	/* a string that may be given again: struct opt_strv */
 };
 
 struct opt {
@@ -57,6 +58,13 @@ struct opt {
 	const char *choices;	/* OPT_ENUM: "a|b|c" */
 	double min, max;	/* OPT_INT/OPT_DOUBLE bounds */
 	const char *help;
+	const char *arg;	/* the value's name in --help, e.g. "DIR" */
+};
+
+/* OPT_STRV's value: every string given, in order. */
+struct opt_strv {
+	int n;
+	const char **v;
 };
 
 #define OPT_OFF(type, field) offsetof(type, field)
@@ -191,6 +199,15 @@ void errmsg(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* errmsg, then exit(code). */
 void die(int code, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
+/*
+ * The one allocation-failure path: "prog: out of memory" and exit 3
+ * (EXIT_NORES).  Callers need no NULL check.
+ */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n, size_t size);	/* n elements of size */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 /* Record a client failure in its slot; returns -1 for `return`. */
 int client_fail(struct client *c, int err, const char *what);
 

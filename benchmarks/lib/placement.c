@@ -15,6 +15,40 @@ const char *const placement_names[] = {
 	[PLACE_SPREAD] = "spread", [PLACE_NONE] = "none",
 };
 
+/* hwloc builds every object of a synthetic topology, so a typo such as
+ * "pack:99999 core:99999 pu:99999" runs for minutes: refuse more PUs than a
+ * run may have clients, and more objects than that topology could hold. */
+#define SYNTH_MAX_PUS 65536
+#define SYNTH_MAX_OBJS (4 * SYNTH_MAX_PUS)
+
+static int synthetic_too_big(const char *synthetic)
+{
+	double level = 1, objs = 0;
+	const char *p = synthetic;
+
+	while (*p) {
+		const char *tok = p + strspn(p, " \t"), *colon;
+		size_t len = strcspn(tok, " \t");
+		char *end;
+		double n;
+
+		if (!len)
+			break;
+		colon = memchr(tok, ':', len);
+		n = strtod(colon ? colon + 1 : tok, &end);
+		if (end > (colon ? colon + 1 : tok) && n > 0) {
+			level *= n;
+			objs += level;
+		}
+		p = tok + len;
+	}
+	if (level <= SYNTH_MAX_PUS && objs <= SYNTH_MAX_OBJS)
+		return 0;
+	errmsg(0, "--topology: '%s' has %.0f PUs (%.0f objects); at most %d PUs "
+	       "(%d objects) can be planned", synthetic, level, objs, SYNTH_MAX_PUS, SYNTH_MAX_OBJS);
+	return -1;
+}
+
 hwloc_topology_t placement_topology(const char *synthetic)
 {
 	hwloc_topology_t topo;
@@ -26,6 +60,8 @@ hwloc_topology_t placement_topology(const char *synthetic)
 	 * image makes each fork of fork-exit dearer.  A user's own setting wins.
 	 */
 	setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_pci,hwloc_gl,hwloc_opencl,hwloc_xml_libxml", 0);
+	if (synthetic && synthetic_too_big(synthetic))
+		return NULL;
 	if (hwloc_topology_init(&topo)) {
 		errmsg(0, "hwloc: cannot initialise a topology");
 		return NULL;
@@ -105,16 +141,22 @@ static int spread_order(hwloc_topology_t topo, int *out)
 	hwloc_obj_type_t t = spread_domain(topo);
 	int ndom = hwloc_get_nbobjs_by_type(topo, t);
 	int npus = placement_ncpus(topo);
-	int **dom = calloc(ndom, sizeof(*dom));
-	int *len = calloc(ndom, sizeof(*len)), *pos = calloc(ndom, sizeof(*pos));
+	int **dom, *len, *pos;
 	int n = 0;
 
+	/* hwloc says -1 when the type sits at several depths: no domains to
+	 * alternate, so plain core order (and calloc never sees a size_t -1) */
+	if (ndom < 1 || npus < 1)
+		return cores_order(topo, NULL, out);
+	dom = calloc((size_t)ndom, sizeof(*dom));
+	len = calloc((size_t)ndom, sizeof(*len));
+	pos = calloc((size_t)ndom, sizeof(*pos));
 	if (!dom || !len || !pos)
 		die(EXIT_NORES, ENOMEM, "placement");
 	for (int d = 0; d < ndom; d++) {
 		hwloc_obj_t obj = hwloc_get_obj_by_type(topo, t, d);
 
-		dom[d] = malloc(sizeof(int) * npus);
+		dom[d] = malloc(sizeof(int) * (size_t)npus);
 		if (!dom[d])
 			die(EXIT_NORES, ENOMEM, "placement");
 		len[d] = cores_order(topo, obj->cpuset, dom[d]);

@@ -1,19 +1,26 @@
-/* commands.h - the mmscale subcommands; each lives in its own file. */
+/*
+ * commands.h - the mmscale subcommands.  Each is a struct cli_command (cli.h:
+ * its options, help and exit codes in one table) defined in the file of its
+ * stage; cli.c lists them.
+ */
 #ifndef MMSCALE_COMMANDS_H
 #define MMSCALE_COMMANDS_H
 
-int cmd_run(int argc, char **argv);	/* run.c */
-int cmd_compare(int argc, char **argv);	/* compare.c */
-int cmd_show(int argc, char **argv);	/* show.c */
-int cmd_list(int argc, char **argv);	/* show.c */
-int cmd_prefetch(int argc, char **argv);	/* prefetch.c */
-int cmd_import(int argc, char **argv);	/* history.c */
-int cmd_history(int argc, char **argv);	/* history.c */
-int cmd_nightly(int argc, char **argv);	/* nightly.c */
-int cmd_plot(int argc, char **argv);	/* plot.c */
-int cmd_plan(int argc, char **argv);	/* run.c: print the resolved plan */
-int cmd_import_mmtests(int argc, char **argv);	/* results/mmtests.c */
-int cmd_export(int argc, char **argv);	/* results/mmtests.c */
+#include "cli.h"
+
+extern const struct cli_command cli_cmd_run;		/* run.c */
+extern const struct cli_command cli_cmd_plan;		/* run.c: the resolved plan */
+extern const struct cli_command cli_cmd_compare;	/* compare.c */
+extern const struct cli_command cli_cmd_show;		/* show.c */
+extern const struct cli_command cli_cmd_list;		/* show.c */
+extern const struct cli_command cli_cmd_prefetch;	/* prefetch.c */
+extern const struct cli_command cli_cmd_import;		/* history.c */
+extern const struct cli_command cli_cmd_import_mmtests;	/* results/mmtests.c */
+extern const struct cli_command cli_cmd_export;		/* results/mmtests.c */
+extern const struct cli_command cli_cmd_history;	/* history.c */
+extern const struct cli_command cli_cmd_nightly;	/* nightly.c */
+extern const struct cli_command cli_cmd_plot;		/* plot.c */
+extern const struct cli_command cli_cmd_help;		/* cli.c */
 
 /* prefetch.c: restore a journal left by a killed run; called first thing
  * by every invocation.  Returns 0 or an EXIT_* code. */

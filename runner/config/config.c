@@ -37,6 +37,8 @@ struct raw_section {
 
 struct parse_ctx {
 	FILE *f;
+	char *buf;		/* the line being read, any length */
+	size_t bufsize;
 	struct config *c;
 	int line;		/* lines read so far = inih's current line */
 	int nsec;
@@ -62,6 +64,11 @@ static const struct {
 
 /* [run] keys that are defaults for every workload's harness option. */
 static const char *const run_defaults[] = { "placement", "mempolicy", "duration", "oversubscribe", NULL };
+/* Every [run] key, for "did you mean". */
+static const char *const run_keys[] = {
+	"iterations", "warmup", "placement", "mempolicy", "duration", "oversubscribe", "thp",
+	"aslr", "watchdog", "perf", "interleave", "db", NULL
+};
 
 static int __attribute__((format(printf, 4, 5)))
 cfg_error(const struct config *c, int line, const char *key, const char *fmt, ...)
@@ -72,7 +79,9 @@ cfg_error(const struct config *c, int line, const char *key, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (key)
+	if (line < 0)	/* from the command line: --set number -line */
+		errmsg(0, "%s: --set %s: %s", c->path, c->sets[-line - 1], msg);
+	else if (key)
 		errmsg(0, "%s:%d: key '%s': %s", c->path, line, key, msg);
 	else
 		errmsg(0, "%s:%d: %s", c->path, line, msg);
@@ -100,13 +109,11 @@ static char *trim(char *s)
 
 int cfg_split(const char *in, char ***out)
 {
-	char *copy = strdup(in), *tok;
+	char *copy = xstrdup(in), *tok;
 	char **v = NULL;
 	int n = 0;
 	size_t len = strlen(in);
 
-	if (!copy)
-		return -1;
 	/* strtok_r would swallow empty items ("a,,b"): count commas instead */
 	for (size_t i = 0, start = 0; i <= len; i++) {
 		if (copy[i] != ',' && copy[i] != 0)
@@ -119,8 +126,8 @@ int cfg_split(const char *in, char ***out)
 			free(copy);
 			return -1;
 		}
-		v = realloc(v, sizeof(*v) * (size_t)(n + 1));
-		v[n++] = strdup(tok);
+		v = xrealloc(v, (size_t)n + 1, sizeof(*v));
+		v[n++] = xstrdup(tok);
 	}
 	free(copy);
 	*out = v;
@@ -175,32 +182,74 @@ int cfg_expand(const char *in, const struct cfg_env *env, char *out, size_t n,
 	return 0;
 }
 
-/* fgets that counts lines and notes section headers with their line, so
- * that sections without keys exist too and errors can name lines. */
+static int on_key(void *user, const char *section, const char *name, const char *value);
+
+/* A line too long for inih's buffer (INI_MAX_LINE, 200 in Debian's build),
+ * read whole.  inih would split it and parse the tail as a line of its own;
+ * instead a comment is dropped, a key = value is handed to on_key here, and
+ * inih gets an empty line in its place, so line numbers stay right. */
+static void long_line(struct parse_ctx *x, char *p)
+{
+	struct raw_section *sec = x->nsec ? &x->sec[x->nsec - 1] : NULL;
+	char *eq, *v;
+
+	if (!*p || *p == ';' || *p == '#')
+		return;
+	eq = strpbrk(p, "=:");
+	if (*p == '[' || !eq || p == eq) {
+		if (!x->err_line) {
+			x->err_line = x->line;
+			snprintf(x->err, sizeof(x->err), "syntax error in a line of %zu bytes "
+				 "(expected key = value or a comment)", strlen(p));
+		}
+		return;
+	}
+	*eq = 0;
+	v = trim(eq + 1);
+	/* inih's inline comments: ';' after whitespace */
+	for (char *sc = strchr(v, ';'); sc; sc = strchr(sc + 1, ';'))
+		if (sc > v && isspace((unsigned char)sc[-1])) {
+			*sc = 0;
+			v = trim(v);
+			break;
+		}
+	on_key(x, sec ? sec->name : "", trim(p), v);
+}
+
+/* Reads whole lines (getline), counts them and notes section headers with
+ * their line, so that sections without keys exist too and errors can name
+ * lines. */
 static char *counting_reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *x = stream;
-	char *s = fgets(str, num, x->f), *p, *end;
+	ssize_t len = getline(&x->buf, &x->bufsize, x->f);
+	char *p, *end;
 	struct raw_section *sec;
 
-	if (!s)
+	if (len < 0)
 		return NULL;
 	x->line++;
-	p = s;
+	p = x->buf;
 	while (isspace((unsigned char)*p))
 		p++;
+	if (len > num - 1) {
+		long_line(x, trim(p));
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	memcpy(str, x->buf, (size_t)len + 1);
 	if (*p != '[' || !(end = strchr(p, ']')))
-		return s;
-	x->sec = realloc(x->sec, sizeof(*x->sec) * (size_t)(x->nsec + 1));
+		return str;
+	x->sec = xrealloc(x->sec, (size_t)x->nsec + 1, sizeof(*x->sec));
 	sec = &x->sec[x->nsec++];
 	*sec = (struct raw_section){ .line = x->line };
-	sec->name = strndup(p + 1, (size_t)(end - p - 1));
+	sec->name = xstrndup(p + 1, (size_t)(end - p - 1));
 	{
 		char *t = trim(sec->name);
 
 		memmove(sec->name, t, strlen(t) + 1);
 	}
-	return s;
+	return str;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -225,11 +274,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			return 0;
 		}
 	}
-	sec->kv = realloc(sec->kv, sizeof(*sec->kv) * (size_t)(sec->nkv + 1));
+	sec->kv = xrealloc(sec->kv, (size_t)sec->nkv + 1, sizeof(*sec->kv));
 	kv = &sec->kv[sec->nkv++];
-	*kv = (struct cfg_kv){ .key = strdup(name), .line = x->line, .nvals = 1 };
-	kv->vals = calloc(1, sizeof(char *));
-	kv->vals[0] = strdup(value);
+	*kv = (struct cfg_kv){ .key = xstrdup(name), .line = x->line, .nvals = 1 };
+	kv->vals = xcalloc(1, sizeof(char *));
+	kv->vals[0] = xstrdup(value);
 	/* inih strips inline "; ..." comments; strip " # ..." too, since
 	 * configs use # for every other comment */
 	for (char *h = strchr(kv->vals[0], '#'); h; h = strchr(h + 1, '#')) {
@@ -285,7 +334,7 @@ static int kv_values(struct config *c, struct cfg_kv *kv)
 			return cfg_error(c, kv->line, kv->key, "%s", why);
 		}
 		free(v[i]);
-		v[i] = strdup(buf);
+		v[i] = xstrdup(buf);
 	}
 	cfg_strv_free(kv->vals, kv->nvals);
 	kv->vals = v;
@@ -330,9 +379,9 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 		return rc;
 	if (!strcmp(k, "interleave")) {
 		c->ninterleave = kv->nvals;
-		c->interleave = calloc((size_t)kv->nvals, sizeof(char *));
+		c->interleave = xcalloc((size_t)kv->nvals, sizeof(char *));
 		for (i = 0; i < kv->nvals; i++)
-			c->interleave[i] = strdup(kv->vals[i]);
+			c->interleave[i] = xstrdup(kv->vals[i]);
 		c->interleave_line = kv->line;
 		return 0;
 	}
@@ -373,11 +422,17 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 		else
 			c->perf = (enum cfg_perf)i;
 	} else if (!strcmp(k, "db")) {
-		c->db = strdup(v);
+		c->db = xstrdup(v);
 	} else {
-		return cfg_error(c, kv->line, k, "unknown key in [run] (iterations, warmup, "
+		struct suggest sg;
+		char hint[96];
+
+		suggest_reset(&sg, k);
+		for (i = 0; run_keys[i]; i++)
+			suggest_offer(&sg, run_keys[i]);
+		return cfg_error(c, kv->line, k, "unknown key in [run]%s (iterations, warmup, "
 				 "placement, mempolicy, duration, oversubscribe, thp, aslr, "
-				 "watchdog, perf, interleave, db)");
+				 "watchdog, perf, interleave, db)", suggest_text(&sg, "", hint, sizeof(hint)));
 	}
 	return 0;
 }
@@ -401,87 +456,51 @@ static json_t *find_opt(json_t *spec, const char *key, bool *harness)
 	return NULL;
 }
 
-/* Check one value against the option's type; sizes given as N% or an
- * expression are resolved to bytes so the plan says exactly what runs. */
+/* The option as the program's --list-options describes it, for the
+ * checker the program itself uses (options.c). */
+static struct opt opt_of_json(json_t *o)
+{
+	static const char *const types[] = {
+		[OPT_INT] = "int", [OPT_SIZE] = "size", [OPT_BOOL] = "bool", [OPT_STR] = "string",
+		[OPT_ENUM] = "enum", [OPT_DOUBLE] = "double", [OPT_STRV] = "strings",
+	};
+	const char *type = json_string_value(json_object_get(o, "type"));
+	struct opt op = {
+		.name = json_string_value(json_object_get(o, "name")),
+		.type = OPT_STR,
+		.choices = json_string_value(json_object_get(o, "choices")),
+		.min = json_number_value(json_object_get(o, "min")),
+		.max = json_number_value(json_object_get(o, "max")),
+	};
+
+	for (size_t t = 1; type && t < sizeof(types) / sizeof(types[0]); t++)
+		if (types[t] && !strcmp(types[t], type))
+			op.type = (enum opt_type)t;
+	if (op.type == OPT_ENUM && !op.choices)
+		op.type = OPT_STR;
+	return op;
+}
+
+/* Check one value with the program's own rules; sizes given as N% or an
+ * expression are resolved to bytes (of the planned machine's MemTotal) so
+ * the plan says exactly what runs, and booleans become yes or no. */
 static int check_value(struct config *c, struct cfg_kv *kv, json_t *o, int idx)
 {
-	const char *type = json_string_value(json_object_get(o, "type"));
+	struct opt op = opt_of_json(o);
 	const char *v = kv->vals[idx];
-	double min = json_number_value(json_object_get(o, "min"));
-	double max = json_number_value(json_object_get(o, "max"));
+	union opt_val val;
+	char why[256], buf[32];
 
-	if (!strcmp(type, "int")) {
-		long l;
-
-		if (parse_long(v, &l))
-			return cfg_error(c, kv->line, kv->key, "'%s' is not a whole number", v);
-		if (l < min || l > max)
-			return cfg_error(c, kv->line, kv->key, "%ld is out of range [%.0f, %.0f]",
-					 l, min, max);
-	} else if (!strcmp(type, "double")) {
-		double d;
-
-		if (parse_double(v, &d))
-			return cfg_error(c, kv->line, kv->key, "'%s' is not a number", v);
-		if (d < min || d > max)
-			return cfg_error(c, kv->line, kv->key, "%g is out of range [%g, %g]",
-					 d, min, max);
-	} else if (!strcmp(type, "size")) {
-		size_t len = strlen(v);
-		uint64_t b;
-		char buf[32];
-
-		if (len > 1 && v[len - 1] == '%') {
-			/* of the planned machine's MemTotal (the same as the
-			 * workload's own N% unless planning for another box) */
-			double pct;
-			char *num = strndup(v, len - 1);
-			int bad = parse_double(num, &pct) || pct <= 0 || pct > 100;
-
-			free(num);
-			if (bad)
-				return cfg_error(c, kv->line, kv->key, "'%s' is not a percentage "
-						 "of MemTotal in (0, 100]", v);
-			snprintf(buf, sizeof(buf), "%.0f", floor(pct / 100 * (double)c->env.memtotal));
-		} else {
-			snprintf(buf, sizeof(buf), "%s", v);
-		}
-		if (parse_size(buf, &b))
-			return cfg_error(c, kv->line, kv->key, "'%s' is not a size (N, NK, NM, NG, "
-					 "N%% of MemTotal, $memtotal/N)", v);
-		if (strchr(v, '%')) {
-			free(kv->vals[idx]);
-			kv->vals[idx] = strdup(buf);
-		}
-	} else if (!strcmp(type, "bool")) {
-		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on")) {
-			free(kv->vals[idx]);
-			kv->vals[idx] = strdup("yes");
-		} else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") ||
-			   !strcmp(v, "off")) {
-			free(kv->vals[idx]);
-			kv->vals[idx] = strdup("no");
-		} else {
-			return cfg_error(c, kv->line, kv->key, "'%s' is not yes or no", v);
-		}
+	if (opt_check(&op, v, c->env.memtotal, &val, why, sizeof(why)))
+		return cfg_error(c, kv->line, kv->key, "%s", why);
+	if (op.type == OPT_SIZE && strchr(v, '%')) {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)val.size);
+		free(kv->vals[idx]);
+		kv->vals[idx] = xstrdup(buf);
+	} else if (op.type == OPT_BOOL) {
+		free(kv->vals[idx]);
+		kv->vals[idx] = xstrdup(val.b ? "yes" : "no");
 		kv->kind = KV_FLAG;
-	} else if (!strcmp(type, "enum")) {
-		const char *choices = json_string_value(json_object_get(o, "choices"));
-		size_t len = strlen(v);
-		bool found = false;
-
-		for (const char *p = choices; p && *p;) {
-			size_t n = strcspn(p, "|");
-
-			if (n == len && !strncmp(p, v, n))
-				found = true;
-			p += n;
-			if (*p)
-				p++;
-		}
-		if (!found)
-			return cfg_error(c, kv->line, kv->key, "unknown value '%s' (one of %s)",
-					 v, choices);
 	}
 	return 0;
 }
@@ -495,11 +514,11 @@ static int parse_clients(struct config *c, struct cfg_workload *w, struct cfg_kv
 		if (n < 1)
 			return cfg_error(c, kv->line, kv->key, "no large-stride series for %d CPUs",
 					 c->env.ncpus);
-		w->clients = calloc((size_t)n, sizeof(int));
+		w->clients = xcalloc((size_t)n, sizeof(int));
 		w->nclients = series_large_stride(1, c->env.ncpus, w->clients, n);
 		return 0;
 	}
-	w->clients = calloc((size_t)kv->nvals, sizeof(int));
+	w->clients = xcalloc((size_t)kv->nvals, sizeof(int));
 	w->nclients = kv->nvals;
 	for (int i = 0; i < kv->nvals; i++) {
 		const char *v = kv->vals[i];
@@ -508,7 +527,7 @@ static int parse_clients(struct config *c, struct cfg_workload *w, struct cfg_kv
 
 		if (len > 1 && v[len - 1] == '%') {
 			/* N% of the CPUs, at least one */
-			char *num = strndup(v, len - 1);
+			char *num = xstrndup(v, len - 1);
 			double d;
 			int bad = parse_double(num, &d) || d <= 0 || d > 100;
 
@@ -570,9 +589,23 @@ static int workload_key(struct config *c, struct cfg_workload *w, struct cfg_kv 
 		if (!strcmp(k, forbidden[i].key))
 			return cfg_error(c, kv->line, k, "not allowed in a config: %s", forbidden[i].why);
 	o = find_opt(w->optspec, k, &harness);
-	if (!o)
-		return cfg_error(c, kv->line, k, "unknown key for workload %s (see %s --help)",
-				 w->program, w->program);
+	if (!o) {
+		static const char *const runner_keys[] = { "program", "mode", "prefetch", "clients" };
+		const char *tabs[2] = { "harness", "options" };
+		struct suggest sg;
+		char hint[96];
+		json_t *e;
+		size_t i;
+
+		suggest_reset(&sg, k);
+		for (size_t r = 0; r < sizeof(runner_keys) / sizeof(runner_keys[0]); r++)
+			suggest_offer(&sg, runner_keys[r]);
+		for (int t = 0; t < 2; t++)
+			json_array_foreach(json_object_get(w->optspec, tabs[t]), i, e)
+				suggest_offer(&sg, json_string_value(json_object_get(e, "name")));
+		return cfg_error(c, kv->line, k, "unknown key for workload %s%s (see %s --help)",
+				 w->program, suggest_text(&sg, "", hint, sizeof(hint)), w->program);
+	}
 	if (!strcmp(k, "oversubscribe") && (rc = single(c, kv)))
 		return rc;
 	for (int i = 0; i < kv->nvals; i++) {
@@ -602,21 +635,25 @@ static int load_optspec(struct config *c, struct cfg_workload *w, int line)
 	rc = exec_capture(argv, &out);
 	if (rc) {
 		free(out);
-		return cfg_error(c, line, NULL, "[workload %s]: %s --list-options failed (exit %d)",
-				 w->name, path, rc);
+		return cfg_error(c, line, NULL, "[workload %s]: %s is not a workload program "
+				 "(its --list-options failed, exit %d)", w->name, path, rc);
 	}
 	w->optspec = json_loads(out, 0, &jerr);
 	free(out);
 	if (!w->optspec)
 		return cfg_error(c, line, NULL, "[workload %s]: %s --list-options: bad JSON: %s",
 				 w->name, path, jerr.text);
+	if (!json_is_string(json_object_get(w->optspec, "workload")) ||
+	    !json_is_array(json_object_get(w->optspec, "harness")))
+		return cfg_error(c, line, NULL, "[workload %s]: %s is not a workload program "
+				 "(its --list-options names no workload)", w->name, path);
 	w->timed = json_is_true(json_object_get(w->optspec, "timed"));
 	return 0;
 }
 
 static void move_kv(struct cfg_workload *w, struct cfg_kv *kv)
 {
-	w->kv = realloc(w->kv, sizeof(*w->kv) * (size_t)(w->nkv + 1));
+	w->kv = xrealloc(w->kv, (size_t)w->nkv + 1, sizeof(*w->kv));
 	w->kv[w->nkv++] = *kv;
 	*kv = (struct cfg_kv){ 0 };
 }
@@ -625,10 +662,10 @@ static struct cfg_kv kv_copy(const struct cfg_kv *kv)
 {
 	struct cfg_kv n = *kv;
 
-	n.key = strdup(kv->key);
-	n.vals = calloc((size_t)kv->nvals, sizeof(char *));
+	n.key = xstrdup(kv->key);
+	n.vals = xcalloc((size_t)kv->nvals, sizeof(char *));
 	for (int i = 0; i < kv->nvals; i++)
-		n.vals[i] = strdup(kv->vals[i]);
+		n.vals[i] = xstrdup(kv->vals[i]);
 	return n;
 }
 
@@ -643,9 +680,9 @@ static int build_workload(struct config *c, struct raw_section *s, const char *n
 		if (!strcmp(c->wl[i].name, name))
 			return cfg_error(c, s->line, NULL, "[workload %s] given twice (first on line %d)",
 					 name, c->wl[i].line);
-	c->wl = realloc(c->wl, sizeof(*c->wl) * (size_t)(c->nwl + 1));
+	c->wl = xrealloc(c->wl, (size_t)c->nwl + 1, sizeof(*c->wl));
 	w = &c->wl[c->nwl++];
-	*w = (struct cfg_workload){ .name = strdup(name), .line = s->line };
+	*w = (struct cfg_workload){ .name = xstrdup(name), .line = s->line };
 	for (int i = 0; i < s->nkv; i++)
 		if (!strcmp(s->kv[i].key, "program"))
 			prog = &s->kv[i];
@@ -653,7 +690,7 @@ static int build_workload(struct config *c, struct raw_section *s, const char *n
 		if ((rc = kv_values(c, prog)) || (rc = single(c, prog)))
 			return rc;
 	}
-	w->program = strdup(prog ? prog->vals[0] : name);
+	w->program = xstrdup(prog ? prog->vals[0] : name);
 	if ((rc = load_optspec(c, w, prog ? prog->line : s->line)))
 		return rc;
 	if (prog)
@@ -698,7 +735,7 @@ static int build_workload(struct config *c, struct raw_section *s, const char *n
 		move_kv(w, &kv);
 	}
 	if (!w->nclients) {
-		w->clients = calloc(1, sizeof(int));
+		w->clients = xcalloc(1, sizeof(int));
 		w->clients[0] = 1;
 		w->nclients = 1;
 		w->clients_line = s->line;
@@ -774,54 +811,138 @@ static int validate(struct config *c, struct parse_ctx *x)
 	return check_interleave(c);
 }
 
-static void fnv1a(const char *s, char out[17])
+static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
 	for (; *s; s++) {
 		h ^= (unsigned char)*s;
 		h *= 0x100000001b3ull;
 	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	return h;
 }
 
+/* The file as read, or NULL with errno (a directory reads as EISDIR). */
 static char *slurp(FILE *f)
 {
 	size_t n = 0, cap = 4096, r;
-	char *buf = malloc(cap);
+	char *buf = xmalloc(cap);
 
-	while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+	while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
 		n += r;
 		if (cap - n < 2)
-			buf = realloc(buf, cap *= 2);
+			buf = xrealloc(buf, cap *= 2, 1);
 	}
-	if (buf)
-		buf[n] = 0;
+	if (ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
 	return buf;
 }
 
-int config_load(const char *path, const struct cfg_env *env, struct config *c)
+/* Where --set SECTION.KEY=VALUE goes: [run], or [workload SECTION]. */
+static struct raw_section *set_section(struct parse_ctx *x, const char *name, size_t len)
+{
+	for (int i = 0; i < x->nsec; i++) {
+		const char *n = x->sec[i].name;
+
+		if (len == 3 && !strncmp(name, "run", 3) && !strcmp(n, "run"))
+			return &x->sec[i];
+		if (!strncmp(n, "workload", 8) && isspace((unsigned char)n[8])) {
+			const char *w = n + 8;
+
+			while (isspace((unsigned char)*w))
+				w++;
+			if (strlen(w) == len && !strncmp(w, name, len))
+				return &x->sec[i];
+		}
+	}
+	return NULL;
+}
+
+/* --set values replace the file's (or add a key); they keep a line of -N,
+ * so errors about them name the --set, not a line of the file. */
+static int apply_sets(struct config *c, struct parse_ctx *x)
+{
+	for (int i = 0; i < c->nsets; i++) {
+		const char *a = c->sets[i], *dot = strchr(a, '.'), *eq = strchr(a, '=');
+		struct raw_section *sec;
+		struct cfg_kv *kv = NULL;
+		char *key;
+
+		if (!dot || !eq || dot > eq || dot == a || eq == dot + 1) {
+			errmsg(0, "%s: --set %s: want SECTION.KEY=VALUE (SECTION: run or a workload "
+			       "section's NAME)", c->path, a);
+			return EXIT_USAGE;
+		}
+		sec = set_section(x, a, (size_t)(dot - a));
+		if (!sec) {
+			struct suggest sg;
+			char want[64], hint[96];
+
+			snprintf(want, sizeof(want), "%.*s", (int)(dot - a), a);
+			suggest_reset(&sg, want);
+			for (int k = 0; k < x->nsec; k++)
+				suggest_offer(&sg, !strncmp(x->sec[k].name, "workload ", 9) ?
+					      x->sec[k].name + 9 : x->sec[k].name);
+			errmsg(0, "%s: --set %s: no [%s%s] section in the config%s", c->path, a,
+			       strcmp(want, "run") ? "workload " : "", want,
+			       suggest_text(&sg, "", hint, sizeof(hint)));
+			return EXIT_USAGE;
+		}
+		key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+		for (int k = 0; k < sec->nkv; k++)
+			if (!strcmp(sec->kv[k].key, key))
+				kv = &sec->kv[k];
+		if (!kv) {
+			sec->kv = xrealloc(sec->kv, (size_t)sec->nkv + 1, sizeof(*sec->kv));
+			kv = &sec->kv[sec->nkv++];
+			*kv = (struct cfg_kv){ .key = key, .nvals = 1 };
+			kv->vals = xcalloc(1, sizeof(char *));
+		} else {
+			free(key);
+			cfg_strv_free(kv->vals, kv->nvals);
+			kv->vals = xcalloc(1, sizeof(char *));
+			kv->nvals = 1;
+		}
+		kv->vals[0] = xstrdup(eq + 1);
+		kv->line = -(i + 1);
+	}
+	return 0;
+}
+
+int config_load_set(const char *path, const struct cfg_env *env, const char *const *sets,
+		    int nsets, struct config *c)
 {
 	struct parse_ctx x = { .c = c };
+	uint64_t h = 0xcbf29ce484222325ull;
 	int rc, line;
 
-	*c = (struct config){ .path = strdup(path), .env = *env, .iterations = 5,
+	*c = (struct config){ .path = xstrdup(path), .env = *env, .iterations = 5,
 			      .warmup = 1, .watchdog = 600 };
 	x.f = fopen(path, "r");
 	if (!x.f) {
-		errmsg(errno, "%s:0: cannot open the config", path);
+		errmsg(errno, "%s: cannot open the config", path);
 		return EXIT_USAGE;
 	}
 	c->text = slurp(x.f);
 	if (!c->text) {
+		errmsg(errno, "%s: cannot read the config", path);
 		fclose(x.f);
-		errmsg(ENOMEM, "%s", path);
-		return EXIT_NORES;
+		return EXIT_USAGE;
 	}
-	fnv1a(c->text, c->hash);
+	/* what runs is the file plus its --set values: both make the hash
+	 * that history and --resume compare */
+	h = fnv1a(h, c->text);
+	c->sets = xcalloc((size_t)nsets, sizeof(char *));
+	for (int i = 0; i < nsets; i++) {
+		c->sets[c->nsets++] = xstrdup(sets[i]);
+		h = fnv1a(fnv1a(h, "\n--set "), sets[i]);
+	}
+	snprintf(c->hash, sizeof(c->hash), "%016llx", (unsigned long long)h);
 	rewind(x.f);
 	line = ini_parse_stream(counting_reader, &x, on_key, &x);
 	fclose(x.f);
+	free(x.buf);
 	if (x.err_line) {
 		errmsg(0, "%s:%d: %s", path, x.err_line, x.err);
 		rc = EXIT_USAGE;
@@ -832,11 +953,16 @@ int config_load(const char *path, const struct cfg_env *env, struct config *c)
 	} else if (line < 0) {
 		errmsg(ENOMEM, "%s: parsing", path);
 		rc = EXIT_NORES;
-	} else {
+	} else if (!(rc = apply_sets(c, &x))) {
 		rc = validate(c, &x);
 	}
 	raw_free(&x);
 	return rc;
+}
+
+int config_load(const char *path, const struct cfg_env *env, struct config *c)
+{
+	return config_load_set(path, env, NULL, 0, c);
 }
 
 void config_free(struct config *c)
@@ -856,6 +982,7 @@ void config_free(struct config *c)
 	}
 	free(c->wl);
 	cfg_strv_free(c->interleave, c->ninterleave);
+	cfg_strv_free(c->sets, c->nsets);
 	free(c->db);
 	free(c->text);
 	free(c->path);

@@ -61,7 +61,7 @@ struct cfg_workload {
 struct config {
 	char *path;
 	char *text;		/* the file as read, for meta.json */
-	char hash[17];		/* FNV-1a 64 of text, hex */
+	char hash[17];		/* FNV-1a 64 of text and sets, hex */
 	struct cfg_env env;
 	int iterations, warmup;
 	double watchdog;	/* seconds per workload invocation, 0: none */
@@ -74,6 +74,8 @@ struct config {
 	int interleave_line;
 	int nwl;
 	struct cfg_workload *wl;
+	int nsets;
+	char **sets;		/* --set SECTION.KEY=VALUE, as given */
 };
 
 /*
@@ -81,6 +83,11 @@ struct config {
  * "path:line: key 'k': why" printed), EXIT_NORES or EXIT_FAIL.
  */
 int config_load(const char *path, const struct cfg_env *env, struct config *c);
+/* The same with `run --set SECTION.KEY=VALUE` values (SECTION: run or a
+ * workload section's NAME): each replaces the file's value or adds the key,
+ * is validated like it, and is part of the config's hash. */
+int config_load_set(const char *path, const struct cfg_env *env, const char *const *sets,
+		    int nsets, struct config *c);
 void config_free(struct config *c);
 
 /*

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "options.h"
 #include "plan.h"
 
 static bool interleaved(const struct config *c, const char *key)
@@ -182,14 +183,38 @@ json_t *plan_json(const struct plan *p)
 			 "nsets", p->nsets, "points", pts);
 }
 
+static bool is_size_opt(const struct cfg_workload *w, const char *arg)
+{
+	const char *tabs[2] = { "harness", "options" };
+	json_t *o;
+	size_t i;
+
+	if (!w || strncmp(arg, "--", 2))
+		return false;
+	for (int t = 0; t < 2; t++)
+		json_array_foreach(json_object_get(w->optspec, tabs[t]), i, o)
+			if (!strcmp(json_string_value(json_object_get(o, "name")), arg + 2))
+				return !strcmp(json_string_value(json_object_get(o, "type")), "size");
+	return false;
+}
+
 void plan_print(const struct plan *p, FILE *f)
 {
 	for (int i = 0; i < p->npoints; i++) {
 		const struct plan_point *pt = &p->pts[i];
 
 		fprintf(f, "%s  set %-3d %-40s clients=%-4d", pt->id, pt->set, pt->group, pt->clients);
-		for (int a = 0; a < pt->argc; a++)
-			fprintf(f, " %s", pt->argv[a]);
+		for (int a = 0; a < pt->argc; a++) {
+			uint64_t b;
+			char buf[64];
+
+			/* a size option's bytes with a unit, for people */
+			if (a > 0 && is_size_opt(pt->wl, pt->argv[a - 1]) &&
+			    !parse_size(pt->argv[a], &b))
+				fprintf(f, " %s", size_text(b, buf, sizeof(buf)));
+			else
+				fprintf(f, " %s", pt->argv[a]);
+		}
 		if (pt->prefetch >= 0)
 			fprintf(f, "  [prefetch %s]", pt->prefetch ? "on" : "off");
 		fputc('\n', f);

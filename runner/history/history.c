@@ -8,21 +8,19 @@
  * summaries in one transaction.  The run's key is (machine, label, start
  * time), so importing the same directory twice changes nothing.
  *
- * `import --synthetic SPEC` fills the history with generated nights (GSL's
- * Mersenne Twister, fixed seed: the same SPEC gives the same db), for the
- * tests, the nightly benchmark and for trying the nightly verdict out.
+ * Synthetic nights for tests and benchmarks are not imported here: that is
+ * tools/synth-history.c (mmscale-synth-history), so this file only ever
+ * stores what was measured.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include "harness.h"
+#include "options.h"
 #include "commands.h"
 #include "store.h"
 #include "meta.h"
@@ -239,274 +237,63 @@ int history_import(const char *db, const char *dir)
 	return rc;
 }
 
-/* ---- synthetic nights -------------------------------------------------- */
-
-struct synth {
-	int nights, iterations, nclients, nmetrics;
-	unsigned long seed;
-	double cv, night_cv;		/* percent */
-	int step_night, step_clients;	/* from that night on, metric x (1+pct) */
-	char *step_metric;
-	double step_pct;
-	int64_t start;
-	const char *machine, *cpu, *config, *prefix, *kernel;
-	int clients[64];
-	char *metrics[16];
+struct import_args {
+	const char *db;
+	bool quiet;
 };
 
-static int split_list(char *s, char **out, int max)
+#define A(f) OPT_OFF(struct import_args, f)
+static const struct opt import_opts[] = {
+	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
+	  .help = "the history database [" STORE_DEFAULT_DB "]" },
+	{ "quiet", 'q', OPT_BOOL, A(quiet), .help = "no output" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit import_exits[] = {
+	{ EXIT_OK, "every run was stored" },
+	{ EXIT_FAIL, "storing failed" },
+	CLI_EXITS_COMMON,
+	{ -1 }
+};
+
+static int import_main(void *opts, int argc, char **argv)
 {
-	int n = 0;
-
-	for (char *save = NULL, *t = strtok_r(s, ":", &save); t; t = strtok_r(NULL, ":", &save))
-		if (n < max)
-			out[n++] = t;
-	return n;
-}
-
-static int synth_bad(const char *spec, const char *what)
-{
-	errmsg(0, "--synthetic %s: %s", spec, what);
-	return EXIT_USAGE;
-}
-
-/*
- * SPEC: comma-separated key=value, e.g.
- *   nights=60,machine=a,seed=1,clients=1:2,iterations=30,cv=2.5,step=50:faults/sec-2:-8
- * step=NIGHT:METRIC-N:PCT changes that metric by PCT percent from NIGHT on.
- */
-static int synth_parse(char *spec, const char *orig, struct synth *y)
-{
-	char *cl = NULL, *me = NULL;
-
-	*y = (struct synth){
-		.nights = 60, .iterations = 30, .seed = 1, .cv = 2.5, .night_cv = 0.3,
-		.start = 1767225600,	/* 2026-01-01 */
-		.machine = "synth", .cpu = "Synthetic CPU @ 2.00GHz", .config = "pft-threads",
-		.kernel = "6.18.0-synthetic",
-	};
-	for (char *save = NULL, *kv = strtok_r(spec, ",", &save); kv;
-	     kv = strtok_r(NULL, ",", &save)) {
-		char *val = strchr(kv, '=');
-
-		if (!val)
-			return synth_bad(orig, "want key=value pairs");
-		*val++ = 0;
-		if (!strcmp(kv, "nights"))
-			y->nights = atoi(val);
-		else if (!strcmp(kv, "iterations"))
-			y->iterations = atoi(val);
-		else if (!strcmp(kv, "seed"))
-			y->seed = strtoul(val, NULL, 10);
-		else if (!strcmp(kv, "cv"))
-			y->cv = atof(val);
-		else if (!strcmp(kv, "nightcv"))
-			y->night_cv = atof(val);
-		else if (!strcmp(kv, "start"))
-			y->start = strtoll(val, NULL, 10);
-		else if (!strcmp(kv, "machine"))
-			y->machine = val;
-		else if (!strcmp(kv, "cpu"))
-			y->cpu = val;
-		else if (!strcmp(kv, "config"))
-			y->config = val;
-		else if (!strcmp(kv, "label"))
-			y->prefix = val;
-		else if (!strcmp(kv, "kernel"))
-			y->kernel = val;
-		else if (!strcmp(kv, "clients"))
-			cl = val;
-		else if (!strcmp(kv, "metrics"))
-			me = val;
-		else if (!strcmp(kv, "step")) {
-			char *p[3], *dash;
-
-			if (split_list(val, p, 3) != 3 || !(dash = strrchr(p[1], '-')))
-				return synth_bad(orig, "step=NIGHT:METRIC-N:PCT");
-			*dash = 0;
-			y->step_night = atoi(p[0]);
-			y->step_metric = p[1];
-			y->step_clients = atoi(dash + 1);
-			y->step_pct = atof(p[2]);
-		} else {
-			return synth_bad(orig, "unknown key (nights iterations seed cv nightcv "
-					 "start machine cpu config label kernel clients metrics step)");
-		}
-	}
-	if (cl) {
-		char *c[64];
-
-		y->nclients = split_list(cl, c, 64);
-		for (int i = 0; i < y->nclients; i++)
-			if ((y->clients[i] = atoi(c[i])) < 1)
-				return synth_bad(orig, "clients must be >= 1");
-	} else {
-		y->nclients = 2;
-		y->clients[0] = 1;
-		y->clients[1] = 2;
-	}
-	if (me) {
-		y->nmetrics = split_list(me, y->metrics, 16);
-	} else {
-		y->nmetrics = 2;
-		y->metrics[0] = "faults/sec";
-		y->metrics[1] = "faults/cpu";
-	}
-	if (y->nights < 1 || y->iterations < 2 || y->cv < 0 || y->night_cv < 0 ||
-	    !y->nclients || !y->nmetrics)
-		return synth_bad(orig, "need nights >= 1, iterations >= 2, cv >= 0");
-	if (!y->prefix)
-		y->prefix = y->machine;
-	return 0;
-}
-
-/* Levels shaped like pft on a small machine: faults/sec grows with clients
- * and flattens, faults/cpu falls; anything else sits at 1e5. */
-static double synth_level(const char *metric, int clients)
-{
-	double per = 500000 * (1 - 0.04 * (clients - 1) / (clients + 1.0));
-
-	if (!strcmp(metric, "faults/sec"))
-		return per * clients;
-	if (!strcmp(metric, "faults/cpu"))
-		return per;
-	return 100000;
-}
-
-static int synth_night(struct store *st, const struct synth *y, gsl_rng *rng, int night,
-		       double *vals)
-{
-	char label[128], pid[16], group[160];
-	struct store_metric ms[16];
-	struct store_run r = {
-		.hostname = y->machine, .cpu_model = y->cpu, .kernel = y->kernel,
-		.config_name = y->config, .config_hash = y->config, .toggles = "{}",
-		.label = label, .time = y->start + (int64_t)night * 86400,
-		.status = "complete", .good = STORE_UNJUDGED,
-	};
-	int rc;
-
-	snprintf(label, sizeof(label), "%s-n%03d", y->prefix, night);
-	snprintf(group, sizeof(group), "pft mode=threads");
-	rc = store_begin(st);
-	if (!rc)
-		rc = store_put_run(st, &r);
-	for (int c = 0; c < y->nclients && !rc; c++) {
-		for (int k = 0; k < y->nmetrics; k++) {
-			double *v = vals + k * y->iterations;
-			/* boot-to-boot drift: the whole night moves a little */
-			double level = synth_level(y->metrics[k], y->clients[c]) *
-				       (1 + gsl_ran_gaussian(rng, y->night_cv / 100));
-
-			if (y->step_night && night >= y->step_night &&
-			    y->clients[c] == y->step_clients && !strcmp(y->metrics[k], y->step_metric))
-				level *= 1 + y->step_pct / 100;
-			for (int i = 0; i < y->iterations; i++)
-				v[i] = level * (1 + gsl_ran_gaussian(rng, y->cv / 100));
-			ms[k] = (struct store_metric){
-				.name = y->metrics[k], .dir = BETTER_HIGHER,
-				.n = y->iterations, .values = v,
-			};
-			stats_compute(v, y->iterations, BETTER_HIGHER, &ms[k].st);
-		}
-		snprintf(pid, sizeof(pid), "p%03d", c);
-		rc = store_put_point(st, r.id, &(struct store_point){
-			.pid = pid, .workload = "pft", .group = group, .clients = y->clients[c],
-			.status = "ok", .nmetrics = y->nmetrics, .metrics = ms,
-		});
-	}
-	if (!rc)
-		return store_commit(st);
-	store_rollback(st);
-	return rc;
-}
-
-static int import_synthetic(struct store *st, const char *spec_arg, bool quiet)
-{
-	char *spec = must(strdup(spec_arg));
-	struct synth y;
-	gsl_rng *rng = NULL;
-	double *vals = NULL;
-	int rc;
-
-	rc = synth_parse(spec, spec_arg, &y);
-	if (rc)
-		goto out;
-	rng = must(gsl_rng_alloc(gsl_rng_mt19937));
-	gsl_rng_set(rng, y.seed);
-	vals = must(calloc((size_t)y.nmetrics * y.iterations, sizeof(double)));
-	/* One transaction per night, as nightly imports arrive. */
-	for (int night = 1; night <= y.nights && !rc; night++)
-		rc = synth_night(st, &y, rng, night, vals);
-	if (!rc && !quiet)
-		printf("imported %d synthetic nights of %s (%s)\n", y.nights, y.machine, y.config);
-out:
-	gsl_rng_free(rng);
-	free(vals);
-	free(spec);
-	return rc;
-}
-
-static void import_usage(FILE *f)
-{
-	fprintf(f, "usage: mmscale import DIR... [--db PATH]\n"
-		   "       mmscale import --synthetic SPEC [--db PATH]\n"
-		   "Store finished results directories in the history (default %s).\n"
-		   "Importing a run again replaces it: no duplicate rows.  --quiet: no output.\n"
-		   "SPEC (synthetic nights, GSL RNG, fixed seed): comma-separated key=value:\n"
-		   "  nights=60 machine=synth cpu=MODEL config=pft-threads label=PREFIX seed=1\n"
-		   "  clients=1:2 metrics=faults/sec:faults/cpu iterations=30 cv=2.5 nightcv=0.3\n"
-		   "  start=EPOCH kernel=REL step=NIGHT:METRIC-N:PCT\n", STORE_DEFAULT_DB);
-}
-
-int cmd_import(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "synthetic", required_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *db = NULL, *synthetic = NULL;
-	bool quiet = false;
+	const struct import_args *a = opts;
 	struct store *st;
-	int c, rc = 0;
+	int rc = store_open(a->db, &st);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:s:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 's': synthetic = optarg; break;
-		case 'q': quiet = true; break;
-		case 'h': import_usage(stdout); return EXIT_OK;
-		default: import_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (!synthetic == (optind >= argc)) {
-		errmsg(0, "import: give results directories or --synthetic SPEC");
-		import_usage(stderr);
-		return EXIT_USAGE;
-	}
-	rc = store_open(db, &st);
 	if (rc)
 		return rc;
-	if (synthetic)
-		rc = import_synthetic(st, synthetic, quiet);
-	for (int i = optind; i < argc && !rc; i++) {
+	for (int i = 0; i < argc && !rc; i++) {
 		struct store_run r;
+		char dir[PATH_MAX];
 
-		rc = history_import_dir(st, argv[i], &r);
+		rc = cli_results_dir(argv[i], dir, sizeof(dir));
+		if (!rc)
+			rc = history_import_dir(st, dir, &r);
 		if (rc)
 			break;
-		if (!quiet)
-			printf("imported %s: %s on %s, kernel %s, config %s\n", argv[i], r.label,
+		if (!a->quiet)
+			printf("imported %s: %s on %s, kernel %s, config %s\n", dir, r.label,
 			       r.hostname, r.kernel, r.config_name);
 		store_run_clear(&r);
 	}
 	store_close(st);
 	return rc;
 }
+
+const struct cli_command cli_cmd_import = {
+	.name = "import", .operands = "RUN...", .min_operands = 1, .max_operands = -1,
+	.summary = "store finished runs in the history database",
+	.description =
+		"RUN is a results directory or a label under results/.  Importing a run\n"
+		"again replaces it: no duplicate rows.  (Synthetic nights for trying the\n"
+		"verdict out: mmscale-synth-history.)\n",
+	.opts = import_opts, .opts_size = sizeof(struct import_args),
+	.exits = import_exits, .main = import_main,
+};
 
 /* ---- history ----------------------------------------------------------- */
 
@@ -547,17 +334,21 @@ static int print_runs(struct store *st, const struct store_filter *f)
 /*
  * The metric and client count of a row name ("faults/sec-2"): the names are
  * rendered from the rows the history holds (newest run first) and compared,
- * never taken apart.  Returns 0, EXIT_USAGE when no run has such a row.
+ * never taken apart.  Returns 0, EXIT_USAGE when no run has such a row
+ * (naming the closest row there is).
  */
 static int find_row(struct store *st, const struct store_filter *f, const char *name,
 		    char *metric, size_t n, int *clients)
 {
 	struct store_run *runs;
-	int nruns, rc, found = 0;
+	struct suggest sg;
+	char rows[32][128], hint[192];
+	int nruns, rc, found = 0, nrows = 0;
 
 	rc = store_query_runs(st, f, &runs, &nruns);
 	if (rc)
 		return rc;
+	suggest_reset(&sg, name);
 	for (int r = nruns - 1; r >= 0 && !found && !rc; r--) {
 		struct store_values *v;
 		int nv;
@@ -565,8 +356,18 @@ static int find_row(struct store *st, const struct store_filter *f, const char *
 
 		rc = store_run_values(st, runs[r].id, &v, &nv);
 		for (int i = 0; !rc && i < nv && !found; i++) {
-			if (strcmp(point_row_name(v[i].metric, v[i].clients, row, sizeof(row)), name))
+			point_row_name(v[i].metric, v[i].clients, row, sizeof(row));
+			if (strcmp(row, name)) {
+				bool seen = false;
+
+				for (int k = 0; k < nrows; k++)
+					seen |= !strcmp(rows[k], row);
+				if (!seen && nrows < 32) {
+					snprintf(rows[nrows], sizeof(rows[0]), "%s", row);
+					suggest_offer(&sg, rows[nrows++]);
+				}
 				continue;
+			}
 			snprintf(metric, n, "%s", v[i].metric);
 			*clients = v[i].clients;
 			found = 1;
@@ -576,8 +377,9 @@ static int find_row(struct store *st, const struct store_filter *f, const char *
 	}
 	store_runs_free(runs, nruns);
 	if (!rc && !found) {
-		errmsg(0, "--metric %s: no such row in the history (rows are METRIC-CLIENTS, "
-		       "e.g. faults/sec-2)", name);
+		errmsg(0, "--metric %s: no such row in the history%s (rows are METRIC-CLIENTS, "
+		       "e.g. %s)", name, suggest_text(&sg, "", hint, sizeof(hint)),
+		       nrows ? rows[0] : "faults/sec-2");
 		rc = EXIT_USAGE;
 	}
 	return rc;
@@ -596,6 +398,11 @@ static int print_series(struct store *st, const struct store_filter *f, const ch
 	rc = store_query_series(st, f, group, metric, clients, &s, &n);
 	if (rc)
 		return rc;
+	if (!n) {
+		store_samples_free(s, n);
+		errmsg(0, "--metric %s: no run has it in group '%s'", name, group ? group : "");
+		return EXIT_USAGE;
+	}
 	printf("%-16s  %-20s  %-16s  %-20s  %14s  %8s  %4s  %s\n", "time (UTC)", "label",
 	       "machine", "kernel", name, "cv%", "n", "nightly");
 	for (int i = 0; i < n; i++) {
@@ -608,57 +415,43 @@ static int print_series(struct store *st, const struct store_filter *f, const ch
 	return 0;
 }
 
-static void history_usage(FILE *f)
-{
-	fprintf(f, "usage: mmscale history [--machine HOST] [--config NAME|HASH] [--label L]\n"
-		   "                       [--metric METRIC-N [--group G]] [--last K] [--db PATH]\n"
-		   "Without --metric, list the runs; with it, print the metric's series\n"
-		   "(Hmean for rates, Amean for times) over the runs, oldest first.\n");
-}
+struct history_args {
+	const char *db, *machine, *config, *label, *metric, *group;
+	long last;
+};
 
-int cmd_history(int argc, char **argv)
+#define A(f) OPT_OFF(struct history_args, f)
+static const struct opt history_opts[] = {
+	{ "machine", 'm', OPT_STR, A(machine), .arg = "HOST", .help = "only this machine" },
+	{ "config", 'c', OPT_STR, A(config), .arg = "NAME|HASH", .help = "only this config" },
+	{ "label", 'l', OPT_STR, A(label), .arg = "L", .help = "only this label" },
+	{ "metric", 'M', OPT_STR, A(metric), .arg = "METRIC-N",
+	  .help = "print this metric's series at N clients, e.g. faults/sec-2" },
+	{ "group", 'g', OPT_STR, A(group), .arg = "G", .help = "the point group of --metric" },
+	{ "last", 'k', OPT_INT, A(last), .min = 1, .max = 1e9, .arg = "K",
+	  .help = "only the K latest runs" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
+	  .help = "the history database [" STORE_DEFAULT_DB "]" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit history_exits[] = {
+	{ EXIT_OK, "printed" },
+	CLI_EXITS_COMMON,
+	{ -1 }
+};
+
+static int history_main(void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "machine", required_argument, NULL, 'm' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "metric", required_argument, NULL, 'M' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "last", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct history_args *a = opts;
+	struct store_filter f = {
+		.machine = a->machine, .config = a->config, .label = a->label, .last = (int)a->last,
 	};
-	struct store_filter f = { 0 };
-	const char *db = NULL, *metric = NULL, *group = NULL;
+	const char *db = a->db;
 	struct store *st;
-	char *end;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:m:c:l:M:g:k:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'm': f.machine = optarg; break;
-		case 'c': f.config = optarg; break;
-		case 'l': f.label = optarg; break;
-		case 'M': metric = optarg; break;
-		case 'g': group = optarg; break;
-		case 'k':
-			f.last = (int)strtol(optarg, &end, 10);
-			if (*end || f.last < 1) {
-				errmsg(0, "--last %s: want a count >= 1", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h': history_usage(stdout); return EXIT_OK;
-		default: history_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		errmsg(0, "history: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
 	if (access(db ? db : STORE_DEFAULT_DB, F_OK)) {
 		errmsg(errno, "%s", db ? db : STORE_DEFAULT_DB);
 		return EXIT_NORES;
@@ -666,7 +459,18 @@ int cmd_history(int argc, char **argv)
 	rc = store_open(db, &st);
 	if (rc)
 		return rc;
-	rc = metric ? print_series(st, &f, group, metric) : print_runs(st, &f);
+	rc = a->metric ? print_series(st, &f, a->group, a->metric) : print_runs(st, &f);
 	store_close(st);
 	return rc;
 }
+
+const struct cli_command cli_cmd_history = {
+	.name = "history", .operands = "", .min_operands = 0, .max_operands = 0,
+	.summary = "the runs in the history, or one metric's series over them",
+	.description =
+		"Without --metric, lists the runs; with it, prints the metric's series\n"
+		"(Hmean for rates, Amean for times) over the runs, oldest first.  A metric\n"
+		"the history has never stored is an error.\n",
+	.opts = history_opts, .opts_size = sizeof(struct history_args),
+	.exits = history_exits, .main = history_main,
+};

@@ -1,17 +1,12 @@
 /*
  * nightly.c - `mmscale nightly CONFIG`: run, store, judge, and end with an
- * exit code a cron job or CI can act on:
- *   0  no significant regression (or no baseline yet)
- *   1  at least one headline metric regressed (verdict.h has the rule)
- *   2  usage or config error
- *   3  the run itself failed: it did not finish, could not be stored,
- *      or a point did not end ok (the ok points are still judged)
+ * exit code a cron job or CI can act on: nightly's own codes below (they
+ * are not the suite's EXIT_* meanings: 1 and 3 say other things here).
  * `--judge-only LABEL` skips the run and judges a run already in the
  * history: re-judging a night, and how the tests drive the verdict on
  * synthetic nights without running workloads.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,109 +22,91 @@
 #include "store.h"
 #include "verdict.h"
 
+enum nightly_exit {
+	NIGHTLY_OK = 0,			/* no significant regression (or no baseline yet) */
+	NIGHTLY_REGRESSION = 1,		/* a headline metric regressed (verdict.h's rule) */
+	NIGHTLY_USAGE = EXIT_USAGE,	/* usage or config error */
+	NIGHTLY_RUN_FAILED = 3,		/* the run did not finish, was not stored, or a
+					 * point did not end ok (ok points still judged) */
+	NIGHTLY_INTR = EXIT_INTR,	/* interrupted: the partial run is kept */
+};
+
+static const struct cli_exit nightly_exits[] = {
+	{ NIGHTLY_OK, "no significant regression (or no baseline yet)" },
+	{ NIGHTLY_REGRESSION, "a regression" },
+	{ NIGHTLY_USAGE, "usage or config error (bad spec, unknown label or run)" },
+	{ NIGHTLY_RUN_FAILED, "the run failed: it did not finish, was not stored, or a point "
+			      "did not end ok (its ok points are still judged and printed)" },
+	{ NIGHTLY_INTR, "interrupted: the partial run is kept, nothing judged" },
+	{ -1 }
+};
+
 struct nightly {
-	const char *config, *label, *judge_only, *machine, *db, *report, *results;
-	int iterations;
+	const char *config, *label, *judge_only, *machine, *db, *report, *results, *baseline;
+	long iterations;
+	int test;	/* mmtests, welch */
+	double threshold, alpha;	/* NAN: the default */
 	bool json;
 	struct verdict_opts vo;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mmscale nightly CONFIG [--label L] [--results DIR] [--iterations N]\n"
-		"                       [--baseline LABEL|last-good|window:K] [--threshold PCT]\n"
-		"                       [--test mmtests|welch] [--alpha A] [--db PATH]\n"
-		"                       [--report DIR] [--json]\n"
-		"       mmscale nightly --judge-only LABEL [--machine HOST] [CONFIG] [...]\n"
-		"Run CONFIG, store it in the history (--db, else the config's [run] db,\n"
-		"else %s), judge every headline\n"
-		"metric against the baseline (default %s: the previous good nights on\n"
-		"this machine and config) and print the regressions and improvements.\n"
-		"A regression is significant (the test of compare) and worse by more than\n"
-		"the threshold (default %.0f%%).  Exit 0 none, 1 regression, 2 usage or\n"
-		"config error, 3 the run failed.\n",
-		STORE_DEFAULT_DB, VERDICT_DEFAULT_BASELINE, VERDICT_DEFAULT_THRESHOLD);
-}
+#define A(f) OPT_OFF(struct nightly, f)
+static const struct opt nightly_opts[] = {
+	{ "baseline", 'b', OPT_STR, A(baseline), .arg = "SPEC",
+	  .help = "window:K (the K latest good nights), last-good, or a LABEL "
+		  "[" VERDICT_DEFAULT_BASELINE "]" },
+	{ "threshold", 't', OPT_DOUBLE, A(threshold), .min = 0, .max = 1000, .arg = "PCT",
+	  .help = "a regression is worse by more than PCT percent (default 2)" },
+	{ "test", 'T', OPT_ENUM, A(test), "mmtests", "mmtests|welch",
+	  .help = "significance test, as compare's" },
+	{ "alpha", 'a', OPT_DOUBLE, A(alpha), .min = 1e-9, .max = 0.5,
+	  .help = "significance level (default: the test's)" },
+	{ "label", 'l', OPT_STR, A(label), .arg = "L",
+	  .help = "the night's label (default nightly-<kernel>-<time>)" },
+	{ "results", 'R', OPT_STR, A(results), .arg = "DIR", .help = "where runs go [results]" },
+	{ "iterations", 'i', OPT_INT, A(iterations), .min = 1, .max = 1000000,
+	  .help = "measured iterations per point, instead of the config's" },
+	{ "judge-only", 'j', OPT_STR, A(judge_only), .arg = "LABEL",
+	  .help = "judge this run already in the history; nothing is run" },
+	{ "machine", 'm', OPT_STR, A(machine), .arg = "HOST",
+	  .help = "with --judge-only: the run's machine (default this one)" },
+	{ "report", 'r', OPT_STR, A(report), .arg = "DIR",
+	  .help = "write trend pictures and an HTML page into DIR" },
+	{ "json", 'J', OPT_BOOL, A(json), .help = "print the verdict as JSON" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
+	  .help = "the history database (default: the config's [run] db, else "
+		  STORE_DEFAULT_DB ")" },
+	{ 0 }
+};
+#undef A
 
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+static void nightly_init(void *opts)
 {
-	char *end;
+	struct nightly *n = opts;
 
-	errno = 0;
-	*out = strtod(s, &end);
-	if (errno || end == s || *end || !(*out >= lo && *out <= hi)) {
-		errmsg(0, "%s %s: want a number in [%g, %g]", opt, s, lo, hi);
-		return EXIT_USAGE;
-	}
-	return 0;
+	n->threshold = NAN;
+	n->alpha = NAN;
 }
 
 static int parse_args(int argc, char **argv, struct nightly *n)
 {
-	static const struct option opts[] = {
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "test", required_argument, NULL, 'T' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "results", required_argument, NULL, 'R' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "judge-only", required_argument, NULL, 'j' },
-		{ "machine", required_argument, NULL, 'm' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	double x;
-	int c, rc = 0, window;
+	int window;
 	const char *label;
 
-	*n = (struct nightly){ .vo = VERDICT_OPTS_DEFAULT };
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:t:T:a:d:r:l:R:i:j:m:Jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b': n->vo.baseline = optarg; break;
-		case 't': rc = parse_double("--threshold", optarg, 0, 1000, &n->vo.threshold); break;
-		case 'a': rc = parse_double("--alpha", optarg, 1e-9, 0.5, &n->vo.alpha); break;
-		case 'T':
-			if (!strcmp(optarg, "mmtests"))
-				n->vo.test = SIG_MMTESTS;
-			else if (!strcmp(optarg, "welch"))
-				n->vo.test = SIG_WELCH;
-			else {
-				errmsg(0, "--test %s: want mmtests or welch", optarg);
-				rc = EXIT_USAGE;
-			}
-			break;
-		case 'd': n->db = optarg; break;
-		case 'r': n->report = optarg; break;
-		case 'l': n->label = optarg; break;
-		case 'R': n->results = optarg; break;
-		case 'i':
-			rc = parse_double("--iterations", optarg, 1, INT_MAX, &x);
-			n->iterations = (int)x;
-			break;
-		case 'j': n->judge_only = optarg; break;
-		case 'm': n->machine = optarg; break;
-		case 'J': n->json = true; break;
-		case 'h': usage(stdout); return -1;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-		if (rc)
-			return rc;
-	}
-	if (optind < argc)
-		n->config = argv[optind++];
-	if (optind < argc) {
-		errmsg(0, "nightly: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
+	n->vo = (struct verdict_opts)VERDICT_OPTS_DEFAULT;
+	if (n->baseline)
+		n->vo.baseline = n->baseline;
+	if (!isnan(n->threshold))
+		n->vo.threshold = n->threshold;
+	if (!isnan(n->alpha))
+		n->vo.alpha = n->alpha;
+	if (n->test)
+		n->vo.test = SIG_WELCH;
+	if (argc)
+		n->config = argv[0];
 	if (!n->config && !n->judge_only) {
-		usage(stderr);
-		return EXIT_USAGE;
+		errmsg(0, "nightly: needs CONFIG, or --judge-only LABEL (see mmscale nightly --help)");
+		return NIGHTLY_USAGE;
 	}
 	/* A bad spec should fail before an hour of running, not after. */
 	return verdict_parse_baseline(n->vo.baseline, &window, &label);
@@ -155,7 +132,7 @@ static int run_and_import(struct store *st, const struct nightly *n, struct stor
 		.config = n->config,
 		.label = n->label,
 		.results = n->results,
-		.iterations = n->iterations,
+		.iterations = (int)n->iterations,
 		/* imported below, into the store this command holds open */
 		.no_import = true,
 	};
@@ -166,16 +143,18 @@ static int run_and_import(struct store *st, const struct nightly *n, struct stor
 		rq.label = label;
 	}
 	rc = run_config(&rq, outdir, outlen);
-	if (rc == EXIT_USAGE || rc == EXIT_INTR)
-		return rc;
+	if (rc == EXIT_USAGE)
+		return NIGHTLY_USAGE;
+	if (rc == EXIT_INTR)
+		return NIGHTLY_INTR;
 	if (rc) {
 		errmsg(0, "nightly: the run of %s failed (exit %d)", n->config, rc);
-		return EXIT_NORES;
+		return NIGHTLY_RUN_FAILED;
 	}
 	rc = history_import_dir(st, outdir, run);
 	if (rc) {
 		errmsg(0, "nightly: %s could not be stored in the history", outdir);
-		return EXIT_NORES;
+		return NIGHTLY_RUN_FAILED;
 	}
 	return 0;
 }
@@ -315,9 +294,9 @@ static void draw_trends(struct store *st, const struct verdict *v, const char *d
 			return;	/* the message is out; the report goes on */
 }
 
-int cmd_nightly(int argc, char **argv)
+static int nightly_main(void *opts, int argc, char **argv)
 {
-	struct nightly n;
+	struct nightly n = *(struct nightly *)opts;
 	struct store_run run = { 0 };
 	struct verdict v = { 0 };
 	struct store *st = NULL;
@@ -326,20 +305,20 @@ int cmd_nightly(int argc, char **argv)
 
 	rc = parse_args(argc, argv, &n);
 	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+		return rc;
 	/* The history the config's runs go to, unless --db says otherwise:
 	 * read (and the store opened) before the run, so a bad config or db
 	 * fails in a second, not after hours of running. */
 	if (!n.db && n.config) {
 		rc = run_config_db(n.config, cfgdb, sizeof(cfgdb));
 		if (rc)
-			return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_NORES;
+			return rc == EXIT_USAGE ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
 		if (*cfgdb)
 			n.db = cfgdb;
 	}
 	rc = store_open(n.db, &st);
 	if (rc)
-		return rc == EXIT_USAGE || rc == EXIT_UNSUPP ? EXIT_USAGE : EXIT_NORES;
+		return rc == EXIT_USAGE || rc == EXIT_UNSUPP ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
 	rc = n.judge_only ? find_run(st, &n, &run) :
 		run_and_import(st, &n, &run, outdir, sizeof(outdir));
 	if (rc)
@@ -348,7 +327,7 @@ int cmd_nightly(int argc, char **argv)
 	if (!rc)
 		rc = verdict_record(st, &v);
 	if (rc) {
-		rc = rc == EXIT_USAGE ? EXIT_USAGE : EXIT_NORES;
+		rc = rc == EXIT_USAGE ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
 		goto out;
 	}
 	if (n.json) {
@@ -376,10 +355,23 @@ int cmd_nightly(int argc, char **argv)
 			errmsg(0, "nightly: the report in %s failed (exit %d)", n.report, rrc);
 	}
 	/* A regression is the more specific news when both happened. */
-	rc = v.regressions ? EXIT_FAIL : verdict_run_failed(&v) ? EXIT_NORES : EXIT_OK;
+	rc = v.regressions ? NIGHTLY_REGRESSION : verdict_run_failed(&v) ? NIGHTLY_RUN_FAILED :
+	     NIGHTLY_OK;
 out:
 	verdict_free(&v);
 	store_run_clear(&run);
 	store_close(st);
 	return rc;
 }
+
+const struct cli_command cli_cmd_nightly = {
+	.name = "nightly", .operands = "[CONFIG]", .min_operands = 0, .max_operands = 1,
+	.summary = "run, store and judge a night against its baseline",
+	.description =
+		"Runs CONFIG, stores it in the history and judges every headline metric\n"
+		"against the baseline (the previous good nights on this machine and\n"
+		"config): a regression is significant (compare's test) and worse than the\n"
+		"threshold.  --judge-only LABEL judges a stored run instead of running.\n",
+	.opts = nightly_opts, .opts_size = sizeof(struct nightly), .init = nightly_init,
+	.exits = nightly_exits, .main = nightly_main,
+};

@@ -967,19 +967,6 @@ static int run_held(unsigned which, bool on, char **cmd)
 
 /* ---- the command --------------------------------------------------------- */
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: mmscale prefetch status\n"
-		"       mmscale prefetch on|off [--which W] [-- CMD [ARGS...]]\n"
-		"       mmscale prefetch restore\n"
-		"  W: adjacent (default), l2, dcu, dcu-ip or all; several comma-separated.\n"
-		"  on/off alone: the state stays until `restore` (which returns to the originals).\n"
-		"  on/off -- CMD: run CMD in that state and restore afterwards, also on signals.\n"
-		"  Environment: MMSCALE_MSR_ROOT (/dev/cpu), MMSCALE_STATE_DIR (/run/mmscale),\n"
-		"  MMSCALE_CPUINFO, MMSCALE_SYSFS_CPU, MMSCALE_LOCKDOWN.\n");
-}
-
 static int parse_which(const char *s, unsigned *which)
 {
 	char buf[128], *tok, *save;
@@ -1002,38 +989,33 @@ static int parse_which(const char *s, unsigned *which)
 	return *which ? 0 : -1;
 }
 
-int cmd_prefetch(int argc, char **argv)
+struct prefetch_args {
+	const char *which;
+};
+
+static const struct opt prefetch_opts[] = {
+	{ "which", 'w', OPT_STR, OPT_OFF(struct prefetch_args, which), "adjacent", .arg = "W",
+	  .help = "which prefetchers: adjacent, l2, dcu, dcu-ip or all, comma-separated" },
+	{ 0 }
+};
+
+static const struct cli_exit prefetch_exits[] = {
+	{ EXIT_OK, "done (with -- CMD: CMD's own exit code, or 128+signal)" },
+	{ EXIT_FAIL, "an MSR write or read-back failed" },
+	CLI_EXITS_COMMON,
+	{ EXIT_UNSUPP, "this CPU cannot do it, or the MSRs are unavailable (why)" },
+	{ -1 }
+};
+
+static int prefetch_main(void *opts, int argc, char **argv)
 {
-	unsigned which = PF_ADJACENT;
-	const char *sub = NULL;
-	char **cmd = NULL;
+	const struct prefetch_args *a = opts;
+	const char *sub = argv[0];
+	char **cmd = argv[argc] ? &argv[argc + 1] : NULL;
+	unsigned which;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--")) {
-			cmd = &argv[i + 1];
-			break;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--which") || !strncmp(a, "--which=", 8)) {
-			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-
-			if (!v || parse_which(v, &which)) {
-				errmsg(0, "prefetch: --which: '%s' is not adjacent, l2, dcu, dcu-ip or all", v ? v : "");
-				return EXIT_USAGE;
-			}
-		} else if (!sub && a[0] != '-') {
-			sub = a;
-		} else {
-			errmsg(0, "prefetch: unexpected argument '%s'", a);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (!sub) {
-		usage(stderr);
+	if (parse_which(a->which, &which)) {
+		errmsg(0, "prefetch: --which: '%s' is not adjacent, l2, dcu, dcu-ip or all", a->which);
 		return EXIT_USAGE;
 	}
 	if (cmd && (strcmp(sub, "on") && strcmp(sub, "off"))) {
@@ -1056,3 +1038,17 @@ int cmd_prefetch(int argc, char **argv)
 		return run_held(which, !strcmp(sub, "on"), cmd);
 	return set_state(which, !strcmp(sub, "on"), false);
 }
+
+const struct cli_command cli_cmd_prefetch = {
+	.name = "prefetch", .operands = "status|on|off|restore", .min_operands = 1,
+	.max_operands = 1, .passthrough = true,
+	.summary = "the hardware prefetchers per CPU: status, on, off, restore",
+	.description =
+		"on/off alone: the state stays until `restore` (which returns to the\n"
+		"originals).  on/off -- CMD: run CMD in that state and restore afterwards,\n"
+		"also on signals.  Environment: MMSCALE_MSR_ROOT (/dev/cpu),\n"
+		"MMSCALE_STATE_DIR (/run/mmscale), MMSCALE_CPUINFO, MMSCALE_SYSFS_CPU,\n"
+		"MMSCALE_LOCKDOWN.\n",
+	.opts = prefetch_opts, .opts_size = sizeof(struct prefetch_args),
+	.exits = prefetch_exits, .main = prefetch_main,
+};

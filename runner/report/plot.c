@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -128,6 +127,51 @@ static void script_close(FILE *f, const struct plot_opts *o, const char *name)
 	fprintf(f, "unset output\n");
 }
 
+/*
+ * Why gnuplot failed, never empty: its error lines start with a blank line
+ * and the offending script line, so take the line that names a script line
+ * ("NAME.gp" line 12: ...), else the last non-blank one, else say why there
+ * is nothing to quote.
+ */
+static void gnuplot_failure(int st, const char *log, const char *dir, char *why, size_t n)
+{
+	char line[256], last[256] = "", named[256] = "";
+	FILE *f;
+
+	if (WIFSIGNALED(st)) {
+		snprintf(why, n, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		return;
+	}
+	if (WEXITSTATUS(st) == 126) {
+		snprintf(why, n, "cannot enter %s", dir);
+		return;
+	}
+	if (WEXITSTATUS(st) == 127) {
+		snprintf(why, n, "unavailable: %s not found (apt-get install gnuplot-nox)",
+			 gnuplot_bin());
+		return;
+	}
+	f = fopen(log, "r");
+	if (!f) {
+		snprintf(why, n, "no log: %s: %s", log, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t^");
+
+		p[strcspn(p, "\n")] = 0;
+		if (!*p)
+			continue;
+		snprintf(last, sizeof(last), "%s", p);
+		if (!*named && strstr(p, "line ") && strchr(p, ':'))
+			snprintf(named, sizeof(named), "%s", p);
+	}
+	fclose(f);
+	snprintf(why, n, "%s", *named ? named : *last ? last : "it printed nothing");
+	if (!*named && !*last)
+		snprintf(why + strlen(why), n - strlen(why), " (log: %s)", log);
+}
+
 static int run_gnuplot(const struct plot_opts *o, const char *name)
 {
 	char gp[PATH_MAX], log[PATH_MAX];
@@ -159,17 +203,11 @@ static int run_gnuplot(const struct plot_opts *o, const char *name)
 			return EXIT_FAIL;
 		}
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		char line[200] = "";
-		FILE *f = fopen(log, "r");
+		char why[PATH_MAX + 512];
 
-		if (f) {
-			if (!fgets(line, sizeof(line), f))
-				line[0] = '\0';
-			fclose(f);
-		}
-		line[strcspn(line, "\n")] = '\0';
+		gnuplot_failure(st, log, o->out_dir, why, sizeof(why));
 		errmsg(0, "gnuplot %s/%s failed (exit %d): %s", o->out_dir, gp,
-		       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), line);
+		       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), why);
 		return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? EXIT_UNSUPP : EXIT_FAIL;
 	}
 	(void)unlink(log);
@@ -572,85 +610,67 @@ int plot_trend(const char *out_dir, const char *metric, const double *night_x,
 
 /* ---- the command ------------------------------------------------------ */
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: mmscale plot DIR... [--out DIR] [--format png|svg|both] [--report DIR]\n"
-		"  draws each metric against clients (one line per run, error bars: stddev),\n"
-		"  the %% change against the first run, and the slab footprint per cache.\n"
-		"  --out DIR      where the pictures, data and gnuplot scripts go [plots]\n"
-		"  --format F     png (pngcairo), svg, or both [both]\n"
-		"  --report DIR   also write DIR/index.html (pictures go into DIR)\n");
-}
+struct plot_args {
+	const char *out, *report;
+	int format;	/* png, svg, both */
+};
 
-int cmd_plot(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "report", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct plot_opts o = { .out_dir = NULL, .png = true, .svg = true };
-	const char *report = NULL;
-	struct summary *runs;
-	int c, n, rc = 0;
+#define A(f) OPT_OFF(struct plot_args, f)
+static const struct opt plot_opts[] = {
+	{ "out", 'o', OPT_STR, A(out), .arg = "DIR",
+	  .help = "where the pictures, data and gnuplot scripts go [plots]" },
+	{ "format", 'f', OPT_ENUM, A(format), "both", "png|svg|both",
+	  .help = "png (pngcairo), svg, or both" },
+	{ "report", 'r', OPT_STR, A(report), .arg = "DIR",
+	  .help = "also write DIR/index.html (the pictures go into DIR)" },
+	{ 0 }
+};
+#undef A
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:f:r:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			o.out_dir = optarg;
-			break;
-		case 'f':
-			if (!strcmp(optarg, "png"))
-				o.svg = false;
-			else if (!strcmp(optarg, "svg"))
-				o.png = false;
-			else if (strcmp(optarg, "both")) {
-				errmsg(0, "plot: --format %s: want png, svg or both", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'r':
-			report = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	n = argc - optind;
-	if (n < 1) {
-		usage(stderr);
-		return EXIT_USAGE;
+static const struct cli_exit plot_exits[] = {
+	{ EXIT_OK, "the pictures (and page) were written" },
+	{ EXIT_FAIL, "gnuplot failed, or writing failed" },
+	CLI_EXITS_COMMON,
+	{ EXIT_UNSUPP, "gnuplot is not installed (unavailable: why)" },
+	{ -1 }
+};
+
+static int plot_main(void *opts, int n, char **argv)
+{
+	const struct plot_args *a = opts;
+	struct plot_opts o = { .out_dir = a->out, .png = a->format != 1, .svg = a->format != 0 };
+	const char *report = a->report;
+	struct summary *runs = NULL;
+	char **dirs = xcalloc((size_t)n, sizeof(*dirs));
+	int rc = 0, loaded = 0;
+
+	for (int i = 0; i < n; i++) {
+		char dir[PATH_MAX];
+
+		if ((rc = cli_results_dir(argv[i], dir, sizeof(dir))))
+			goto out;
+		dirs[i] = xstrdup(dir);
 	}
 	if (report) {
 		if (o.out_dir && strcmp(o.out_dir, report)) {
 			errmsg(0, "plot: --report %s puts the pictures next to the page; "
 			       "drop --out %s", report, o.out_dir);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 		if (!o.png) {
 			errmsg(0, "plot: --report needs PNG pictures (--format png or both)");
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
-		return report_compare(report, argv + optind, n);
+		rc = report_compare(report, dirs, n);
+		goto out;
 	}
 	if (!o.out_dir)
 		o.out_dir = "plots";
-	runs = calloc((size_t)n, sizeof(*runs));
-	if (!runs) {
-		errmsg(ENOMEM, "plot");
-		return EXIT_FAIL;
-	}
-	int loaded = 0;
-
+	runs = xcalloc((size_t)n, sizeof(*runs));
 	for (; loaded < n; loaded++) {
-		rc = summary_load(argv[optind + loaded], &runs[loaded]);
+		rc = summary_load(dirs[loaded], &runs[loaded]);
 		if (rc)
 			goto out;
 	}
@@ -670,5 +690,20 @@ out:
 	for (int r = 0; r < loaded; r++)
 		summary_free(&runs[r]);
 	free(runs);
+	for (int i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
 	return rc;
 }
+
+const struct cli_command cli_cmd_plot = {
+	.name = "plot", .operands = "RUN...", .min_operands = 1, .max_operands = -1,
+	.summary = "pictures of runs (gnuplot), optionally with an HTML report",
+	.description =
+		"RUN is a results directory or a label under results/.  Draws each metric\n"
+		"against clients (one line per run, error bars: stddev), the % change\n"
+		"against the first run, and the slab footprint per cache.  Each picture is\n"
+		"NAME.dat + NAME.gp + images: edit the script and run gnuplot NAME.gp.\n",
+	.opts = plot_opts, .opts_size = sizeof(struct plot_args),
+	.exits = plot_exits, .main = plot_main,
+};

@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,36 +163,23 @@ static void show_points(const struct summary *s)
 	}
 }
 
-static int no_options(int argc, char **argv, const char *usage)
-{
-	static const struct option lopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	int opt;
+static const struct opt no_opts[] = { { 0 } };
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		if (opt == 'h') {
-			printf("usage: %s\n", usage);
-			exit(EXIT_OK);
-		}
-		fprintf(stderr, "usage: %s\n", usage);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
+static const struct cli_exit show_exits[] = {
+	{ EXIT_OK, "shown" },
+	CLI_EXITS_COMMON,
+	{ -1 }
+};
 
-int cmd_show(int argc, char **argv)
+static int show_main(void *opts, int argc, char **argv)
 {
-	static const char usage[] = "mmscale show DIR";
+	char dir[PATH_MAX];
 	struct summary s;
-	int rc = no_options(argc, argv, usage);
+	int rc = cli_results_dir(argv[0], dir, sizeof(dir));
 
 	if (rc)
 		return rc;
-	if (argc - optind != 1) {
-		errmsg(0, "show: needs exactly one results directory (usage: %s)", usage);
-		return EXIT_USAGE;
-	}
-	rc = summary_load(argv[optind], &s);
+	rc = summary_load(dir, &s);
 	if (rc)
 		return rc;
 	show_meta(&s);
@@ -201,6 +187,17 @@ int cmd_show(int argc, char **argv)
 	summary_free(&s);
 	return EXIT_OK;
 }
+
+const struct cli_command cli_cmd_show = {
+	.name = "show", .operands = "RUN", .min_operands = 1, .max_operands = 1,
+	.summary = "one run: its machine, config, settings and every point's headline",
+	.description =
+		"RUN is a results directory or a label under results/.  Prints the run's\n"
+		"metadata (kernel, machine, what was unavailable, the settings applied) and\n"
+		"per point its status and each metric's headline mean (Hmean for rates,\n"
+		"Amean for times), CoeffVar and iterations.\n",
+	.opts = no_opts, .exits = show_exits, .main = show_main,
+};
 
 static bool is_run_dir(const char *dir)
 {
@@ -220,22 +217,13 @@ static int only_dirs(const struct dirent *e)
 	return e->d_name[0] != '.';
 }
 
-int cmd_list(int argc, char **argv)
+static int list_main(void *opts, int argc, char **argv)
 {
-	static const char usage[] = "mmscale list [RESULTS]";
 	struct dirent **ents = NULL;
-	const char *root = "results";
-	int rc = no_options(argc, argv, usage), n, shown = 0;
+	const char *root = argc ? argv[0] : "results";
+	int n, shown = 0;
 	struct stat st;
 
-	if (rc)
-		return rc;
-	if (argc - optind > 1) {
-		errmsg(0, "list: at most one results directory (usage: %s)", usage);
-		return EXIT_USAGE;
-	}
-	if (argc - optind == 1)
-		root = argv[optind];
 	errno = 0;
 	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
 		errmsg(errno ? errno : ENOTDIR, "list: %s", root);
@@ -281,3 +269,9 @@ int cmd_list(int argc, char **argv)
 		printf("no runs in %s\n", root);
 	return EXIT_OK;
 }
+
+const struct cli_command cli_cmd_list = {
+	.name = "list", .operands = "[RESULTS]", .min_operands = 0, .max_operands = 1,
+	.summary = "the runs in a results directory (default results/)",
+	.opts = no_opts, .exits = show_exits, .main = list_main,
+};

@@ -27,7 +27,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <lzma.h>
 #include <math.h>
@@ -627,72 +626,60 @@ static int read_source(const char *src, struct mrun **runs, int *nruns)
 	return rc;
 }
 
-static void import_usage(FILE *f)
-{
-	fprintf(f, "usage: mmscale import-mmtests SRC... [--results DIR] [--db PATH] [--mode M]\n"
-		"SRC: an mmtests results tree (SRC/NAME/iter-N/pft/logs/pft-CLIENTS.log), one\n"
-		"run of it (SRC/iter-N/...), or a compare-mmtests.pl --json-export file (plain,\n"
-		".zst or .xz).  Each run becomes RESULTS/NAME (default results/), pft points\n"
-		"with faults/cpu and faults/sec per client count, in the given mode (threads);\n"
-		"--db also imports it into the history.  Bad input: exit 2, nothing written.\n");
-}
+struct import_mmtests_args {
+	const char *results, *db;
+	int mode;	/* threads, processes */
+	bool quiet;
+};
 
-int cmd_import_mmtests(int argc, char **argv)
+#define A(f) OPT_OFF(struct import_mmtests_args, f)
+static const struct opt import_mmtests_opts[] = {
+	{ "results", 'r', OPT_STR, A(results), "results", .arg = "DIR",
+	  .help = "where each run becomes DIR/NAME" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "PATH", .help = "also import the runs into this history" },
+	{ "mode", 'm', OPT_ENUM, A(mode), "threads", "threads|processes",
+	  .help = "the mode the points are recorded in" },
+	{ "quiet", 'q', OPT_BOOL, A(quiet), .help = "no output" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit import_mmtests_exits[] = {
+	{ EXIT_OK, "every run was imported" },
+	{ EXIT_FAIL, "writing failed" },
+	{ EXIT_USAGE, "bad usage or input (a malformed line or export names file and line; "
+		      "nothing is written)" },
+	{ EXIT_NORES, "a resource is missing (memory, a file)" },
+	{ -1 }
+};
+
+static int import_mmtests_main(void *opts, int nsrc, char **srcs)
 {
-	static const struct option opts[] = {
-		{ "results", required_argument, NULL, 'r' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *results = "results", *db = NULL, *mode = "threads";
+	const struct import_mmtests_args *a = opts;
+	const char *results = a->results, *db = a->db, *mode = a->mode ? "processes" : "threads";
 	struct mrun **all;
-	int *nall, c, rc = 0, nsrc;
-	bool quiet = false;
+	int *nall, rc = 0;
+	bool quiet = a->quiet;
 	struct store *st = NULL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:d:m:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': results = optarg; break;
-		case 'd': db = optarg; break;
-		case 'q': quiet = true; break;
-		case 'm':
-			if (strcmp(optarg, "threads") && strcmp(optarg, "processes")) {
-				errmsg(0, "import-mmtests: --mode %s: not threads or processes", optarg);
-				return EXIT_USAGE;
-			}
-			mode = optarg;
-			break;
-		case 'h': import_usage(stdout); return EXIT_OK;
-		default: import_usage(stderr); return EXIT_USAGE;
-		}
-	}
-	nsrc = argc - optind;
-	if (nsrc < 1) {
-		import_usage(stderr);
-		return EXIT_USAGE;
-	}
 	all = xrealloc(NULL, sizeof(*all) * (size_t)nsrc);
 	nall = xrealloc(NULL, sizeof(*nall) * (size_t)nsrc);
 	memset(nall, 0, sizeof(*nall) * (size_t)nsrc);
 	memset(all, 0, sizeof(*all) * (size_t)nsrc);
 	/* everything is read before anything is written */
 	for (int i = 0; i < nsrc && !rc; i++)
-		rc = read_source(argv[optind + i], &all[i], &nall[i]);
+		rc = read_source(srcs[i], &all[i], &nall[i]);
 	for (int i = 0; i < nsrc && !rc; i++)
 		for (int k = 0; k < nall[i] && !rc; k++) {
 			char dir[PATH_MAX];
 
 			for (int j = 0; j < nall[i]; j++)
 				if (j != k && !strcmp(all[i][j].name, all[i][k].name)) {
-					errmsg(0, "%s: two runs named %s", argv[optind + i], all[i][k].name);
+					errmsg(0, "%s: two runs named %s", srcs[i], all[i][k].name);
 					rc = EXIT_USAGE;
 				}
 			if (!rc)
-				rc = write_run(&all[i][k], results, mode, argv[optind + i], dir, sizeof(dir));
+				rc = write_run(&all[i][k], results, mode, srcs[i], dir, sizeof(dir));
 			if (!rc && db) {
 				if (!st)
 					rc = store_open(db, &st);
@@ -700,7 +687,7 @@ int cmd_import_mmtests(int argc, char **argv)
 					rc = history_import_dir(st, dir, NULL);
 			}
 			if (!rc && !quiet)
-				printf("imported %s: %s, %d client counts\n", argv[optind + i], dir,
+				printf("imported %s: %s, %d client counts\n", srcs[i], dir,
 				       all[i][k].nclients);
 		}
 	store_close(st);
@@ -713,6 +700,19 @@ int cmd_import_mmtests(int argc, char **argv)
 	free(nall);
 	return rc;
 }
+
+const struct cli_command cli_cmd_import_mmtests = {
+	.name = "import-mmtests", .operands = "SRC...", .min_operands = 1, .max_operands = -1,
+	.summary = "mmtests pft results trees or --json-export files into results directories",
+	.description =
+		"SRC: an mmtests results tree (SRC/NAME/iter-N/pft/logs/pft-CLIENTS.log), one\n"
+		"run of it (SRC/iter-N/...), or a compare-mmtests.pl --json-export file (plain,\n"
+		".zst or .xz).  Each run becomes RESULTS/NAME, pft points with faults/cpu and\n"
+		"faults/sec per client count; --db also imports it into the history.  Every\n"
+		"SRC is read before anything is written.\n",
+	.opts = import_mmtests_opts, .opts_size = sizeof(struct import_mmtests_args),
+	.exits = import_mmtests_exits, .main = import_mmtests_main,
+};
 
 /* ---- export ------------------------------------------------------------------ */
 
@@ -820,38 +820,39 @@ static int export_run(const struct summary *s, const char *out)
 	return 0;
 }
 
-int cmd_export(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "mmtests", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *out = NULL;
-	int c, rc = 0;
+struct export_args {
+	const char *mmtests;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': out = optarg; break;
-		case 'h':
-			printf("usage: mmscale export --mmtests DIR RUN...\n"
-			       "Writes each run's pft points as an mmtests results tree,\n"
-			       "DIR/LABEL/iter-0/pft/logs/pft-CLIENTS.log, one pft line per iteration.\n");
-			return EXIT_OK;
-		default:
-			errmsg(0, "export: see mmscale export --help");
-			return EXIT_USAGE;
-		}
-	}
-	if (!out || optind >= argc) {
-		errmsg(0, "export: want --mmtests DIR and at least one results directory");
+static const struct opt export_opts[] = {
+	{ "mmtests", 'm', OPT_STR, OPT_OFF(struct export_args, mmtests), .arg = "DIR",
+	  .help = "write DIR/LABEL/iter-0/pft/logs/pft-CLIENTS.log (required)" },
+	{ 0 }
+};
+
+static const struct cli_exit export_exits[] = {
+	{ EXIT_OK, "every run was exported" },
+	{ EXIT_FAIL, "writing failed" },
+	CLI_EXITS_COMMON,
+	{ -1 }
+};
+
+static int export_main(void *opts, int argc, char **argv)
+{
+	const char *out = ((struct export_args *)opts)->mmtests;
+	int rc = 0;
+
+	if (!out) {
+		errmsg(0, "export: want --mmtests DIR (see mmscale export --help)");
 		return EXIT_USAGE;
 	}
-	for (int i = optind; i < argc && !rc; i++) {
+	for (int i = 0; i < argc && !rc; i++) {
+		char dir[PATH_MAX];
 		struct summary s;
 
-		rc = summary_load(argv[i], &s);
+		rc = cli_results_dir(argv[i], dir, sizeof(dir));
+		if (!rc)
+			rc = summary_load(dir, &s);
 		if (rc)
 			break;
 		rc = export_run(&s, out);
@@ -859,3 +860,14 @@ int cmd_export(int argc, char **argv)
 	}
 	return rc;
 }
+
+const struct cli_command cli_cmd_export = {
+	.name = "export", .operands = "RUN...", .min_operands = 1, .max_operands = -1,
+	.summary = "runs out as mmtests pft results trees (--mmtests DIR)",
+	.description =
+		"RUN is a results directory or a label under results/.  Writes each run's pft\n"
+		"points as an mmtests results tree, DIR/LABEL/iter-0/pft/logs/pft-CLIENTS.log,\n"
+		"one pft line per iteration, for mmtests' own compare-kernels.\n",
+	.opts = export_opts, .opts_size = sizeof(struct export_args),
+	.exits = export_exits, .main = export_main,
+};

@@ -171,7 +171,13 @@ int exec_capture(char *const argv[], char **out)
 		return -1;
 	}
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
 		dup2(fd[1], 1);
+		/* the caller reports failures in its own words: a program that
+		 * is not what it expected must not add its usage text */
+		if (null >= 0)
+			dup2(null, 2);
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -34,7 +34,7 @@ struct exec_result {
  * it could not be started (message printed). */
 int exec_workload(const struct exec_req *rq, struct exec_result *res);
 
-/* Run argv to completion and capture its stdout (stderr passes through).
+/* Run argv to completion and capture its stdout (stderr goes to /dev/null).
  * Returns the exit status (or 128+signal, or -1 if it could not run);
  * *out is malloc'ed and NUL-terminated. */
 int exec_capture(char *const argv[], char **out);

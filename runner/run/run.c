@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -603,8 +602,14 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 
 		last_stderr_line(s->dir, last, sizeof(last));
 		s->status = "failed";
-		snprintf(s->reason, sizeof(s->reason), "%s%s%s", res.reason,
-			 last[0] && !res.timed_out ? ": " : "", res.timed_out ? "" : last);
+		snprintf(s->reason, sizeof(s->reason), "%s", res.reason);
+		/* the last stderr line, cut to fit (stderr.log keeps it whole) */
+		if (last[0] && !res.timed_out) {
+			size_t l = strlen(s->reason);
+
+			snprintf(s->reason + l, sizeof(s->reason) - l, ": %.*s",
+				 (int)(sizeof(s->reason) - l), last);
+		}
 	} else if (lines < iters + warm) {
 		s->status = "failed";
 		snprintf(s->reason, sizeof(s->reason), "printed %d of %d iterations", lines,
@@ -749,6 +754,8 @@ static int load_existing(struct runner *R)
 	set = json_object_get(meta, "settings");
 	if (!R->rq->iterations && json_integer_value(json_object_get(set, "iterations")) > 0)
 		R->cfg.iterations = (int)json_integer_value(json_object_get(set, "iterations"));
+	if (!R->rq->warmup_given && json_is_integer(json_object_get(set, "warmup")))
+		R->cfg.warmup = (int)json_integer_value(json_object_get(set, "warmup"));
 	/* keep the original start time and machine record */
 	json_object_set(R->meta, "start", json_object_get(meta, "start"));
 	json_object_set_new(R->meta, "resumed", json_integer(
@@ -804,6 +811,13 @@ static json_t *build_meta(struct runner *R, const char *label, json_t *state)
 	json_object_set_new(m, "status", json_string("running"));
 	json_object_set_new(m, "config", json_pack("{s:s, s:s, s:s}", "path", R->cfg.path,
 						   "text", R->cfg.text, "hash", R->cfg.hash));
+	if (R->cfg.nsets) {
+		json_t *sets = json_array();
+
+		for (int i = 0; i < R->cfg.nsets; i++)
+			json_array_append_new(sets, json_string(R->cfg.sets[i]));
+		json_object_set_new(json_object_get(m, "config"), "set", sets);
+	}
 	json_object_set_new(m, "plan", plan_json(&R->plan));
 	json_object_set_new(m, "settings", json_pack("{s:i, s:i, s:f, s:s, s:s, s:s, s:s}",
 		"iterations", R->cfg.iterations, "warmup", R->cfg.warmup,
@@ -916,10 +930,13 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 
 	stop_requested = 0;
 	R.unavailable = json_object();
-	if ((rc = load_env(&env, NULL)) || (rc = config_load(rq->config, &env, &R.cfg)))
+	if ((rc = load_env(&env, NULL)) ||
+	    (rc = config_load_set(rq->config, &env, rq->sets, rq->nsets, &R.cfg)))
 		goto out;
 	if (rq->iterations > 0)
 		R.cfg.iterations = rq->iterations;
+	if (rq->warmup_given)
+		R.cfg.warmup = rq->warmup;
 	if ((rc = plan_build(&R.cfg, &R.plan)))
 		goto out;
 	if (!label) {
@@ -1007,10 +1024,16 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if (write_summary(&R) && !rc)
 		rc = EXIT_FAIL;
 	if (stopped) {
+		char sets[1024] = "";
+
 		write_meta(&R, "incomplete");
-		errmsg(0, "interrupted: %d of %d points finished; `mmscale run %s --label %s%s%s "
+		/* the --set values are part of the config's hash: resume needs them */
+		for (int i = 0; i < R.cfg.nsets; i++)
+			snprintf(sets + strlen(sets), sizeof(sets) - strlen(sets), " --set '%s'",
+				 R.cfg.sets[i]);
+		errmsg(0, "interrupted: %d of %d points finished; `mmscale run %s --label %s%s%s%s "
 		       "--resume` continues", R.points_done, R.plan.npoints, rq->config, label,
-		       rq->results ? " --results " : "", rq->results ? rq->results : "");
+		       rq->results ? " --results " : "", rq->results ? rq->results : "", sets);
 		rc = EXIT_INTR;
 		goto out;
 	}
@@ -1043,107 +1066,121 @@ out:
 
 /* ---- commands ----------------------------------------------------------------- */
 
-static void run_usage(FILE *f)
+struct run_args {
+	const char *label, *results, *db;
+	long iterations, warmup;	/* 0 / -1: as the config says */
+	bool resume;
+	struct opt_strv set;
+};
+
+#define A(f) OPT_OFF(struct run_args, f)
+static const struct opt run_opts[] = {
+	{ "label", 'l', OPT_STR, A(label), .arg = "NAME",
+	  .help = "the run's name: RESULTS/NAME (default: the kernel release)" },
+	{ "iterations", 'i', OPT_INT, A(iterations), .min = 1, .max = 1000000,
+	  .help = "measured iterations per point, instead of the config's" },
+	{ "warmup", 'w', OPT_INT, A(warmup), .min = 0, .max = 1000000,
+	  .help = "warm-up iterations per point, instead of the config's" },
+	{ "set", 's', OPT_STRV, A(set), .arg = "SECTION.KEY=VALUE",
+	  .help = "override or add a config value: SECTION is run or a workload "
+		  "section's NAME, e.g. --set pft.size=1G" },
+	{ "results", 'r', OPT_STR, A(results), .arg = "DIR",
+	  .help = "where runs go [results]" },
+	{ "resume", 0, OPT_BOOL, A(resume),
+	  .help = "continue an interrupted run at its unfinished points" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
+	  .help = "also store the finished run in this history database" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit run_exits[] = {
+	{ EXIT_OK, "every point ran" },
+	{ EXIT_FAIL, "the run failed (a point failed, or results could not be written)" },
+	CLI_EXITS_COMMON,
+	{ EXIT_UNSUPP, "the config needs what this machine lacks (unavailable: why)" },
+	{ EXIT_INTR, "interrupted: finished points kept, --resume continues" },
+	{ -1 }
+};
+
+static void run_init(void *opts)
 {
-	fprintf(f, "usage: mmscale run CONFIG [--label NAME] [--iterations N] [--results DIR]\n"
-		"                  [--resume] [--db PATH]\n"
-		"Runs the config's plan into RESULTS/NAME (default results/<kernel release>).\n"
-		"An existing NAME is an error unless --resume, which reruns only the points\n"
-		"that did not finish.  Exit 0 done, 2 bad config, 4 unsupported here, 130\n"
-		"interrupted (partial run kept).\n");
+	((struct run_args *)opts)->warmup = -1;
 }
 
-int cmd_run(int argc, char **argv)
+static int run_main(void *opts, int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "label", required_argument, NULL, 'l' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "results", required_argument, NULL, 'r' },
-		{ "resume", no_argument, NULL, 'R' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	const struct run_args *a = opts;
+	struct run_request rq = {
+		.config = argv[0], .label = a->label, .results = a->results, .db = a->db,
+		.resume = a->resume, .iterations = (int)a->iterations,
+		.warmup_given = a->warmup >= 0, .warmup = (int)a->warmup,
+		.sets = a->set.v, .nsets = a->set.n,
 	};
-	struct run_request rq = { 0 };
 	char dir[PATH_MAX];
-	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:i:r:d:h", lopts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 'l': rq.label = optarg; break;
-		case 'r': rq.results = optarg; break;
-		case 'R': rq.resume = true; break;
-		case 'd': rq.db = optarg; break;
-		case 'i':
-			rq.iterations = (int)strtol(optarg, &end, 10);
-			if (*end || rq.iterations < 1) {
-				errmsg(0, "run: --iterations '%s': not a count >= 1", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			run_usage(stdout);
-			return EXIT_OK;
-		case ':':
-			errmsg(0, "run: option '%s' needs a value", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			errmsg(0, "run: unknown option '%s' (see mmscale run --help)", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		run_usage(stderr);
+	/* a resumed run keeps the iterations it started with: a new value
+	 * would mix two runs in one directory */
+	if (a->resume && (a->iterations || a->warmup >= 0)) {
+		errmsg(0, "run: --resume continues the run as it started: drop --%s (the run's "
+		       "own value is in its meta.json)", a->iterations ? "iterations" : "warmup");
 		return EXIT_USAGE;
 	}
-	rq.config = argv[optind];
 	return run_config(&rq, dir, sizeof(dir));
 }
 
-int cmd_plan(int argc, char **argv)
+const struct cli_command cli_cmd_run = {
+	.name = "run", .operands = "CONFIG", .min_operands = 1, .max_operands = 1,
+	.summary = "run a config's plan into a results directory",
+	.description =
+		"Runs every point of the config's plan into RESULTS/NAME (default\n"
+		"results/<kernel release>).  An existing NAME is an error unless --resume,\n"
+		"which reruns only the points that did not finish (with the same --set\n"
+		"values: they are part of the config's hash).\n",
+	.opts = run_opts, .opts_size = sizeof(struct run_args), .init = run_init,
+	.exits = run_exits, .main = run_main,
+};
+
+struct plan_args {
+	const char *topology;
+	bool json;
+	struct opt_strv set;
+};
+
+#define A(f) OPT_OFF(struct plan_args, f)
+static const struct opt plan_opts[] = {
+	{ "topology", 't', OPT_STR, A(topology), .arg = "SYNTH",
+	  .help = "plan on an hwloc synthetic topology, e.g. \"pack:2 core:14 pu:2\" "
+		  "(also MMSCALE_TOPOLOGY)" },
+	{ "json", 'j', OPT_BOOL, A(json), .help = "print the plan as JSON" },
+	{ "set", 's', OPT_STRV, A(set), .arg = "SECTION.KEY=VALUE",
+	  .help = "override or add a config value, as run --set does" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit plan_exits[] = {
+	{ EXIT_OK, "the plan was printed" },
+	{ EXIT_FAIL, "the plan could not be built" },
+	CLI_EXITS_COMMON,
+	{ -1 }
+};
+
+static int plan_main(void *opts, int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "topology", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *topo = getenv("MMSCALE_TOPOLOGY");
+	const struct plan_args *a = opts;
+	const char *topo = a->topology ? a->topology : getenv("MMSCALE_TOPOLOGY");
 	struct cfg_env env = { 0 };
 	struct config cfg;
 	struct plan plan;
-	bool json = false;
-	int c, rc;
+	bool json = a->json;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:jh", lopts, NULL)) != -1) {
-		switch (c) {
-		case 't': topo = optarg; break;
-		case 'j': json = true; break;
-		case 'h':
-			printf("usage: mmscale plan CONFIG [--topology \"pack:2 core:14 pu:2\"] [--json]\n"
-			       "Prints the points the config expands to (MMSCALE_TOPOLOGY also sets\n"
-			       "a synthetic topology to plan on).\n");
-			return EXIT_OK;
-		default:
-			errmsg(0, "plan: bad option '%s' (see mmscale plan --help)", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		errmsg(0, "plan: one CONFIG expected (see mmscale plan --help)");
-		return EXIT_USAGE;
-	}
 	if (topo && !*topo)
 		topo = NULL;
 	if ((rc = load_env(&env, topo)))
 		return rc;
-	if ((rc = config_load(argv[optind], &env, &cfg))) {
+	if ((rc = config_load_set(argv[0], &env, a->set.v, a->set.n, &cfg))) {
 		config_free(&cfg);
 		return rc;
 	}
@@ -1165,3 +1202,10 @@ int cmd_plan(int argc, char **argv)
 	config_free(&cfg);
 	return rc;
 }
+
+const struct cli_command cli_cmd_plan = {
+	.name = "plan", .operands = "CONFIG", .min_operands = 1, .max_operands = 1,
+	.summary = "print the points a config expands to, nothing run",
+	.opts = plan_opts, .opts_size = sizeof(struct plan_args),
+	.exits = plan_exits, .main = plan_main,
+};

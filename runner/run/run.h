@@ -9,6 +9,10 @@ struct run_request {
 	const char *label;	/* NULL: kernel release */
 	const char *results;	/* NULL: "results" */
 	int iterations;		/* 0: as the config says */
+	bool warmup_given;	/* else as the config says */
+	int warmup;
+	const char *const *sets;	/* --set SECTION.KEY=VALUE */
+	int nsets;
 	bool resume;
 	const char *db;		/* history db to import into, or NULL: the config's */
 	bool no_import;		/* the caller imports (nightly): no db at all */

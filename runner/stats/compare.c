@@ -14,7 +14,7 @@
  * report/render.c and report/report.c.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,32 +39,7 @@ static const enum cmp_stat rows_2026[] = { ST_MIN, ST_MEAN, ST_HSTDDEV, ST_HCOEF
 static const char *const fp_caches[] = { "vm_area_struct", "vma_lock", NULL };
 const char cmp_no_slab[] = "unavailable: no slab geometry in meta.json";
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die(EXIT_NORES, ENOMEM, "compare");
-	return p;
-}
-
-/* p grown to n elements of size bytes */
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	p = realloc(p, (n ? n : 1) * size);
-	if (!p)
-		die(EXIT_NORES, ENOMEM, "compare");
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		die(EXIT_NORES, ENOMEM, "compare");
-	return d;
-}
+/* xcalloc, xrealloc, xstrdup: harness.h (out of memory is exit 3) */
 
 const char *cmp_state_name(enum cmp_state s)
 {
@@ -823,34 +798,59 @@ void cmp_free(struct cmp *c)
 
 /* ---- the command -------------------------------------------------------------- */
 
-static void usage(FILE *f)
+enum { FMT_MAIL = 4 };	/* the index of mail in --format's choices */
+
+struct compare_args {
+	int format;	/* text, markdown, csv, json, mail */
+	int test;	/* enum sig_test: the choices are in its order */
+	double alpha;	/* NAN: the test's default */
+	char *pivot, *stat;
+	int slab;	/* -1: as the format says, 0 off, 1 on */
+	int header;	/* labels, classic */
+};
+
+#define A(f) OPT_OFF(struct compare_args, f)
+static const struct opt compare_opts[] = {
+	{ "format", 'f', OPT_ENUM, A(format), "text", "text|markdown|csv|json|mail",
+	  .help = "output format; mail: the headline rows alone, as a cover letter prints them" },
+	{ "test", 't', OPT_ENUM, A(test), "mmtests", "mmtests|welch|mmtests-2026",
+	  .help = "mmtests: mmtests 2019-2024, t-test on the rows' means, df = na+nb-2 "
+		  "(alpha 0.10); welch: Welch's t-test on the arithmetic means (alpha 0.05); "
+		  "mmtests-2026: today's mmtests, rows HStddev, BHmean.95, mean +- z*stddev "
+		  "intervals apart (alpha 0.05)" },
+	{ "alpha", 'a', OPT_DOUBLE, A(alpha), .min = 1e-9, .max = 0.999,
+	  .help = "significance level (default: the test's)" },
+	{ "pivot", 'p', OPT_STR, A(pivot), .arg = "AXIS[,AXIS...]",
+	  .help = "a table per family with the first axis' values against its first (or "
+		  "the runs against the first run), split by the other axes; default "
+		  "layout,prefetch" },
+	{ "stat", 's', OPT_STR, A(stat), .arg = "STAT[,STAT...]",
+	  .help = "only these rows (Min, Hmean, Amean, Stddev, BHmean-95, ...)" },
+	{ "slab", 'S', OPT_ENUM, A(slab), .choices = "off|on",
+	  .help = "the Slab rows and the footprint (default on; mail: off)" },
+	{ "header", 'H', OPT_ENUM, A(header), "labels", "labels|classic",
+	  .help = "classic: run names over two lines, split as mmtests splits them" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit compare_exits[] = {
+	{ EXIT_OK, "the comparison was printed" },
+	{ EXIT_FAIL, "writing the output failed" },
+	CLI_EXITS_COMMON,
+	{ -1 }
+};
+
+static void compare_init(void *opts)
 {
-	fprintf(f,
-		"usage: mmscale compare DIR_A DIR_B [DIR...] [--format text|markdown|csv|json]\n"
-		"                       [--test mmtests|mmtests-2026|welch] [--alpha A]\n"
-		"                       [--pivot AXIS[,AXIS...]] [--stat STAT[,STAT...]]\n"
-		"                       [--slab on|off] [--header labels|classic]\n"
-		"       mmscale compare DIR   (a run with a pivot axis: its values compared)\n"
-		"The first run is the baseline.  Percentages: positive is better.\n"
-		"  --test mmtests       mmtests 2019-2024: t-test on the rows' means, df = na+nb-2,\n"
-		"                       significant when p < alpha (0.10)\n"
-		"  --test mmtests-2026  today's mmtests: rows HStddev, BHmean.95; mean +- z*stddev\n"
-		"                       intervals apart (alpha 0.05)\n"
-		"  --test welch         Welch's t-test on the arithmetic means (alpha 0.05)\n"
-		"  --pivot AXES         a table per family with the first axis' values against\n"
-		"                       its first (or the runs against the first run), split by\n"
-		"                       the other axes; default layout,prefetch\n"
-		"  --stat STATS         only these rows (Min, Hmean, Amean, Stddev, BHmean-95, ...)\n"
-		"  --slab on|off        the Slab rows and the footprint (default on; mail: off)\n"
-		"  --format mail        the headline rows alone, as a cover letter prints them\n"
-		"  --header classic     run names over two lines, split as mmtests splits them\n");
+	((struct compare_args *)opts)->alpha = NAN;
+	((struct compare_args *)opts)->slab = -1;
 }
 
 static int too_few(const struct cmp *c)
 {
 	errmsg(0, "compare: needs at least two results directories (got %d), or one with a "
-	       "pivot axis", c->nruns);
-	usage(stderr);
+	       "pivot axis (see mmscale compare --help)", c->nruns);
 	return EXIT_USAGE;
 }
 
@@ -892,90 +892,30 @@ static int parse_pivot(struct cmp *c, char *arg)
 	return 0;
 }
 
-int cmd_compare(int argc, char **argv)
+static int compare_main(void *opts, int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "test", required_argument, NULL, 't' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "pivot", required_argument, NULL, 'p' },
-		{ "stat", required_argument, NULL, 's' },
-		{ "slab", required_argument, NULL, 'S' },
-		{ "header", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	static const char *const fmts[] = { "text", "markdown", "csv", "json", "mail", NULL };
-	struct cmp c = { .test = SIG_MMTESTS, .alpha = NAN };
-	int opt, rc = EXIT_OK, loaded = 0, fmt = 0, t, slab = -1;
-	char *end;
+	const struct compare_args *a = opts;
+	/* --test's choices are in enum sig_test's order */
+	struct cmp c = { .test = (enum sig_test)a->test, .alpha = a->alpha,
+			 .classic_header = a->header == 1 };
+	int rc = EXIT_OK, loaded = 0, fmt = a->format;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:t:a:p:s:S:H:h", lopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			for (fmt = 0; fmts[fmt] && strcmp(fmts[fmt], optarg); fmt++)
-				;
-			if (!fmts[fmt]) {
-				errmsg(0, "compare: --format %s: not text, markdown, csv, json or mail", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 't':
-			t = stats_test_parse(optarg);
-			if (t < 0) {
-				errmsg(0, "compare: --test %s: not mmtests, mmtests-2026 or welch", optarg);
-				return EXIT_USAGE;
-			}
-			c.test = t;
-			break;
-		case 'a':
-			c.alpha = strtod(optarg, &end);
-			if (*end || end == optarg || !(c.alpha > 0 && c.alpha < 1)) {
-				errmsg(0, "compare: --alpha %s: not a number between 0 and 1", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'p':
-			if (parse_pivot(&c, optarg))
-				return EXIT_USAGE;
-			break;
-		case 's':
-			if (parse_stats(&c, optarg))
-				return EXIT_USAGE;
-			break;
-		case 'S':
-			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-				errmsg(0, "compare: --slab %s: not on or off", optarg);
-				return EXIT_USAGE;
-			}
-			slab = !strcmp(optarg, "on");
-			break;
-		case 'H':
-			if (strcmp(optarg, "classic") && strcmp(optarg, "labels")) {
-				errmsg(0, "compare: --header %s: not labels or classic", optarg);
-				return EXIT_USAGE;
-			}
-			c.classic_header = !strcmp(optarg, "classic");
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
+	if (a->pivot && parse_pivot(&c, a->pivot))
+		return EXIT_USAGE;
+	if (a->stat && parse_stats(&c, a->stat))
+		return EXIT_USAGE;
 	/* a cover letter: the headline rows, no slab section unless asked */
-	if (fmt == 4)
+	if (fmt == FMT_MAIL)
 		c.mean_only = !c.nstats;
-	c.no_slab = slab < 0 ? fmt == 4 : !slab;
-	c.nruns = argc - optind;
-	if (c.nruns < 1)
-		return too_few(&c);
+	c.no_slab = a->slab < 0 ? fmt == FMT_MAIL : !a->slab;
+	c.nruns = argc;
 	c.runs = xcalloc((size_t)c.nruns, sizeof(*c.runs));
 	for (; loaded < c.nruns; loaded++) {
-		rc = summary_load(argv[optind + loaded], &c.runs[loaded]);
+		char dir[PATH_MAX];
+
+		rc = cli_results_dir(argv[loaded], dir, sizeof(dir));
+		if (!rc)
+			rc = summary_load(dir, &c.runs[loaded]);
 		if (rc)
 			goto out;
 	}
@@ -1004,3 +944,14 @@ out:
 	free(c.runs);
 	return rc;
 }
+
+const struct cli_command cli_cmd_compare = {
+	.name = "compare", .operands = "RUN...", .min_operands = 1, .max_operands = -1,
+	.summary = "compare runs as mmtests does (the first is the baseline)",
+	.description =
+		"RUN is a results directory or a label under results/.  The first run is\n"
+		"the baseline; percentages: positive is better.  One run is enough when it\n"
+		"has a pivot axis (its values are compared within it).\n",
+	.opts = compare_opts, .opts_size = sizeof(struct compare_args), .init = compare_init,
+	.exits = compare_exits, .main = compare_main,
+};

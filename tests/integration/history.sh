@@ -9,6 +9,7 @@
 #  - usage errors exit 2; a real quick nightly, if the runner works here
 . "$(dirname "$0")/../lib.sh"
 M=$BIN/mmscale
+SYNTH=$BIN/mmscale-synth-history	# synthetic nights (tools/synth-history.c)
 DB=$TMP/h.sqlite
 q() { sqlite3 "$1" "$2"; }
 
@@ -58,8 +59,8 @@ for i in $(seq 1 30); do
 done
 "$M" import --quiet "$TMP"/c/a* --db "$CDB" & p1=$!
 "$M" import --quiet "$TMP"/c/b* --db "$CDB" & p2=$!
-"$M" import --synthetic nights=200,machine=x --db "$CDB" >/dev/null & p3=$!
-"$M" import --synthetic nights=200,machine=y --db "$CDB" >/dev/null & p4=$!
+"$SYNTH" nights=200,machine=x --db "$CDB" >/dev/null & p3=$!
+"$SYNTH" nights=200,machine=y --db "$CDB" >/dev/null & p4=$!
 rc=0
 for p in $p1 $p2 $p3 $p4; do wait $p || rc=$?; done
 check "four concurrent importers all succeed" test $rc = 0
@@ -71,8 +72,8 @@ check "integrity check passes" test "$(q "$CDB" 'pragma integrity_check')" = ok
 
 # ---- nightly verdict on 60 synthetic nights -------------------------------------
 NDB=$TMP/nights.sqlite
-"$M" import --synthetic nights=60,machine=a,seed=11,step=50:faults/sec-2:-8 --db "$NDB" >/dev/null
-"$M" import --synthetic nights=60,machine=b,seed=12 --db "$NDB" >/dev/null
+"$SYNTH" nights=60,machine=a,seed=11,step=50:faults/sec-2:-8 --db "$NDB" >/dev/null
+"$SYNTH" nights=60,machine=b,seed=12 --db "$NDB" >/dev/null
 early=
 for night in $(seq 1 49); do
 	"$M" nightly --judge-only "$(printf 'a-n%03d' "$night")" --db "$NDB" >/dev/null 2>&1

@@ -247,6 +247,69 @@ static void test_big_machine(void **s)
 	config_free(&c);
 }
 
+/* inih reads lines into a 200-byte buffer: longer lines must be parsed whole
+ * or refused with file:line, never split into a second "line" (issue 16). */
+static void test_long_lines(void **s)
+{
+	size_t big = 60000;
+	char *text = malloc(big), msg[512];
+	struct config c;
+	const struct cfg_kv *kv;
+	int n = 0;
+
+	need_programs();
+	assert_non_null(text);
+	/* a 10,000-byte comment, then keys whose lines errors still name */
+	n = snprintf(text, big, "# ");
+	memset(text + n, 'x', 10000);
+	n += 10000;
+	n += snprintf(text + n, big - (size_t)n, "\n[workload null]\nhang = -1\n");
+	assert_int_equal(load(text, env56(), &c, msg, sizeof(msg)), EXIT_USAGE);
+	assert_non_null(strstr(msg, ":3: key 'hang'"));
+	config_free(&c);
+
+	/* a key after 199 bytes of comment on the same line stays a comment */
+	n = snprintf(text, big, "[workload null]\n# a long comment: ");
+	memset(text + n, 'x', 199);
+	n += 199;
+	snprintf(text + n, big - (size_t)n, " crash = yes\nduration = 0.5\n");
+	assert_int_equal(load(text, env56(), &c, msg, sizeof(msg)), 0);
+	assert_null(cfg_find(&c.wl[0], "crash"));
+	assert_non_null(kv = cfg_find(&c.wl[0], "duration"));
+	assert_int_equal(kv->line, 3);
+	config_free(&c);
+
+	/* a 10,000-entry clients list, parsed whole */
+	n = snprintf(text, big, "[workload null]\nclients = ");
+	for (int i = 0; i < 10000; i++)
+		n += snprintf(text + n, big - (size_t)n, "%s%d", i ? ", " : "", i % 56 + 1);
+	snprintf(text + n, big - (size_t)n, "\nduration = 0.5\n");
+	assert_int_equal(load(text, env56(), &c, msg, sizeof(msg)), 0);
+	assert_int_equal(c.wl[0].nclients, 10000);
+	assert_int_equal(c.wl[0].clients[9999], 9999 % 56 + 1);
+	assert_int_equal(cfg_find(&c.wl[0], "duration")->line, 3);
+	config_free(&c);
+
+	/* a long value with an inline comment: the value only */
+	n = snprintf(text, big, "[workload null]\nmempolicy = local ; ");
+	memset(text + n, 'y', 500);
+	n += 500;
+	snprintf(text + n, big - (size_t)n, "\n");
+	assert_int_equal(load(text, env56(), &c, msg, sizeof(msg)), 0);
+	assert_string_equal(cfg_find(&c.wl[0], "mempolicy")->vals[0], "local");
+	config_free(&c);
+
+	/* a long line that is no key = value: refused, naming its line */
+	n = snprintf(text, big, "[workload null]\n\n[");
+	memset(text + n, 'z', 300);
+	n += 300;
+	snprintf(text + n, big - (size_t)n, "]\n");
+	assert_int_equal(load(text, env56(), &c, msg, sizeof(msg)), EXIT_USAGE);
+	assert_non_null(strstr(msg, ":3: syntax error in a line of 302 bytes"));
+	config_free(&c);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_plan_axes),
 		cmocka_unit_test(test_interleave_sets),
 		cmocka_unit_test(test_big_machine),
+		cmocka_unit_test(test_long_lines),
 	};
 
 	progname = "test_config";

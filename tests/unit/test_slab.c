@@ -169,6 +169,13 @@ static void test_real_snapshot(void **state)
 		skip();	/* not root: slabinfo is 0400 */
 		return;
 	}
+#ifdef MMSCALE_SAN
+	/* ASan's allocator maps regions of its own as it goes (seen: +2128
+	 * vm_area_structs for 1999 VMAs), so exact deltas cannot be measured */
+	print_message("# skipped under ASan: its allocator adds VMAs of its own\n");
+	skip();
+	return;
+#endif
 	assert_int_equal(slab_snapshot(&a, true), 0);
 	c = slab_find(&a, "vm_area_struct");
 	assert_non_null(c);
