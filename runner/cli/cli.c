@@ -54,12 +54,14 @@ int cli_results_dir(const char *arg, char *out, size_t n)
 {
 	struct stat st;
 
+	errno = 0;
 	if (!stat(arg, &st) && S_ISDIR(st.st_mode))
 		return snprintf(out, n, "%s", arg) < (int)n ? 0 : EXIT_USAGE;
 	if (!strchr(arg, '/') && snprintf(out, n, "results/%s", arg) < (int)n &&
 	    !stat(out, &st) && S_ISDIR(st.st_mode))
 		return 0;
-	errmsg(0, "%s: no such results directory, nor a label under results/", arg);
+	errmsg(0, "%s: %s (not a results directory, nor a label under results/)", arg,
+	       strerror(errno ? errno : ENOENT));
 	return EXIT_USAGE;
 }
 

@@ -80,8 +80,8 @@ void cli_man(FILE *f);
 void cli_completion(FILE *f);
 /*
  * A results directory named by the user: ARG itself when it is a directory,
- * else results/ARG (a label), else "prog: ARG: no such results directory or
- * label (looked in results/)" and EXIT_USAGE.
+ * else results/ARG (a label), else "prog: ARG: No such file or directory (not
+ * a results directory, nor a label under results/)" and EXIT_USAGE.
  */
 int cli_results_dir(const char *arg, char *out, size_t n);
 /* "unknown command 'comapre'; did you mean 'compare'?" */

@@ -129,7 +129,7 @@ check "--set reached the workload (duration 0.02) and meta.json records it" \
 check "compare takes labels under results/" bash -c "cd '$W' && '$M' compare a b >/dev/null"
 check "show takes a label" bash -c "cd '$W' && '$M' show a | grep -q '^run: *a (results/a)'"
 expect_exit 2 "a label that is not there" bash -c "cd '$W' && '$M' compare a nosuch"
-grep -q "nosuch: no such results directory, nor a label under results/" "$TMP/err" &&
+grep -q "nosuch: No such file or directory (not a results directory, nor a label under results/)" "$TMP/err" &&
 	ok "a missing label is named" || fail "$(cat "$TMP/err")"
 expect_exit 2 "--resume with --iterations is refused" bash -c "cd '$W' && '$M' run n.conf --label a --resume --iterations 3"
 grep -q -- "--resume continues the run as it started: drop --iterations" "$TMP/err" &&

@@ -17,7 +17,11 @@ expect_cfg_error() {
 	fi
 }
 
-expect_cfg_error "$D/nothere.conf" 0 "No such file"
+# a missing config has no line to name (issue 15: it said "nothere.conf:0:")
+"$MM" plan "$D/nothere.conf" >"$TMP/out" 2>"$TMP/err"; rc=$?
+if [ $rc = 2 ] && grep -qxF "mmscale: $D/nothere.conf: cannot open the config: No such file or directory" "$TMP/err"
+then ok "nothere.conf: exit 2, named without a line number"
+else fail "nothere.conf: exit $rc; got: $(cat "$TMP/err")"; fi
 expect_cfg_error "$D/bad-value.conf" 4 "key 'thp'"
 expect_cfg_error "$D/unknown-key.conf" 7 "key 'sise'"
 expect_cfg_error "$D/list-single.conf" 4 "key 'iterations'"
