@@ -41,7 +41,7 @@ CFLAGS   ?= -O2 -g
 # runner/ is grouped by stage (cli, config, run, results, stats, history,
 # report, hw); every stage's headers are on the include path.
 RUN_DIRS := $(sort $(dir $(wildcard runner/*/*.c runner/*/*.h)))
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ibenchmarks/lib $(addprefix -I,$(RUN_DIRS:/=)) \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ibenchmarks/lib $(addprefix -I,$(RUN_DIRS:/=)) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	     -DMMSCALE_VERSION='"$(VERSION)"' -DMMSCALE_GIT='"$(GIT)"'
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
@@ -82,7 +82,7 @@ UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # .d files name them; deleting them would rebuild everything each time).
 .SECONDARY:
 
-.PHONY: all deps deps-run deps-check run check unit integration install clean bench
+.PHONY: all deps deps-run deps-check run check unit integration install clean bench docs deb fuzz fuzz-check
 
 all: $(WL_BINS) $(HLP_BINS) $(BARE_BINS) $(MMSCALE) $(TOOL_BINS)
 
@@ -101,27 +101,75 @@ $(RUNLIB): $(RUN_OBJS)
 
 $(BUILD)/bin/%: $(BUILD)/benchmarks/workloads/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 $(BUILD)/bin/%: benchmarks/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) -O2 -static -Wall -Werror -o $@ $<
+	$(call E,LD,$@)$(CC) -O2 -static -Wall -Werror $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
 $(BUILD)/bin/bare-%: benchmarks/bare/%.c benchmarks/bare/bare.h
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
 
 $(MMSCALE): $(BUILD)/runner/cli/main.o $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/bin/mmscale-%: $(BUILD)/tools/%.o $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(LIBS) $(TESTLIBS)
+
+# Manual pages and bash completion, generated from the command and option
+# tables: mmscale(1) and mmscale-WORKLOAD(1) per workload.
+MANS     := $(BUILD)/man/mmscale.1 $(WL_SRCS:benchmarks/workloads/%.c=$(BUILD)/man/mmscale-%.1)
+COMPL    := $(BUILD)/completion/mmscale
+docs: $(MANS) $(COMPL)
+
+$(BUILD)/man/mmscale.1: $(MMSCALE)
+	@mkdir -p $(dir $@)
+	$(call E,GEN,$@)$(MMSCALE) help --man >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/mmscale-%.1: $(BUILD)/bin/% $(MMSCALE)
+	@mkdir -p $(dir $@)
+	$(call E,GEN,$@)MMSCALE_BIN=$(BUILD)/bin $(MMSCALE) help --man --workload $* >$@.tmp && mv $@.tmp $@
+
+$(COMPL): $(MMSCALE)
+	@mkdir -p $(dir $@)
+	$(call E,GEN,$@)$(MMSCALE) help --completion >$@.tmp && mv $@.tmp $@
+
+# The Debian package (debian/): the .deb lands in the parent directory.
+deb:
+	$(Q)dpkg-buildpackage -us -uc -b
+
+# Fuzz targets (fuzz/NAME.c): libFuzzer with ASan + UBSan, clang, build-fuzz/.
+# `make fuzz` builds them, `make fuzz-check` runs each for FUZZ_TIME seconds
+# (fuzz/run).  The same sources built with gcc and fuzz/replay.c
+# (build/fuzz-replay/NAME) replay every kept crash input in make check.
+FUZZ_SRCS  := $(filter-out fuzz/replay.c,$(wildcard fuzz/*.c))
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	      -DMMSCALE_SAN=1
+REPLAYS    := $(FUZZ_SRCS:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang CFLAGS='-O1 -g' \
+		SANFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+		$(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/fuzzers/%)
+
+fuzz-check: all fuzz
+	$(Q)BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) fuzz/run
+
+$(BUILD)/fuzzers/%: $(BUILD)/fuzz/%.o $(RUNLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(BUILD)/fuzz-replay/%: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay.o $(RUNLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Debian packages: what building and `make run` need, and what the tests add.
 deps: deps-check
@@ -138,7 +186,7 @@ unit: $(UT_BINS)
 integration: all
 
 check: deps-check
-	$(Q)$(MAKE) --no-print-directory all $(UT_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UT_BINS) $(REPLAYS)
 	$(Q)BUILD=$(BUILD) MMSCALE_SAN=$(SAN) tests/run-tests
 
 # Figures, not assertions: workloads against bare loops, then the cost of
@@ -149,11 +197,14 @@ bench: all
 	$(Q)BUILD=$(BUILD) scripts/bench-nightly
 	$(Q)BUILD=$(BUILD) scripts/bench-mmtests
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/mmscale $(DESTDIR)$(PREFIX)/share/mmscale/configs
+install: all docs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/mmscale $(DESTDIR)$(PREFIX)/share/mmscale/configs \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(MMSCALE) $(DESTDIR)$(PREFIX)/bin/mmscale
 	install -m 755 $(WL_BINS) $(HLP_BINS) $(DESTDIR)$(PREFIX)/libexec/mmscale/
 	install -m 644 configs/*.conf $(DESTDIR)$(PREFIX)/share/mmscale/configs/
+	install -m 644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(COMPL) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mmscale
 
 clean:
 	rm -rf $(BUILD)

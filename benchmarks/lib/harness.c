@@ -555,8 +555,8 @@ static int harness_run(struct harness *h, int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (h->co.list_options) {
-		json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:o}", "workload", wl->name,
-				      "version", wl->version, "timed", wl->timed,
+		json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "workload", wl->name,
+				      "version", wl->version, "summary", wl->summary, "timed", wl->timed,
 				      "harness", opt_table_json(common_table),
 				      "options", opt_table_json(wl->opts));
 		json_t *decls = json_array();

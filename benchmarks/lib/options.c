@@ -484,6 +484,32 @@ json_t *opt_table_json(const struct opt *tab)
 	return a;
 }
 
+/* An option as a program's --list-options describes it (the JSON of
+ * opt_table_json); its strings point into o. */
+struct opt opt_from_json(json_t *o)
+{
+	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *sh = json_string_value(json_object_get(o, "short"));
+	struct opt op = {
+		.name = json_string_value(json_object_get(o, "name")),
+		.shortopt = sh && sh[0] && !sh[1] ? sh[0] : 0,
+		.type = OPT_STR,
+		.def = json_string_value(json_object_get(o, "default")),
+		.choices = json_string_value(json_object_get(o, "choices")),
+		.min = json_number_value(json_object_get(o, "min")),
+		.max = json_number_value(json_object_get(o, "max")),
+		.help = json_string_value(json_object_get(o, "help")),
+		.arg = json_string_value(json_object_get(o, "arg")),
+	};
+
+	for (size_t t = 1; type && t < sizeof(type_names) / sizeof(type_names[0]); t++)
+		if (type_names[t] && !strcmp(type_names[t], type))
+			op.type = (enum opt_type)t;
+	if (op.type == OPT_ENUM && !op.choices)
+		op.type = OPT_STR;
+	return op;
+}
+
 /* The value's name in help: the table's, else one for its type. */
 const char *opt_argname(const struct opt *o)
 {

@@ -53,6 +53,8 @@ void opt_echo(json_t *obj, const struct opt *tab, const void *base);
 json_t *opt_table_json(const struct opt *tab);
 void opt_help(FILE *f, const struct opt *tab);
 const char *opt_argname(const struct opt *o);	/* "N", "DIR", NULL for flags */
+/* one entry of opt_table_json back as a struct opt (strings point into o) */
+struct opt opt_from_json(json_t *o);
 void opt_man(FILE *f, const struct opt *tab);	/* .TP entries of a man page */
 void man_text(FILE *f, const char *s);		/* s escaped for roff */
 

@@ -3,7 +3,9 @@
  * synopsis, JSON, the man page and bash completion all come from the one
  * table each command declares, so they cannot disagree.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,8 @@
 #include "options.h"
 #include "cli.h"
 #include "commands.h"
+#include "config.h"
+#include "exec.h"
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_run, &cli_cmd_plan, &cli_cmd_compare, &cli_cmd_show, &cli_cmd_list,
@@ -304,8 +308,8 @@ void cli_man(FILE *f)
 	      ".SH FILES\n.TP\n.I results/LABEL/\na run: meta.json, summary.json, "
 	      "config.conf and one directory per point.\n.TP\n.I results/history.sqlite\n"
 	      "the history database unless \\-\\-db or [run] db.\n"
-	      ".SH SEE ALSO\n.BR pft (1),\n.BR vmalock (1),\n.BR mmap-churn (1),\n"
-	      ".BR fork-exit (1),\n.BR null (1)\n", f);
+	      ".SH SEE ALSO\n.BR mmscale-pft (1),\n.BR mmscale-vmalock (1),\n"
+	      ".BR mmscale-mmap-churn (1),\n.BR mmscale-fork-exit (1),\n.BR mmscale-null (1)\n", f);
 }
 
 /* Words an option's value completes to: its choices, or files. */
@@ -356,10 +360,68 @@ void cli_completion(FILE *f)
 	      "complete -F _mmscale mmscale\n", f);
 }
 
+/* A workload's manual page, mmscale-PROG(1), from its --list-options. */
+static int man_workload(FILE *f, const char *prog)
+{
+	char path[PATH_MAX], *out = NULL, *upper;
+	char *argv[] = { path, "--list-options", NULL };
+	const char *tabs[2] = { "harness", "options" };
+	json_t *spec, *o;
+	size_t i;
+	int rc;
+
+	if (strchr(prog, '/') || snprintf(path, sizeof(path), "%s/%s", cfg_default_bindir(),
+					  prog) >= (int)sizeof(path)) {
+		errmsg(0, "help: --workload %s: not a workload name", prog);
+		return EXIT_USAGE;
+	}
+	rc = exec_capture(argv, &out);
+	spec = rc ? NULL : json_loads(out, 0, NULL);
+	free(out);
+	if (!json_is_string(json_object_get(spec, "workload"))) {
+		errmsg(0, "help: --workload %s: %s is not a workload program", prog, path);
+		json_decref(spec);
+		return EXIT_USAGE;
+	}
+	upper = xstrdup(prog);
+	for (char *p = upper; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	fprintf(f, ".TH MMSCALE-%s 1 \"\" \"mmscale %s\" \"User Commands\"\n.SH NAME\nmmscale-",
+		upper, MMSCALE_VERSION);
+	man_text(f, prog);
+	fputs(" \\- ", f);
+	man_text(f, json_string_value(json_object_get(spec, "summary")) ?: "an mmscale workload");
+	fputs("\n.SH SYNOPSIS\n.B ", f);
+	man_text(f, prog);
+	fputs("\n[\\fB\\-t\\fR \\fIN\\fR | \\fB\\-n\\fR \\fIN\\fR] [\\fIoptions\\fR]\n"
+	      ".SH DESCRIPTION\nA workload of mmscale(1), in /usr/libexec/mmscale: a config runs it "
+	      "from a [workload ", f);
+	man_text(f, prog);
+	fputs("] section whose keys are its long options.  It prints one JSON object per "
+	      "iteration (warm-ups marked); clients run as threads (\\-t) or processes "
+	      "(\\-n), pinned as \\-\\-placement says, and start together at a barrier.\n", f);
+	for (int t = 0; t < 2; t++) {
+		fprintf(f, ".SH %s\n", t ? "OPTIONS" : "HARNESS OPTIONS");
+		json_array_foreach(json_object_get(spec, tabs[t]), i, o) {
+			struct opt op[2] = { opt_from_json(o), { 0 } };
+
+			opt_man(f, op);
+		}
+	}
+	fputs(".SH EXIT STATUS\n.TP\n.B 0\nok\n.TP\n.B 1\nthe run failed\n.TP\n.B 2\n"
+	      "bad usage or option\n.TP\n.B 3\na resource is missing\n.TP\n.B 4\n"
+	      "unsupported on this machine\n.TP\n.B 130\ninterrupted\n"
+	      ".SH SEE ALSO\n.BR mmscale (1)\n", f);
+	free(upper);
+	json_decref(spec);
+	return 0;
+}
+
 /* ---- mmscale help ------------------------------------------------------- */
 
 struct help_args {
 	bool man, completion, json, synopsis;
+	const char *workload;
 };
 
 #define H(f) OPT_OFF(struct help_args, f)
@@ -369,6 +431,8 @@ static const struct opt help_cmd_opts[] = {
 	{ "json", 0, OPT_BOOL, H(json), .help = "print every command, option and exit code as JSON" },
 	{ "synopsis", 0, OPT_BOOL, H(synopsis),
 	  .help = "print every command's synopsis (the README's block)" },
+	{ "workload", 0, OPT_STR, H(workload), .arg = "PROG",
+	  .help = "with --man: the manual page of workload PROG, from its option table" },
 	{ 0 }
 };
 #undef H
@@ -387,6 +451,15 @@ static int help_main(void *opts, int argc, char **argv)
 	if (a->man + a->completion + a->json + a->synopsis > 1) {
 		errmsg(0, "help: choose one of --man, --completion, --json, --synopsis");
 		return EXIT_USAGE;
+	}
+	if (a->workload) {
+		if (!a->man || argc) {
+			errmsg(0, "help: --workload PROG goes with --man alone");
+			return EXIT_USAGE;
+		}
+		int rc = man_workload(stdout, a->workload);
+
+		return rc ? rc : fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 	}
 	if (argc) {
 		c = cli_find(argv[0]);

@@ -456,37 +456,12 @@ static json_t *find_opt(json_t *spec, const char *key, bool *harness)
 	return NULL;
 }
 
-/* The option as the program's --list-options describes it, for the
- * checker the program itself uses (options.c). */
-static struct opt opt_of_json(json_t *o)
-{
-	static const char *const types[] = {
-		[OPT_INT] = "int", [OPT_SIZE] = "size", [OPT_BOOL] = "bool", [OPT_STR] = "string",
-		[OPT_ENUM] = "enum", [OPT_DOUBLE] = "double", [OPT_STRV] = "strings",
-	};
-	const char *type = json_string_value(json_object_get(o, "type"));
-	struct opt op = {
-		.name = json_string_value(json_object_get(o, "name")),
-		.type = OPT_STR,
-		.choices = json_string_value(json_object_get(o, "choices")),
-		.min = json_number_value(json_object_get(o, "min")),
-		.max = json_number_value(json_object_get(o, "max")),
-	};
-
-	for (size_t t = 1; type && t < sizeof(types) / sizeof(types[0]); t++)
-		if (types[t] && !strcmp(types[t], type))
-			op.type = (enum opt_type)t;
-	if (op.type == OPT_ENUM && !op.choices)
-		op.type = OPT_STR;
-	return op;
-}
-
 /* Check one value with the program's own rules; sizes given as N% or an
  * expression are resolved to bytes (of the planned machine's MemTotal) so
  * the plan says exactly what runs, and booleans become yes or no. */
 static int check_value(struct config *c, struct cfg_kv *kv, json_t *o, int idx)
 {
-	struct opt op = opt_of_json(o);
+	struct opt op = opt_from_json(o);
 	const char *v = kv->vals[idx];
 	union opt_val val;
 	char why[256], buf[32];

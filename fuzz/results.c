@@ -1,0 +1,74 @@
+/*
+ * fuzz/results.c - the results-directory readers: summary.json and
+ * meta.json through summary_load (what compare, show, plot and import
+ * read), and one point object through summary_point_from_json (point.json's
+ * shape).  The first byte picks the file; the rest is its text.  Seeds:
+ * tests/data/results (a run written by main), fuzz/seed/results.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+#include "summary.h"
+
+static char dir[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	snprintf(dir, sizeof(dir), "/tmp/fuzz-results.XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+	return 0;
+}
+
+static void put(const char *name, const uint8_t *data, size_t size)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (!f)
+		abort();
+	fwrite(data, 1, size, f);
+	fclose(f);
+}
+
+static void drop(const char *name)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct summary s;
+
+	if (!size)
+		return 0;
+	drop("summary.json");
+	drop("meta.json");
+	if (data[0] % 3 == 2) {
+		json_t *j = json_loadb((const char *)data + 1, size - 1, 0, NULL);
+		struct point p;
+
+		if (j && !summary_point_from_json(j, &p)) {
+			json_decref(summary_point_to_json(&p));
+			summary_free(&(struct summary){ .npoints = 1, .points =
+				memcpy(xmalloc(sizeof(p)), &p, sizeof(p)) });
+		}
+		json_decref(j);
+		return 0;
+	}
+	put(data[0] % 3 ? "meta.json" : "summary.json", data + 1, size - 1);
+	if (!summary_load(dir, &s)) {
+		json_decref(summary_to_json(&s));
+		summary_free(&s);
+	}
+	return 0;
+}
