@@ -342,7 +342,7 @@ static int find_row(struct store *st, const struct store_filter *f, const char *
 {
 	struct store_run *runs;
 	struct suggest sg;
-	char rows[32][128], hint[192];
+	char rows[32][256], hint[320];
 	int nruns, rc, found = 0, nrows = 0;
 
 	rc = store_query_runs(st, f, &runs, &nruns);

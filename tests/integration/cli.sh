@@ -139,7 +139,7 @@ grep -q -- "--resume continues the run as it started: drop --iterations" "$TMP/e
 DB=$TMP/h.sqlite
 "$BIN/mmscale-synth-history" --quiet nights=3,machine=m --db "$DB"
 expect_exit 2 "history --metric of a metric never stored" "$M" history --db "$DB" --metric faults/sec-9
-grep -q "no run here has it; did you mean 'faults/sec-1'?" "$TMP/err" && ok "... names the metrics it has" ||
+grep -q "no such row in the history; did you mean 'faults/sec-1'?" "$TMP/err" && ok "... names the closest row it has" ||
 	fail "$(cat "$TMP/err")"
 check "history --metric of a stored metric prints its series" \
 	bash -c "'$M' history --db '$DB' --metric faults/sec-2 | grep -c m-n00 | grep -qx 3"

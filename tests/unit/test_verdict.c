@@ -1,7 +1,7 @@
 /*
  * The history store and the nightly verdict on synthetic nights.
  *
- * Noise model (history.c, import --synthetic): every night's level drifts
+ * Noise model (tools/synth-history.c): every night's level drifts
  * by N(0, 0.3%) (boot to boot), and each of its 30 iterations by N(0, 2.5%)
  * around that level (CoeffVar ~2.5%, as pft on a quiet machine).
  */
