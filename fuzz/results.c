@@ -1,9 +1,10 @@
 /*
- * fuzz/results.c - the results-directory readers: summary.json and
- * meta.json through summary_load (what compare, show, plot and import
- * read), and one point object through summary_point_from_json (point.json's
- * shape).  The first byte picks the file; the rest is its text.  Seeds:
- * tests/data/results (a run written by main), fuzz/seed/results.
+ * fuzz/results.c - the results-file readers of runner/results/: summary.json
+ * and meta.json through summary_load (what compare, show, plot and import
+ * read: every schema version, meta_upgrade included) and point.json through
+ * pointfile_load (resume).  The first byte picks the file; the rest is its
+ * text.  Seeds (fuzz/run): tests/data/results/v1-3367e60, written by an
+ * older main, and a run written by this tree.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
+#include "pointfile.h"
 #include "summary.h"
 
 static char dir[64];
@@ -53,16 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	drop("summary.json");
 	drop("meta.json");
+	drop("point.json");
 	if (data[0] % 3 == 2) {
-		json_t *j = json_loadb((const char *)data + 1, size - 1, 0, NULL);
-		struct point p;
+		json_t *pj;
 
-		if (j && !summary_point_from_json(j, &p)) {
-			json_decref(summary_point_to_json(&p));
-			summary_free(&(struct summary){ .npoints = 1, .points =
-				memcpy(xmalloc(sizeof(p)), &p, sizeof(p)) });
-		}
-		json_decref(j);
+		put("point.json", data + 1, size - 1);
+		pj = pointfile_load(dir);
+		json_decref(pj);
 		return 0;
 	}
 	put(data[0] % 3 ? "meta.json" : "summary.json", data + 1, size - 1);
