@@ -623,8 +623,11 @@ static int harness_run(struct harness *h, int argc, char **argv)
 	rc = apply_mempolicy(h);
 	if (rc)
 		return rc;
-	if (wl->check && (rc = wl->check(r)))
+	if (wl->check && (rc = wl->check(r))) {
+		free(r->priv);
+		r->priv = NULL;
 		return rc;
+	}
 	r->naux = wl->aux_count ? wl->aux_count(r) : 0;
 	if (r->naux && r->mode != MODE_THREADS) {
 		errmsg(0, "--%s: needs threads mode (-t): the %s threads share the clients' mm",
@@ -672,6 +675,7 @@ static int harness_run(struct harness *h, int argc, char **argv)
 	if (wl->run_teardown)
 		wl->run_teardown(r);
 	json_decref(h->probe);
+	h->probe = NULL;
 	if (harness_interrupted) {
 		errmsg(0, "interrupted by signal %d; finished iterations were printed",
 		       harness_interrupted);
@@ -689,5 +693,6 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	free(h.ax);
 	free(h.cpus);
 	free(h.run.opts);
+	json_decref(h.probe);	/* left by a return before the iterations */
 	return rc;
 }

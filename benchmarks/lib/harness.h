@@ -152,7 +152,9 @@ struct workload {
 	bool threads_only;	/* no processes mode */
 	const struct opt *opts;
 	size_t opts_size;
-	/* Validate options after parsing; return EXIT_* with a message. */
+	/* Validate options after parsing; return EXIT_* with a message.  It may
+	 * set r->priv to one malloc'ed block: on a refusal the harness frees
+	 * it (run_teardown is for what run_setup built). */
 	int (*check)(struct run *r);
 	int (*run_setup)(struct run *r);	/* once, before iterations */
 	void (*run_teardown)(struct run *r);
