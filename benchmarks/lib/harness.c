@@ -331,6 +331,7 @@ struct harness {
 	json_t *probe;
 	int *cpus;			/* planned CPU per client */
 	struct client *cl, *ax;		/* clients and aux threads */
+	bool setup_called, teardown_done;	/* for harness_main's cleanup */
 };
 
 static void report_iteration(struct harness *h)
@@ -623,11 +624,8 @@ static int harness_run(struct harness *h, int argc, char **argv)
 	rc = apply_mempolicy(h);
 	if (rc)
 		return rc;
-	if (wl->check && (rc = wl->check(r))) {
-		free(r->priv);
-		r->priv = NULL;
+	if (wl->check && (rc = wl->check(r)))
 		return rc;
-	}
 	r->naux = wl->aux_count ? wl->aux_count(r) : 0;
 	if (r->naux && r->mode != MODE_THREADS) {
 		errmsg(0, "--%s: needs threads mode (-t): the %s threads share the clients' mm",
@@ -657,6 +655,7 @@ static int harness_run(struct harness *h, int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	h->setup_called = true;
 	if (wl->run_setup && (rc = wl->run_setup(r)))
 		return rc;
 	for (int it = 0; it < h->co.warmup + h->co.iterations && !harness_interrupted; it++) {
@@ -674,6 +673,7 @@ static int harness_run(struct harness *h, int argc, char **argv)
 	}
 	if (wl->run_teardown)
 		wl->run_teardown(r);
+	h->teardown_done = true;
 	json_decref(h->probe);
 	h->probe = NULL;
 	if (harness_interrupted) {
@@ -689,6 +689,13 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	struct harness h = { .run = { .wl = wl } };
 	int rc = harness_run(&h, argc, argv);
 
+	/* every way out frees the workload's state: run_teardown once run_setup
+	 * was called (it copes with a setup that failed half way), else the
+	 * one block check may have allocated (harness.h) */
+	if (h.setup_called && !h.teardown_done && wl->run_teardown)
+		wl->run_teardown(&h.run);
+	else if (!h.setup_called)
+		free(h.run.priv);
 	free(h.cl);
 	free(h.ax);
 	free(h.cpus);

@@ -153,8 +153,9 @@ struct workload {
 	const struct opt *opts;
 	size_t opts_size;
 	/* Validate options after parsing; return EXIT_* with a message.  It may
-	 * set r->priv to one malloc'ed block: on a refusal the harness frees
-	 * it (run_teardown is for what run_setup built). */
+	 * set r->priv to one malloc'ed block: the harness frees it when the
+	 * program ends before run_setup.  Once run_setup was called (even if it
+	 * failed), run_teardown is called on every way out. */
 	int (*check)(struct run *r);
 	int (*run_setup)(struct run *r);	/* once, before iterations */
 	void (*run_teardown)(struct run *r);
