@@ -593,6 +593,7 @@ static int harness_run(struct harness *h, int argc, char **argv)
 	if (r->nclients > ncpus && !h->co.oversubscribe) {
 		errmsg(0, "%s %d: more clients than CPUs (%d); add --oversubscribe to allow it",
 		       r->mode == MODE_THREADS ? "-t" : "-n", r->nclients, ncpus);
+		hwloc_topology_destroy(topo);
 		return EXIT_USAGE;
 	}
 	oversubscribed = r->nclients > ncpus;

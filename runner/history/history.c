@@ -377,9 +377,9 @@ static int find_row(struct store *st, const struct store_filter *f, const char *
 	}
 	store_runs_free(runs, nruns);
 	if (!rc && !found) {
-		errmsg(0, "--metric %s: no such row in the history%s (rows are METRIC-CLIENTS, "
-		       "e.g. %s)", name, suggest_text(&sg, "", hint, sizeof(hint)),
-		       nrows ? rows[0] : "faults/sec-2");
+		errmsg(0, "--metric %s: no such row in the history%s (rows are METRIC-CLIENTS%s%s)",
+		       name, suggest_text(&sg, "", hint, sizeof(hint)), nrows ? ", e.g. " : "",
+		       nrows ? rows[0] : "");
 		rc = EXIT_USAGE;
 	}
 	return rc;

@@ -503,7 +503,8 @@ static void footprint_of(json_t *meta, struct footprint *f)
 /* ---- pivots ----------------------------------------------------------------- */
 
 /* The default pivot: the false-sharing study's layout x prefetch. */
-static const char *const default_pivot[] = { "layout", "prefetch" };
+/* NULL-terminated: point_same_group_except walks it to the end */
+static const char *const default_pivot[] = { "layout", "prefetch", NULL };
 
 static bool in_family(const struct point *p, const struct point *fam, const char *const *axes)
 {

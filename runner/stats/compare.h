@@ -109,7 +109,7 @@ struct cmp {
 	enum sig_test test;
 	double alpha;
 	int npivot;		/* --pivot axes; 0: the default (layout, prefetch) */
-	const char *pivot[CMP_PIVOT_MAX];
+	const char *pivot[CMP_PIVOT_MAX + 1];	/* NULL-terminated */
 	/* which rows the model keeps (cover letters): */
 	int nstats;		/* --stat: only rows of these stats ("Hmean", ...) */
 	const char *stats[16];

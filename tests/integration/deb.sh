@@ -16,7 +16,9 @@ S=$TMP/src/mmscale-0.1
 mkdir -p "$S"
 t0=$(date +%s)
 # a copy of what git tracks (plus this tree's uncommitted files), nothing built
-(cd "$ROOT" && { git ls-files -co --exclude-standard 2>/dev/null || find . -path ./build\* -prune -o -type f -print; } |
+# (without git, e.g. as another user: every file but the build directories)
+(cd "$ROOT" && { git ls-files -co --exclude-standard 2>/dev/null ||
+	find . \( -path './build*' -o -path ./.git -o -path ./results \) -prune -o -type f -print | sed 's|^\./||'; } |
 	grep -v '^build' | tar -cf - -T -) | tar -C "$S" -xf -
 (cd "$S" && make -s deb) >"$TMP/build.log" 2>&1; rc=$?
 t1=$(date +%s)

@@ -50,6 +50,11 @@ check "--mmap-noise 1: client faults still counted apart (minflt $(jq .minflt "$
 # other layouts and backings run and fault every page (64 MiB: CPU time is
 # tick-accounted here, and a shorter storm can measure zero CPU)
 for args in "--layout per-client -t 2" "--backing shmem" "--backing file-private" "--touch cacheline" "--touch bzero" "-n 2 --layout per-client"; do
+	if [ "${MMSCALE_SAN:-0}" = 1 ] && [ "$args" = "--touch bzero" ]; then
+		# ASan's memset interceptor reads the shadow of the range: 2048 more faults
+		skip "pft $args: faults = pages" "make SAN=1: ASan's memset faults its shadow pages in"
+		continue
+	fi
 	out=$($PFT -m 64M $args -i 1 -w 0 2>&1)
 	check "pft $args: valid, $(jq -r '"minflt \(.minflt), pages \(.pages)"' <<<"$out")" \
 		[ "$(jq '.valid and .minflt >= .pages * 0.99' <<<"$out" 2>/dev/null)" = true ]
