@@ -62,20 +62,14 @@ struct mrun {
 	} *c;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		die(EXIT_NORES, ENOMEM, "mmtests");
-	return p;
-}
+/* xrealloc (harness.h): out of memory is exit 3 everywhere */
 
 static struct mclient *mrun_client(struct mrun *r, int clients)
 {
 	for (int i = 0; i < r->nclients; i++)
 		if (r->c[i].clients == clients)
 			return &r->c[i];
-	r->c = xrealloc(r->c, sizeof(*r->c) * (size_t)(r->nclients + 1));
+	r->c = xrealloc(r->c, sizeof(*r->c) * (size_t)(r->nclients + 1), 1);
 	r->c[r->nclients] = (struct mclient){ .clients = clients };
 	return &r->c[r->nclients++];
 }
@@ -84,8 +78,8 @@ static void mclient_add(struct mclient *c, double cpu, double sec)
 {
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 32;
-		c->v[0] = xrealloc(c->v[0], sizeof(double) * (size_t)c->cap);
-		c->v[1] = xrealloc(c->v[1], sizeof(double) * (size_t)c->cap);
+		c->v[0] = xrealloc(c->v[0], sizeof(double) * (size_t)c->cap, 1);
+		c->v[1] = xrealloc(c->v[1], sizeof(double) * (size_t)c->cap, 1);
 	}
 	c->v[0][c->n] = cpu;
 	c->v[1][c->n++] = sec;
@@ -248,7 +242,7 @@ static char *read_all(FILE *f, size_t *len)
 	do {
 		if (n + 65536 > cap) {
 			cap = cap ? 2 * cap : 1 << 20;
-			buf = xrealloc(buf, cap + 1);
+			buf = xrealloc(buf, cap + 1, 1);
 		}
 		got = fread(buf + n, 1, cap - n, f);
 		n += got;
@@ -263,14 +257,14 @@ static char *unzstd(const char *in, size_t len, size_t *out_len, const char *pat
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	ZSTD_inBuffer ib = { in, len, 0 };
 	size_t cap = len * 4 + 65536, ret = 1;
-	char *out = xrealloc(NULL, cap + 1);
+	char *out = xrealloc(NULL, cap + 1, 1);
 	ZSTD_outBuffer ob = { out, cap, 0 };
 
 	ZSTD_initDStream(ds);
 	while (ib.pos < ib.size) {
 		if (ob.pos == ob.size) {
 			cap *= 2;
-			out = xrealloc(out, cap + 1);
+			out = xrealloc(out, cap + 1, 1);
 			ob.dst = out;
 			ob.size = cap;
 		}
@@ -297,7 +291,7 @@ static char *unxz(const char *in, size_t len, size_t *out_len, const char *path)
 {
 	lzma_stream s = LZMA_STREAM_INIT;
 	size_t cap = len * 4 + 65536;
-	char *out = xrealloc(NULL, cap + 1);
+	char *out = xrealloc(NULL, cap + 1, 1);
 	lzma_ret ret;
 
 	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
@@ -324,7 +318,7 @@ static char *unxz(const char *in, size_t len, size_t *out_len, const char *path)
 			size_t used = cap;
 
 			cap *= 2;
-			out = xrealloc(out, cap + 1);
+			out = xrealloc(out, cap + 1, 1);
 			s.next_out = (uint8_t *)out + used;
 			s.avail_out = cap - used;
 		}
@@ -419,7 +413,7 @@ static int read_json_export(const char *path, struct mrun **runs, int *nruns)
 			rc = EXIT_USAGE;
 			break;
 		}
-		*runs = xrealloc(*runs, sizeof(**runs) * (size_t)(*nruns + 1));
+		*runs = xrealloc(*runs, sizeof(**runs) * (size_t)(*nruns + 1), 1);
 		r = &(*runs)[(*nruns)++];
 		*r = (struct mrun){ .name = strdup(test) };
 		json_object_foreach(data, op, iters) {
@@ -499,8 +493,8 @@ static int write_run(const struct mrun *r, const char *results, const char *mode
 {
 	struct summary s = { .label = r->name };
 	struct axis ax = { .key = "mode", .value = (char *)mode };
-	struct metric *ms = xrealloc(NULL, sizeof(*ms) * 2 * (size_t)(r->nclients + 1));
-	char tmp[PATH_MAX], path[PATH_MAX * 2], *id = xrealloc(NULL, 16 * (size_t)(r->nclients + 1));
+	struct metric *ms = xrealloc(NULL, sizeof(*ms) * 2 * (size_t)(r->nclients + 1), 1);
+	char tmp[PATH_MAX], path[PATH_MAX * 2], *id = xrealloc(NULL, 16 * (size_t)(r->nclients + 1), 1);
 	json_t *j, *meta;
 	int rc = EXIT_FAIL;
 
@@ -519,7 +513,7 @@ static int write_run(const struct mrun *r, const char *results, const char *mode
 		return EXIT_USAGE;
 	}
 	s.npoints = r->nclients;
-	s.points = xrealloc(NULL, sizeof(*s.points) * (size_t)(r->nclients + 1));
+	s.points = xrealloc(NULL, sizeof(*s.points) * (size_t)(r->nclients + 1), 1);
 	for (int c = 0; c < r->nclients; c++) {
 		struct point *p = &s.points[c];
 
@@ -598,7 +592,7 @@ static int read_source(const char *src, struct mrun **runs, int *nruns)
 			*base = 0;
 			base = strrchr(d, '/');
 		}
-		*runs = xrealloc(NULL, sizeof(**runs));
+		*runs = xrealloc(NULL, sizeof(**runs), 1);
 		rc = read_run_dir(src, base ? base + 1 : d, &(*runs)[0]);
 		*nruns = 1;
 		free(d);
@@ -611,7 +605,7 @@ static int read_source(const char *src, struct mrun **runs, int *nruns)
 			snprintf(dir, sizeof(dir), "%s/%s", src, e[i]->d_name);
 			if (!is_dir(dir))
 				continue;
-			*runs = xrealloc(*runs, sizeof(**runs) * (size_t)(*nruns + 1));
+			*runs = xrealloc(*runs, sizeof(**runs) * (size_t)(*nruns + 1), 1);
 			rc = read_run_dir(dir, e[i]->d_name, &(*runs)[(*nruns)++]);
 		}
 		if (!rc && !*nruns) {
@@ -662,8 +656,8 @@ static int import_mmtests_main(void *opts, int nsrc, char **srcs)
 	bool quiet = a->quiet;
 	struct store *st = NULL;
 
-	all = xrealloc(NULL, sizeof(*all) * (size_t)nsrc);
-	nall = xrealloc(NULL, sizeof(*nall) * (size_t)nsrc);
+	all = xrealloc(NULL, sizeof(*all) * (size_t)nsrc, 1);
+	nall = xrealloc(NULL, sizeof(*nall) * (size_t)nsrc, 1);
 	memset(nall, 0, sizeof(*nall) * (size_t)nsrc);
 	memset(all, 0, sizeof(*all) * (size_t)nsrc);
 	/* everything is read before anything is written */
