@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "config.h"
 #include "exec.h"
+#include "summary.h"
 
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_run, &cli_cmd_plan, &cli_cmd_compare, &cli_cmd_show, &cli_cmd_list,
@@ -67,6 +68,14 @@ int cli_results_dir(const char *arg, char *out, size_t n)
 	errmsg(0, "%s: %s (not a results directory, nor a label under results/)", arg,
 	       strerror(errno ? errno : ENOENT));
 	return EXIT_USAGE;
+}
+
+int cli_load_run(const char *arg, struct summary *s)
+{
+	char dir[PATH_MAX];
+	int rc = cli_results_dir(arg, dir, sizeof(dir));
+
+	return rc ? rc : summary_load(dir, s);
 }
 
 /* ---- the synopsis ------------------------------------------------------- */

@@ -84,6 +84,9 @@ void cli_completion(FILE *f);
  * a results directory, nor a label under results/)" and EXIT_USAGE.
  */
 int cli_results_dir(const char *arg, char *out, size_t n);
+/* cli_results_dir, then summary_load: a run named by the user, loaded. */
+struct summary;
+int cli_load_run(const char *arg, struct summary *s);
 /* "unknown command 'comapre'; did you mean 'compare'?" */
 void cli_unknown_command(const char *name);
 

@@ -173,13 +173,9 @@ static const struct cli_exit show_exits[] = {
 
 static int show_main(void *opts, int argc, char **argv)
 {
-	char dir[PATH_MAX];
 	struct summary s;
-	int rc = cli_results_dir(argv[0], dir, sizeof(dir));
+	int rc = cli_load_run(argv[0], &s);
 
-	if (rc)
-		return rc;
-	rc = summary_load(dir, &s);
 	if (rc)
 		return rc;
 	show_meta(&s);

@@ -841,12 +841,9 @@ static int export_main(void *opts, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < argc && !rc; i++) {
-		char dir[PATH_MAX];
 		struct summary s;
 
-		rc = cli_results_dir(argv[i], dir, sizeof(dir));
-		if (!rc)
-			rc = summary_load(dir, &s);
+		rc = cli_load_run(argv[i], &s);
 		if (rc)
 			break;
 		rc = export_run(&s, out);

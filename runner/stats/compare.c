@@ -912,11 +912,7 @@ static int compare_main(void *opts, int argc, char **argv)
 	c.nruns = argc;
 	c.runs = xcalloc((size_t)c.nruns, sizeof(*c.runs));
 	for (; loaded < c.nruns; loaded++) {
-		char dir[PATH_MAX];
-
-		rc = cli_results_dir(argv[loaded], dir, sizeof(dir));
-		if (!rc)
-			rc = summary_load(dir, &c.runs[loaded]);
+		rc = cli_load_run(argv[loaded], &c.runs[loaded]);
 		if (rc)
 			goto out;
 	}
