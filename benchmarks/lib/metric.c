@@ -10,6 +10,8 @@
 
 static const char *const better_names[] = { [BETTER_HIGHER] = "higher", [BETTER_LOWER] = "lower" };
 static const char *const agg_names[] = { [AGG_HARMONIC] = "harmonic", [AGG_ARITHMETIC] = "arithmetic" };
+static const char *const ideal_names[] = { [IDEAL_NONE] = "none", [IDEAL_LINEAR] = "linear",
+					   [IDEAL_CONSTANT] = "constant" };
 
 double metric_per_wall_sec(const struct run *r, const struct iter_totals *t)
 {
@@ -44,6 +46,19 @@ int metric_better_parse(const char *s)
 	return -1;
 }
 
+const char *metric_ideal_name(enum ideal i)
+{
+	return i == IDEAL_LINEAR || i == IDEAL_CONSTANT ? ideal_names[i] : ideal_names[IDEAL_NONE];
+}
+
+int metric_ideal_parse(const char *s)
+{
+	for (int i = 0; s && i < 3; i++)
+		if (!strcmp(s, ideal_names[i]))
+			return i;
+	return -1;
+}
+
 int metric_aggregate_parse(const char *s)
 {
 	for (int i = 0; s && i < 2; i++)
@@ -67,6 +82,8 @@ json_t *metric_decl_json(const struct metric_decl *m)
 
 	if (m->precision == METRIC_INTEGER)
 		json_object_set_new(j, "precision", json_integer(0));
+	if (m->ideal != IDEAL_NONE)
+		json_object_set_new(j, "ideal", json_string(metric_ideal_name(m->ideal)));
 	if (m->help)
 		json_object_set_new(j, "help", json_string(m->help));
 	return j;
@@ -84,10 +101,12 @@ static const struct metric_decl *default_pair(const struct workload *wl)
 	snprintf(units, sizeof(units), "%s/s", m);
 	pair[0] = (struct metric_decl){ .name = names[0], .unit = units,
 		.better = BETTER_HIGHER, .aggregate = AGG_HARMONIC,
+		.ideal = IDEAL_LINEAR,
 		.help = "work per second of wall time, all clients together",
 		.value = metric_per_wall_sec };
 	pair[1] = (struct metric_decl){ .name = names[1], .unit = units,
 		.better = BETTER_HIGHER, .aggregate = AGG_HARMONIC,
+		.ideal = IDEAL_CONSTANT,
 		.help = "work per second of CPU time (user + sys of every client)",
 		.value = metric_per_cpu_sec };
 	return pair;

@@ -26,6 +26,14 @@ enum better { BETTER_HIGHER, BETTER_LOWER };
  */
 enum aggregate { AGG_HARMONIC, AGG_ARITHMETIC };
 
+/*
+ * How the metric would grow with clients if nothing were shared: the
+ * reference line of the scaling plots.  A total rate (work per wall
+ * second of all clients) grows linearly; a rate per CPU second or a time
+ * per op stays constant; anything else has no ideal line.
+ */
+enum ideal { IDEAL_NONE, IDEAL_LINEAR, IDEAL_CONSTANT };
+
 /* Decimals a table prints: 0 means the default (4, as mmtests' %.4f). */
 #define METRIC_PRECISION_DEFAULT 4
 #define METRIC_INTEGER -1	/* counts: no decimals */
@@ -47,6 +55,7 @@ struct metric_decl {
 	enum better better;
 	enum aggregate aggregate;
 	int precision;		/* decimals; 0: default; METRIC_INTEGER */
+	enum ideal ideal;	/* its ideal scaling with clients */
 	const char *help;	/* one line: what it is, how to read it */
 	/* The value of one iteration; not finite makes the iteration invalid. */
 	double (*value)(const struct run *r, const struct iter_totals *t);
@@ -60,13 +69,15 @@ double metric_ns_per_work(const struct run *r, const struct iter_totals *t);	/* 
 /* The name of a direction or aggregate, and back (-1: unknown). */
 const char *metric_better_name(enum better b);
 const char *metric_aggregate_name(enum aggregate a);
+const char *metric_ideal_name(enum ideal i);	/* "none", "linear", "constant" */
 int metric_better_parse(const char *s);
 int metric_aggregate_parse(const char *s);
+int metric_ideal_parse(const char *s);
 /* The stat a table names the aggregate's mean by: "Hmean" or "Amean". */
 const char *metric_mean_name(enum aggregate a);
 
 /* A declaration as JSON (--list-options, summary.json): name, unit,
- * better, aggregate, precision, help. */
+ * better, aggregate, precision, ideal (when not none), help. */
 json_t *metric_decl_json(const struct metric_decl *m);
 
 #endif

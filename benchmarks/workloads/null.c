@@ -45,10 +45,13 @@ static int null_run(struct client *c)
  * neither a rate nor higher-is-better. */
 static const struct metric_decl null_metrics[] = {
 	{ .name = "ops/sec", .unit = "ops/s", .better = BETTER_HIGHER, .aggregate = AGG_HARMONIC,
+	  .ideal = IDEAL_LINEAR,
 	  .help = "loop iterations per second of wall time, all clients", .value = metric_per_wall_sec },
 	{ .name = "ops/cpu", .unit = "ops/s", .better = BETTER_HIGHER, .aggregate = AGG_HARMONIC,
+	  .ideal = IDEAL_CONSTANT,
 	  .help = "loop iterations per second of CPU time", .value = metric_per_cpu_sec },
 	{ .name = "ns/op", .unit = "ns", .better = BETTER_LOWER, .aggregate = AGG_ARITHMETIC,
+	  .ideal = IDEAL_CONSTANT,
 	  .help = "a client's wall time per loop iteration", .value = metric_ns_per_work },
 	{ 0 }
 };

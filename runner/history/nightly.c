@@ -223,6 +223,22 @@ static void trend_band(const struct store_sample *s, int i, int k, double *lo, d
 	}
 }
 
+/*
+ * Was this metric part of night i's regression?  The judged night: its
+ * verdict says.  An earlier one: it was flagged and this metric's mean was
+ * worse than its band (the verdict of that night is not kept per metric;
+ * a flagged night whose other metrics regressed is not marked here).
+ */
+static bool trend_flagged(const struct store_sample *s, int i, int n, const struct verdict_metric *m,
+			  double lo, double hi)
+{
+	if (i == n - 1)
+		return m->cls == V_REGRESSION;
+	if (s[i].run.good != STORE_FLAGGED || isnan(lo))
+		return false;
+	return m->dir == BETTER_LOWER ? s[i].mean > hi : s[i].mean < lo;
+}
+
 static int draw_trend(struct store *st, const struct verdict *v, const struct verdict_metric *m,
 		      int k, bool groups, const char *dir)
 {
@@ -234,40 +250,33 @@ static int draw_trend(struct store *st, const struct verdict *v, const struct ve
 		.last = TREND_NIGHTS,
 	};
 	struct store_sample *s;
-	double *x, *y, *lo, *hi;
-	int *flagged, n, rc;
-	char name[256];
+	struct trend_night *nt;
+	int n, rc;
+	char name[256], band[160];
 
 	rc = store_query_series(st, &f, m->group, m->metric, m->clients, &s, &n);
 	if (rc || !n)
 		return rc;
-	x = calloc(n, sizeof(double));
-	y = calloc(n, sizeof(double));
-	lo = calloc(n, sizeof(double));
-	hi = calloc(n, sizeof(double));
-	flagged = calloc(n, sizeof(int));
-	if (!x || !y || !lo || !hi || !flagged) {
+	nt = calloc(n, sizeof(*nt));
+	if (!nt) {
 		rc = EXIT_NORES;
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
-		/* nights before the judged one, so today is x = 0 */
-		x[i] = (double)(s[i].run.time - v->run.time) / 86400;
-		y[i] = s[i].mean;
-		flagged[i] = s[i].run.good == STORE_FLAGGED;
-		trend_band(s, i, k, &lo[i], &hi[i]);
+		nt[i] = (struct trend_night){ .time = s[i].run.time, .value = s[i].mean,
+					      .kernel = s[i].run.kernel, .label = s[i].run.label };
+		trend_band(s, i, k, &nt[i].band_lo, &nt[i].band_hi);
+		nt[i].flagged = trend_flagged(s, i, n, m, nt[i].band_lo, nt[i].band_hi);
 	}
 	if (groups)
 		snprintf(name, sizeof(name), "%s %s-%d", m->group, m->metric, m->clients);
 	else
 		snprintf(name, sizeof(name), "%s-%d", m->metric, m->clients);
-	rc = plot_trend(dir, name, x, y, n, lo, hi, flagged);
+	snprintf(band, sizeof(band), "baseline band: lowest to highest mean of the %d unflagged "
+		 "night%s before", k, k == 1 ? "" : "s");
+	rc = plot_trend(dir, &(struct trend){ .metric = name, .band = band, .n = n, .nights = nt });
 out:
-	free(x);
-	free(y);
-	free(lo);
-	free(hi);
-	free(flagged);
+	free(nt);
 	store_samples_free(s, n);
 	return rc;
 }

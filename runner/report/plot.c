@@ -273,143 +273,571 @@ static void add_unique(json_t *list, const char *s)
 	json_array_append_new(list, json_string(s));
 }
 
-/* The mean rows of metric in group g, clients ascending (the model's order). */
-static int mean_rows(const struct cmp_group *g, const char *metric, const struct cmp_row **out)
-{
-	int n = 0;
+/* ---- the y axis: round ticks with SI prefixes --------------------------- */
 
-	for (int r = 0; r < g->nrows; r++)
-		if (g->rows[r].kind == ST_MEAN && !strcmp(g->rows[r].metric, metric))
-			out[n++] = &g->rows[r];
-	return n;
+/* v with an SI prefix in `digits` significant digits: 900k, 1.02M. */
+static void si_fmt(double v, int digits, char *buf, size_t n)
+{
+	static const char *const prefix[] = { "", "k", "M", "G", "T", "P", "E" };
+	double a = fabs(v);
+	int k = 0;
+
+	while (a >= 999.5 && k < 6) {
+		a /= 1000;
+		k++;
+	}
+	snprintf(buf, n, "%.*g%s", digits, v / pow(1000, k), prefix[k]);
 }
 
-static int plot_metric(const struct plot_opts *o, const struct cmp *c, const struct cmp_group *grp,
-		       const char *metric, json_t *images)
+/* A round step (1, 2, 2.5 or 5 times a power of ten) near range / want. */
+static double nice_step(double range, int want)
 {
-	char name[256], gslug[160], mslug[64], cname[300], title[400];
-	const char *group = grp->name, *stat;
-	const struct cmp_row **rows = calloc((size_t)grp->nrows + 1, sizeof(*rows));
-	int nc, rc = EXIT_FAIL, nruns = c->nruns;
-	FILE *d = NULL, *g = NULL;
+	double raw = range / want, p = pow(10, floor(log10(raw))), f = raw / p;
 
-	if (!rows) {
-		errmsg(ENOMEM, "plot");
-		return EXIT_NORES;
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * p;
+}
+
+/*
+ * yrange [first:last] with ticks every step labelled "900k", "1.02M":
+ * gnuplot's own labels read 1.02e+06 next to 980000.  The digits are the
+ * fewest (3 or more, so that %g never turns to an exponent) that keep
+ * neighbouring labels apart.
+ */
+static void si_ticks(FILE *g, double first, double last, double step)
+{
+	int nt = (int)lround((last - first) / step), digits;
+	char a[32], b[32];
+
+	for (digits = 3; digits < 9; digits++) {
+		bool same = false;
+
+		for (int i = 1; i <= nt && !same; i++) {
+			si_fmt(first + (i - 1) * step, digits, a, sizeof(a));
+			si_fmt(first + i * step, digits, b, sizeof(b));
+			same = !strcmp(a, b);
+		}
+		if (!same)
+			break;
 	}
-	nc = mean_rows(grp, metric, rows);
-	if (!nc) {
-		rc = 0;
-		goto out;
+	fprintf(g, "set yrange [%.17g:%.17g]\nset ytics (", first, last);
+	for (int i = 0; i <= nt; i++) {
+		si_fmt(first + i * step, digits, a, sizeof(a));
+		fprintf(g, "%s'%s' %.17g", i ? ", " : "", a, first + i * step);
 	}
-	stat = rows[0]->stat;
-	plot_slug(group, gslug, sizeof(gslug));
+	fputs(")\n", g);
+}
+
+/* The y axis of a scaling picture: from 0 to a little above top. */
+static void si_yaxis(FILE *g, double top)
+{
+	double step;
+
+	if (!(top > 0) || !isfinite(top)) {
+		fputs("set yrange [0:*]\n", g);
+		return;
+	}
+	step = nice_step(top, 6);
+	si_ticks(g, 0, ceil(top * 1.04 / step) * step, step);
+}
+
+/* The y axis of a trend: around [lo, hi], where its values are. */
+static void si_range(FILE *g, double lo, double hi)
+{
+	double step, pad;
+
+	if (!isfinite(lo) || !isfinite(hi)) {
+		fputs("set yrange [*:*]\n", g);
+		return;
+	}
+	pad = hi > lo ? (hi - lo) * 0.15 : fabs(hi) * 0.05 + 1e-9;
+	step = nice_step(hi - lo + 2 * pad, 6);
+	si_ticks(g, floor((lo - pad) / step) * step, ceil((hi + pad) / step) * step, step);
+}
+
+/* ---- scaling pictures ------------------------------------------------------ */
+
+/* Line colours, the same series in the value and the change picture. */
+static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+				       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22" };
+#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
+
+/*
+ * A line of a scaling picture: one run's mean of the metric in one group
+ * per client count, and the change the compare model gives it (against the
+ * first run, or in a pivot against the pivot's base; NULL: it is a base).
+ */
+struct series {
+	char title[300];
+	const struct cmp_cell **val, **chg;	/* per client count; NULL: none */
+};
+
+struct chart {
+	char name[256];		/* file name: GROUP.METRIC */
+	const char *group;	/* the group or the pivot's family, rendered */
+	const char *metric, *stat;
+	const char *change_note;	/* "%% change against ..." */
+	enum ideal ideal;
+	int nc, ns;
+	int *clients;		/* ascending */
+	struct series *s;
+};
+
+static void chart_free(struct chart *ch)
+{
+	for (int i = 0; i < ch->ns; i++) {
+		free(ch->s[i].val);
+		free(ch->s[i].chg);
+	}
+	free(ch->s);
+	free(ch->clients);
+}
+
+/* The mean-row cell of metric at clients in group g of run r (NULL: none). */
+static const struct cmp_cell *mean_cell(const struct cmp_group *g, int r, const char *metric,
+					int clients)
+{
+	for (int k = 0; k < g->nrows; k++)
+		if (g->rows[k].kind == ST_MEAN && g->rows[k].clients == clients &&
+		    !strcmp(g->rows[k].metric, metric))
+			return &g->rows[k].cells[r];
+	return NULL;
+}
+
+/* How the metric ideally scales: its declaration in any point of g. */
+static enum ideal ideal_of(const struct cmp *c, const struct cmp_group *g, const char *metric)
+{
+	for (int r = 0; r < c->nruns; r++)
+		for (int p = 0; p < c->runs[r].npoints; p++) {
+			const struct point *pt = &c->runs[r].points[p];
+			const struct metric *m = point_same_group(pt, g->key) ?
+						 point_metric(pt, metric) : NULL;
+
+			if (m)
+				return m->ideal;
+		}
+	return IDEAL_NONE;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The chart's client counts: every mean row of metric in the groups. */
+static int chart_clients(struct chart *ch, const struct cmp_group *const *g, int ng)
+{
+	int cap = 0;
+
+	for (int i = 0; i < ng; i++)
+		cap += g[i]->nrows;
+	ch->clients = calloc((size_t)cap + 1, sizeof(int));
+	if (!ch->clients)
+		return -1;
+	for (int i = 0; i < ng; i++)
+		for (int k = 0; k < g[i]->nrows; k++) {
+			const struct cmp_row *row = &g[i]->rows[k];
+			bool seen = false;
+
+			if (row->kind != ST_MEAN || strcmp(row->metric, ch->metric))
+				continue;
+			for (int j = 0; j < ch->nc && !seen; j++)
+				seen = ch->clients[j] == row->clients;
+			if (!seen)
+				ch->clients[ch->nc++] = row->clients;
+			ch->stat = row->stat;
+		}
+	if (ch->nc > 1)
+		qsort(ch->clients, (size_t)ch->nc, sizeof(int), cmp_int);
+	return 0;
+}
+
+static struct series *series_add(struct chart *ch)
+{
+	struct series *n = realloc(ch->s, (size_t)(ch->ns + 1) * sizeof(*n)), *s;
+
+	if (!n)
+		return NULL;
+	ch->s = n;
+	s = &ch->s[ch->ns];
+	*s = (struct series){ .val = calloc((size_t)ch->nc + 1, sizeof(*s->val)),
+			      .chg = calloc((size_t)ch->nc + 1, sizeof(*s->chg)) };
+	if (!s->val || !s->chg) {
+		free(s->val);
+		free(s->chg);
+		return NULL;
+	}
+	ch->ns++;
+	return s;
+}
+
+/* One group, one line per run; the change of each run against the first. */
+static int chart_of_group(const struct cmp *c, const struct cmp_group *grp, const char *metric,
+			  struct chart *ch)
+{
+	char gslug[160], mslug[64];
+
+	*ch = (struct chart){ .group = grp->name, .metric = metric,
+			      .ideal = ideal_of(c, grp, metric) };
+	plot_slug(grp->name, gslug, sizeof(gslug));
 	plot_slug(metric, mslug, sizeof(mslug));
-	snprintf(name, sizeof(name), "%s.%s", gslug, mslug);
-	snprintf(cname, sizeof(cname), "%s.change", name);
+	snprintf(ch->name, sizeof(ch->name), "%s.%s", gslug, mslug);
+	if (chart_clients(ch, &grp, 1))
+		return -1;
+	for (int r = 0; r < c->nruns; r++) {
+		struct series *s = series_add(ch);
 
-	d = data_open(o, name);
-	if (!d)
+		if (!s)
+			return -1;
+		snprintf(s->title, sizeof(s->title), "%s", c->runs[r].label);
+		for (int k = 0; k < ch->nc; k++) {
+			s->val[k] = mean_cell(grp, r, metric, ch->clients[k]);
+			s->chg[k] = r ? s->val[k] : NULL;
+		}
+	}
+	return 0;
+}
+
+/* Does pivot pv cover group key (as a column or as a column's base)? */
+static bool pivot_has(const struct cmp_pivot *pv, const struct point *key)
+{
+	for (int k = 0; k < pv->ncols; k++)
+		if (pv->cols[k].group == key || pv->cols[k].base_group == key)
+			return true;
+	return false;
+}
+
+/* The pivot's cell of metric at clients in column k (NULL: none). */
+static const struct cmp_cell *pivot_cell(const struct cmp_pivot *pv, int k, const char *metric,
+					 int clients)
+{
+	for (int i = 0; i < pv->nrows; i++)
+		if (pv->rows[i].clients == clients && !strcmp(pv->rows[i].metric, metric))
+			return &pv->rows[i].cells[k];
+	return NULL;
+}
+
+/*
+ * A pivot's family in one picture: a line per run and group (every layout
+ * and prefetch value), the changes the pivot's cells give (each column
+ * against its base: the first layout in the same run, or the first run).
+ */
+static int chart_of_pivot(const struct cmp *c, const struct cmp_pivot *pv, const char *metric,
+			  struct chart *ch)
+{
+	const struct cmp_group **gs = calloc((size_t)c->ngroups + 1, sizeof(*gs));
+	char gslug[160], mslug[64];
+	int ng = 0, rc = -1;
+
+	if (!gs)
+		return -1;
+	*ch = (struct chart){ .group = pv->family, .metric = metric, .change_note = pv->note };
+	for (int g = 0; g < c->ngroups; g++)
+		if (pivot_has(pv, c->groups[g].key))
+			gs[ng++] = &c->groups[g];
+	if (!ng || chart_clients(ch, gs, ng))
 		goto out;
-	fprintf(d, "# %s: %s, %s and stddev of the measured iterations per run;\n"
-		"# pct: %% change against the first run (positive: better)\n# clients",
-		group, metric, stat);
-	for (int r = 0; r < nruns; r++)
-		fprintf(d, " %s:mean %s:stddev %s:pct", c->runs[r].label, c->runs[r].label,
-			c->runs[r].label);
-	fputc('\n', d);
-	for (int k = 0; k < nc; k++) {
-		fprintf(d, "%d", rows[k]->clients);
-		for (int r = 0; r < nruns; r++) {
-			const struct cmp_cell *cl = &rows[k]->cells[r];
+	ch->ideal = ideal_of(c, gs[0], metric);
+	plot_slug(pv->family, gslug, sizeof(gslug));
+	plot_slug(metric, mslug, sizeof(mslug));
+	snprintf(ch->name, sizeof(ch->name), "%s.%s", gslug, mslug);
+	for (int r = 0; r < c->nruns; r++)
+		for (int g = 0; g < ng; g++) {
+			struct series *s;
+			int col = -1;
+			size_t len = 0;
 
-			if (cl->state != C_OK) {
-				fprintf(d, " NaN NaN NaN");
+			for (int k = 0; k < pv->ncols && col < 0; k++)
+				if (pv->cols[k].run == r && pv->cols[k].group == gs[g]->key)
+					col = k;
+			s = series_add(ch);
+			if (!s)
+				goto out;
+			if (c->nruns > 1)
+				len = (size_t)snprintf(s->title, sizeof(s->title), "%s", c->runs[r].label);
+			for (int a = 0; a < pv->naxes && len < sizeof(s->title); a++) {
+				const char *v = point_axis(gs[g]->key, pv->axes[a]);
+
+				if (v)
+					len += (size_t)snprintf(s->title + len, sizeof(s->title) - len,
+								"%s%s=%s", len ? " " : "", pv->axes[a], v);
+			}
+			for (int k = 0; k < ch->nc; k++) {
+				s->val[k] = mean_cell(gs[g], r, metric, ch->clients[k]);
+				s->chg[k] = col < 0 ? NULL : pivot_cell(pv, col, metric, ch->clients[k]);
+			}
+		}
+	rc = 0;
+out:
+	free(gs);
+	return rc;
+}
+
+static bool ok_cell(const struct cmp_cell *cl)
+{
+	return cl && cl->state == C_OK;
+}
+
+/*
+ * NAME.dat: clients, then per line its mean, the stddev of its iterations
+ * and its change (NaN where it has none), the numbers `mmscale compare`
+ * prints.
+ */
+static int chart_data(const struct plot_opts *o, const struct chart *ch)
+{
+	FILE *d = data_open(o, ch->name);
+
+	if (!d)
+		return EXIT_FAIL;
+	fprintf(d, "# %s: %s, %s and stddev of the measured iterations per line;\n"
+		"# pct: %s (positive: better)\n# clients", ch->group, ch->metric, ch->stat,
+		ch->change_note ? ch->change_note : "% change against the first run");
+	for (int i = 0; i < ch->ns; i++)
+		fprintf(d, " %s:mean %s:stddev %s:pct", ch->s[i].title, ch->s[i].title,
+			ch->s[i].title);
+	fputc('\n', d);
+	for (int k = 0; k < ch->nc; k++) {
+		fprintf(d, "%d", ch->clients[k]);
+		for (int i = 0; i < ch->ns; i++) {
+			const struct cmp_cell *v = ch->s[i].val[k], *p = ch->s[i].chg[k];
+
+			if (!ok_cell(v)) {
+				fputs(" NaN NaN NaN", d);
 				continue;
 			}
-			/* the value and change exactly as `mmscale compare` prints them */
-			fprintf(d, " %.17g %.17g", cl->value, cl->n > 1 ? cl->stddev : 0);
-			if (isnan(cl->pct))
+			fprintf(d, " %.17g %.17g", v->value, v->n > 1 ? v->stddev : 0);
+			if (!p || !ok_cell(p))
+				fputs(!p ? " 0" : " NaN", d);
+			else if (isnan(p->pct))
 				fputs(" NaN", d);
 			else
-				fprintf(d, " %.6f", cl->pct);
+				fprintf(d, " %.6f", p->pct);
 		}
 		fputc('\n', d);
 	}
-	rc = close_checked(d, o, name, "dat");
-	d = NULL;
-	if (rc)
-		goto out;
+	return close_checked(d, o, ch->name, "dat");
+}
 
-	/* the metric against clients, one line per run */
-	snprintf(title, sizeof(title), "%s: %s (%s, error bars: stddev)", group, metric, stat);
-	rc = EXIT_FAIL;
-	g = script_open(o, name, title);
+/* x: the client counts as ticks, with room for the offset error bars */
+static void chart_xaxis(FILE *g, const struct chart *ch, double *dx)
+{
+	int lo = ch->clients[0], hi = ch->clients[ch->nc - 1];
+	double span = hi > lo ? hi - lo : 1, pad = span * 0.05;
+
+	/* each line's bars a little aside, so that bars at one x never cover
+	 * each other: 1.5% of the axis apart */
+	*dx = span * 0.015;
+	fprintf(g, "set xlabel 'clients'\nset xrange [%.6g:%.6g]\nset xtics (", lo - pad, hi + pad);
+	for (int k = 0; k < ch->nc; k++)
+		fprintf(g, "%s%d", k ? ", " : "", ch->clients[k]);
+	fputs(")\n", g);
+}
+
+static double series_offset(const struct chart *ch, int i, double dx)
+{
+	return (i - (ch->ns - 1) / 2.0) * dx;
+}
+
+/* The ideal line from the first line's smallest client count: linear
+ * (c / c0 times its value) or constant.  Returns false when there is none. */
+static bool ideal_line(FILE *g, const struct chart *ch)
+{
+	const struct series *s = &ch->s[0];
+
+	if (ch->ideal == IDEAL_NONE)
+		return false;
+	for (int k = 0; k < ch->nc; k++) {
+		const struct cmp_cell *v = s->val[k];
+		char t[400];
+
+		if (!ok_cell(v) || !(v->value > 0))
+			continue;
+		if (ch->ideal == IDEAL_LINEAR)
+			fprintf(g, ", \\\n     %.17g * x / %d", v->value, ch->clients[k]);
+		else
+			fprintf(g, ", \\\n     %.17g", v->value);
+		fputs(" with lines dt 2 lw 1.5 lc rgb '#555555' title ", g);
+		snprintf(t, sizeof(t), "ideal: %s from %d client%s (%s)",
+			 ch->ideal == IDEAL_LINEAR ? "linear" : "constant", ch->clients[k],
+			 ch->clients[k] == 1 ? "" : "s", s->title);
+		gp_quote(g, t);
+		return true;
+	}
+	return false;
+}
+
+/* The metric against clients, a line per series with offset error bars. */
+static int chart_values(const struct plot_opts *o, const struct chart *ch, json_t *images)
+{
+	char title[600];
+	double top = 0, dx;
+	FILE *g;
+	int rc;
+
+	snprintf(title, sizeof(title), "%s: %s (%s, error bars: stddev)", ch->group, ch->metric,
+		 ch->stat);
+	g = script_open(o, ch->name, title);
 	if (!g)
-		goto out;
-	script_terminal(g, name, o->png);
+		return EXIT_FAIL;
+	script_terminal(g, ch->name, o->png);
 	fprintf(g, "set title ");
 	gp_quote(g, title);
-	fprintf(g, "\nset xlabel 'clients'\nset ylabel ");
-	gp_quote(g, metric);
-	fprintf(g, "\nset grid\nset key top left\nset xtics (");
-	for (int k = 0; k < nc; k++)
-		fprintf(g, "%s%d", k ? ", " : "", rows[k]->clients);
-	fprintf(g, ")\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
-		"set yrange [0:*]\nplot ");
-	for (int r = 0; r < nruns; r++) {
-		fprintf(g, "%s'%s.dat' using 1:%d:%d with yerrorlines lw 2 title ", r ? ", \\\n     " : "",
-			name, 2 + 3 * r, 3 + 3 * r);
-		gp_quote(g, c->runs[r].label);
-	}
-	fputc('\n', g);
-	script_close(g, o, name);
-	rc = close_checked(g, o, name, "gp");
-	g = NULL;
-	if (!rc)
-		rc = run_gnuplot(o, name);
-	if (rc)
-		goto out;
-	add_image(images, o, name, name, title, "metric");
+	fprintf(g, "\nset ylabel ");
+	gp_quote(g, ch->metric);
+	fputs("\nset grid\nset key below Left reverse maxrows 3\n", g);
+	chart_xaxis(g, ch, &dx);
+	for (int i = 0; i < ch->ns; i++)
+		for (int k = 0; k < ch->nc; k++)
+			if (ok_cell(ch->s[i].val[k])) {
+				const struct cmp_cell *v = ch->s[i].val[k];
+				double t = v->value + (v->n > 1 ? v->stddev : 0);
 
-	if (nruns < 2)
-		goto out;
-	/* %change against the first run per client count */
-	snprintf(title, sizeof(title), "%s: %s, %% change against %s (positive: better)",
-		 group, metric, c->runs[0].label);
-	rc = EXIT_FAIL;
+				top = t > top ? t : top;
+			}
+	si_yaxis(g, top);
+	fputs("plot ", g);
+	for (int i = 0; i < ch->ns; i++) {
+		fprintf(g, "%s'%s.dat' using ($1%+.6g):%d:%d with yerrorlines lw 2 pt 7 ps 0.8 "
+			"lc rgb '%s' title ", i ? ", \\\n     " : "", ch->name,
+			series_offset(ch, i, dx), 2 + 3 * i, 3 + 3 * i, palette[i % NPALETTE]);
+		gp_quote(g, ch->s[i].title);
+	}
+	ideal_line(g, ch);
+	fputc('\n', g);
+	script_close(g, o, ch->name);
+	rc = close_checked(g, o, ch->name, "gp");
+	if (!rc)
+		rc = run_gnuplot(o, ch->name);
+	if (!rc)
+		add_image(images, o, ch->name, ch->name, title, "metric");
+	return rc;
+}
+
+/* The change of every compared line per client count (none: no picture). */
+static int chart_changes(const struct plot_opts *o, const struct cmp *c, const struct chart *ch,
+			 json_t *images)
+{
+	char cname[300], title[700], note[400];
+	bool any = false;
+	double dx;
+	FILE *g;
+	int rc, n = 0;
+
+	for (int i = 0; i < ch->ns; i++)
+		for (int k = 0; k < ch->nc; k++)
+			any |= ch->s[i].chg[k] != NULL;
+	if (!any)
+		return 0;
+	snprintf(cname, sizeof(cname), "%s.change", ch->name);
+	if (ch->change_note)
+		snprintf(note, sizeof(note), "%s", ch->change_note);
+	else
+		snprintf(note, sizeof(note), "%% change against %s", c->runs[0].label);
+	snprintf(title, sizeof(title), "%s: %s, %s (positive: better)", ch->group, ch->metric, note);
 	g = script_open(o, cname, title);
 	if (!g)
-		goto out;
+		return EXIT_FAIL;
 	script_terminal(g, cname, o->png);
 	fprintf(g, "set title ");
 	gp_quote(g, title);
-	fprintf(g, "\nset xlabel 'clients'\nset ylabel '%% change'\nset grid\nset xzeroaxis lw 2\n"
-		"set key top left\nset xtics (");
-	for (int k = 0; k < nc; k++)
-		fprintf(g, "%s%d", k ? ", " : "", rows[k]->clients);
+	fprintf(g, "\nset ylabel '%% change'\nset format y '%%g%%%%'\nset grid\nset xzeroaxis lt -1 lw 1.5\n"
+		"set key below Left reverse maxrows 3\n");
+	chart_xaxis(g, ch, &dx);
 	/* keep 0 in view: the sign of a change is the point of the picture */
-	fprintf(g, ")\nset yrange [*<0:0<*]\nset offsets graph 0.03, graph 0.03, graph 0.1, graph 0.1\nplot ");
-	for (int r = 1; r < nruns; r++) {
-		fprintf(g, "%s'%s.dat' using 1:%d with linespoints lw 2 pt 7 title ", r > 1 ? ", \\\n     " : "",
-			name, 4 + 3 * r);
-		gp_quote(g, c->runs[r].label);
+	fputs("set yrange [*<0:0<*]\nset offsets 0, 0, graph 0.1, graph 0.1\nplot ", g);
+	for (int i = 0; i < ch->ns; i++) {
+		bool has = false;
+
+		for (int k = 0; k < ch->nc; k++)
+			has |= ch->s[i].chg[k] != NULL;
+		if (!has)
+			continue;
+		fprintf(g, "%s'%s.dat' using ($1%+.6g):%d with linespoints lw 2 pt 7 lc rgb '%s' title ",
+			n++ ? ", \\\n     " : "", ch->name, series_offset(ch, i, dx), 4 + 3 * i,
+			palette[i % NPALETTE]);
+		gp_quote(g, ch->s[i].title);
 	}
 	fputc('\n', g);
 	script_close(g, o, cname);
 	rc = close_checked(g, o, cname, "gp");
-	g = NULL;
 	if (!rc)
 		rc = run_gnuplot(o, cname);
 	if (!rc)
-		add_image(images, o, cname, name, title, "change");
-out:
-	if (d)
-		fclose(d);
-	if (g)
-		fclose(g);
-	free(rows);
+		add_image(images, o, cname, ch->name, title, "change");
 	return rc;
+}
+
+static int plot_chart(const struct plot_opts *o, const struct cmp *c, struct chart *ch,
+		      json_t *images)
+{
+	int rc = ch->nc ? chart_data(o, ch) : 0;
+
+	if (!rc && ch->nc)
+		rc = chart_values(o, ch, images);
+	if (!rc && ch->nc)
+		rc = chart_changes(o, c, ch, images);
+	chart_free(ch);
+	return rc;
+}
+
+/* Each metric of the rows once, in their order: calls fn per new name. */
+static int each_metric(const struct cmp_row *rows, int nrows, int (*fn)(const char *, void *),
+		       void *arg)
+{
+	int rc = 0;
+
+	for (int r = 0; r < nrows && !rc; r++) {
+		bool seen = false;
+
+		if (rows[r].kind != ST_MEAN)
+			continue;
+		for (int q = 0; q < r && !seen; q++)
+			seen = rows[q].kind == ST_MEAN && !strcmp(rows[q].metric, rows[r].metric);
+		if (!seen)
+			rc = fn(rows[r].metric, arg);
+	}
+	return rc;
+}
+
+struct chart_arg {
+	const struct plot_opts *o;
+	const struct cmp *c;
+	const struct cmp_group *grp;
+	const struct cmp_pivot *pv;
+	json_t *images;
+};
+
+static int chart_metric(const char *metric, void *arg)
+{
+	struct chart_arg *a = arg;
+	struct chart ch;
+	int rc = a->pv ? chart_of_pivot(a->c, a->pv, metric, &ch) :
+			 chart_of_group(a->c, a->grp, metric, &ch);
+
+	if (rc) {
+		chart_free(&ch);
+		errmsg(ENOMEM, "plot");
+		return EXIT_NORES;
+	}
+	return plot_chart(a->o, a->c, &ch, a->images);
+}
+
+/* The pivot whose family group g is in (NULL: none), and whether g is the
+ * family's first group, where its picture goes. */
+static const struct cmp_pivot *pivot_of(const struct cmp *c, int g, bool *first)
+{
+	for (int p = 0; p < c->npivots; p++) {
+		const struct cmp_pivot *pv = &c->pivots[p];
+
+		if (!pivot_has(pv, c->groups[g].key))
+			continue;
+		*first = true;
+		for (int h = 0; h < g && *first; h++)
+			*first = !pivot_has(pv, c->groups[h].key);
+		return pv;
+	}
+	return NULL;
 }
 
 /* meta.json "slab": {"caches": {name: {..., "pages_per_1000": N}}} */
@@ -421,12 +849,13 @@ static json_t *slab_caches(const struct summary *s)
 static int plot_slab(const struct plot_opts *o, struct summary *runs, int nruns, json_t *images)
 {
 	const char *name = "slab-footprint";
-	const char *title = "slab footprint: pages per 1000 objects (slab geometry in meta.json)";
+	const char *title = "slab footprint: pages per 1000 objects per cache (slab geometry in meta.json)";
 	json_t *names = json_array(), *v;
 	const char *k;
 	size_t i;
 	FILE *d = NULL, *g = NULL;
 	int rc = EXIT_FAIL;
+	json_int_t max = 1;
 
 	for (int r = 0; r < nruns; r++)
 		json_object_foreach(slab_caches(&runs[r]), k, v)
@@ -461,9 +890,11 @@ static int plot_slab(const struct plot_opts *o, struct summary *runs, int nruns,
 			json_t *c = json_object_get(slab_caches(&runs[r]), json_string_value(v));
 			json_t *pp = json_object_get(c, "pages_per_1000");
 
-			if (json_is_integer(pp))
+			if (json_is_integer(pp)) {
 				fprintf(d, " %lld", (long long)json_integer_value(pp));
-			else
+				if (json_integer_value(pp) > max)
+					max = json_integer_value(pp);
+			} else
 				fprintf(d, " NaN");
 		}
 		fputc('\n', d);
@@ -477,12 +908,18 @@ static int plot_slab(const struct plot_opts *o, struct summary *runs, int nruns,
 	if (!g)
 		goto out;
 	script_terminal(g, name, o->png);
-	fprintf(g, "set title '%s'\nset ylabel 'pages per 1000 objects'\nset grid ytics\n"
+	/* A log scale: task_struct's 1600 pages would flatten vm_area_struct's
+	 * 48 to nothing on a linear one.  Each bar carries its number. */
+	fprintf(g, "set title '%s'\nset ylabel 'pages per 1000 objects (log scale)'\n"
+		"set grid ytics mytics\nset logscale y\nset yrange [1:%.0f]\n"
+		"set ytics ('1' 1, '10' 10, '100' 100, '1k' 1000, '10k' 10000, '100k' 100000, '1M' 1e6)\n"
 		"set style data histograms\nset style histogram clustered gap 1\n"
-		"set style fill solid 0.8 border -1\nset boxwidth 0.9\nset yrange [0:*]\n"
-		"set offsets 0, 0, graph 0.08, 0\n"
-		"set key top right autotitle columnhead\nset xtics rotate by -30\n"
-		"plot for [i=2:%d] '%s.dat' using i:xtic(1)\n", title, nruns + 1, name);
+		"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+		"set key top left autotitle columnhead\nset xtics rotate by -30\n"
+		"plot for [i=2:%d] '%s.dat' using i:xtic(1), \\\n"
+		"     for [i=2:%d] '%s.dat' using ($0 + (i - 2 - %d / 2.0) / %d.0):i:(sprintf('%%d', column(i))) "
+		"with labels offset 0, 0.7 font ',9' notitle\n",
+		title, pow(10, ceil(log10((double)max * 2))), nruns + 1, name, nruns + 1, name, nruns - 1, nruns + 1);
 	script_close(g, o, name);
 	rc = close_checked(g, o, name, "gp");
 	g = NULL;
@@ -515,17 +952,16 @@ int plot_runs(const struct plot_opts *o, struct summary *runs, int nruns, json_t
 		return EXIT_FAIL;
 	}
 	cmp_build(&c);
+	/* a group per picture, except the groups of a pivot's family (the
+	 * layouts, the prefetch values): all of them in one */
 	for (int g = 0; g < c.ngroups && !rc; g++) {
-		const struct cmp_group *grp = &c.groups[g];
+		bool first = false;
+		struct chart_arg a = { .o = o, .c = &c, .grp = &c.groups[g], .images = images,
+				       .pv = pivot_of(&c, g, &first) };
 
-		/* each metric once, at its first mean row */
-		for (int r = 0; r < grp->nrows && !rc; r++) {
-			const struct cmp_row *row = &grp->rows[r];
-
-			if (row->kind == ST_MEAN && (r == 0 || grp->rows[r - 1].kind != ST_MEAN ||
-						      strcmp(grp->rows[r - 1].metric, row->metric)))
-				rc = plot_metric(o, &c, grp, row->metric, images);
-		}
+		if (!a.pv || first)
+			rc = a.pv ? each_metric(a.pv->rows, a.pv->nrows, chart_metric, &a) :
+				    each_metric(a.grp->rows, a.grp->nrows, chart_metric, &a);
 	}
 	if (!rc)
 		rc = plot_slab(o, runs, nruns, images);
@@ -544,13 +980,29 @@ static void num(FILE *f, double v)
 		fprintf(f, " %.17g", v);
 }
 
-int plot_trend(const char *out_dir, const char *metric, const double *night_x,
-	       const double *values, int n, const double *band_lo,
-	       const double *band_hi, const int *flagged)
+/* Quoted for a data file: gnuplot reads "..." as one column. */
+static void dat_str(FILE *f, const char *s)
+{
+	fputs(" \"", f);
+	for (; s && *s; s++)
+		fputc(*s == '"' || *s == '\n' ? '\'' : *s, f);
+	fputc('"', f);
+}
+
+/* Dates on the x axis, as fine as the span of the nights needs. */
+static const char *time_format(int64_t span)
+{
+	return span > 3 * 86400 ? "%Y-%m-%d" : span > 6 * 3600 ? "%m-%d %H:%M" : "%H:%M:%S";
+}
+
+int plot_trend(const char *out_dir, const struct trend *t)
 {
 	const struct plot_opts o = { .out_dir = out_dir, .png = true, .svg = true };
-	char name[128], mslug[100], title[256], why[128];
-	bool band = band_lo && band_hi, anyflag = false;
+	char name[128], mslug[100], title[300], why[128];
+	bool band = false, anyflag = false;
+	double lo = INFINITY, hi = -INFINITY;
+	const struct trend_night *nt = t->nights;
+	int n = t->n, nkernel = 0;
 	FILE *d, *g;
 	int rc;
 
@@ -560,48 +1012,92 @@ int plot_trend(const char *out_dir, const char *metric, const double *night_x,
 		return rc;
 	}
 	if (n < 1) {
-		errmsg(0, "plot_trend %s: no nights", metric);
+		errmsg(0, "plot_trend %s: no nights", t->metric);
 		return EXIT_USAGE;
 	}
 	if (mkdir_p(out_dir)) {
 		errmsg(errno, "%s", out_dir);
 		return EXIT_FAIL;
 	}
-	plot_slug(metric, mslug, sizeof(mslug));
+	plot_slug(t->metric, mslug, sizeof(mslug));
 	snprintf(name, sizeof(name), "trend-%s", mslug);
 	d = data_open(&o, name);
 	if (!d)
 		return EXIT_FAIL;
-	fprintf(d, "# %s over nights: night value band_lo band_hi flagged(1: regression)\n", metric);
+	fprintf(d, "# %s over nights: night value band_lo band_hi flagged(1: this metric regressed)"
+		" time(epoch) kernel label\n", t->metric);
 	for (int i = 0; i < n; i++) {
-		num(d, night_x[i]);
-		num(d, values[i]);
-		num(d, band ? band_lo[i] : NAN);
-		num(d, band ? band_hi[i] : NAN);
-		fprintf(d, " %d\n", flagged && flagged[i] ? 1 : 0);
-		anyflag |= flagged && flagged[i];
+		bool b = isfinite(nt[i].band_lo) && isfinite(nt[i].band_hi);
+
+		fprintf(d, "%d", i + 1);
+		num(d, nt[i].value);
+		num(d, b ? nt[i].band_lo : NAN);
+		num(d, b ? nt[i].band_hi : NAN);
+		fprintf(d, " %d %lld", nt[i].flagged ? 1 : 0, (long long)nt[i].time);
+		dat_str(d, nt[i].kernel ? nt[i].kernel : "?");
+		dat_str(d, nt[i].label ? nt[i].label : "");
+		fputc('\n', d);
+		band |= b;
+		anyflag |= nt[i].flagged;
+		for (int k = 0; k < 3; k++) {
+			double v = k == 0 ? nt[i].value : !b ? NAN : k == 1 ? nt[i].band_lo : nt[i].band_hi;
+
+			if (isfinite(v)) {
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+			}
+		}
 	}
 	rc = close_checked(d, &o, name, "dat");
 	if (rc)
 		return rc;
-	snprintf(title, sizeof(title), "%s over nights", metric);
+	snprintf(title, sizeof(title), "%s over nights", t->metric);
 	g = script_open(&o, name, title);
 	if (!g)
 		return EXIT_FAIL;
 	script_terminal(g, name, true);
 	fprintf(g, "set title ");
 	gp_quote(g, title);
-	fprintf(g, "\nset xlabel 'night'\nset ylabel ");
-	gp_quote(g, metric);
-	fprintf(g, "\nset grid\nset key bottom left\nset offsets 0, 0, graph 0.05, graph 0.05\nplot ");
-	if (band)
-		fprintf(g, "'%s.dat' using 1:3:4 with filledcurves fc rgb '#c6dbef' fs solid 0.6 "
-			"title 'baseline band', \\\n     ", name);
-	fprintf(g, "'%s.dat' using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#08519c' title ", name);
-	gp_quote(g, metric);
+	fprintf(g, "\nset xlabel 'night (UTC)'\nset xdata time\nset timefmt '%%s'\nset format x '%s'\n"
+		"set xtics rotate by 30 right\nset ylabel ", time_format(nt[n - 1].time - nt[0].time));
+	gp_quote(g, t->metric);
+	fputs("\nset grid\nset key below Left reverse maxrows 3\nset offsets graph 0.02, graph 0.02, 0, 0\n", g);
+	si_range(g, lo, hi);
+	/* a kernel change between two nights: a dashed line half-way, named */
+	for (int i = 1; i < n; i++) {
+		if (!nt[i].kernel || !nt[i - 1].kernel || !strcmp(nt[i].kernel, nt[i - 1].kernel))
+			continue;
+		fprintf(g, "set arrow from '%lld', graph 0 to '%lld', graph 1 nohead front dt 3 lw 1.5 "
+			"lc rgb '#6a3d9a'\nset label ", (long long)(nt[i - 1].time + nt[i].time) / 2,
+			(long long)(nt[i - 1].time + nt[i].time) / 2);
+		gp_quote(g, nt[i].kernel);
+		fprintf(g, " at '%lld', graph 0.97 rotate by 90 right offset -0.6, 0 font ',8' "
+			"tc rgb '#6a3d9a'\n", (long long)(nt[i - 1].time + nt[i].time) / 2);
+		nkernel++;
+	}
+	fputs("plot ", g);
+	if (band) {
+		fprintf(g, "'%s.dat' using 6:3:4 with filledcurves fc rgb '#c6dbef' fs solid 0.6 title ",
+			name);
+		gp_quote(g, t->band ? t->band : "baseline band");
+		fputs(", \\\n     ", g);
+	}
+	fprintf(g, "'%s.dat' using 6:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#08519c' title ", name);
+	gp_quote(g, t->metric);
+	fprintf(g, ", \\\n     '%s.dat' using 6:($1 == %d ? $2 : NaN) with points pt 6 ps 2.2 lw 2 "
+		"lc rgb '#08519c' title ", name, n);
+	{
+		char tn[200];
+
+		snprintf(tn, sizeof(tn), "the judged night%s%s", nt[n - 1].label ? ": " : "",
+			 nt[n - 1].label ? nt[n - 1].label : "");
+		gp_quote(g, tn);
+	}
 	if (anyflag)
-		fprintf(g, ", \\\n     '%s.dat' using 1:($5 > 0 ? $2 : NaN) with points pt 9 ps 2.5 "
-			"lc rgb '#d62728' title 'flagged regression'", name);
+		fprintf(g, ", \\\n     '%s.dat' using 6:($5 > 0 ? $2 : NaN) with points pt 9 ps 2.5 "
+			"lc rgb '#d62728' title 'flagged regression of this metric'", name);
+	if (nkernel)
+		fputs(", \\\n     NaN with lines dt 3 lw 1.5 lc rgb '#6a3d9a' title 'kernel change'", g);
 	fputc('\n', g);
 	script_close(g, &o, name);
 	rc = close_checked(g, &o, name, "gp");

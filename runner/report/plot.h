@@ -8,6 +8,7 @@
 #define MMSCALE_PLOT_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "summary.h"
 
@@ -37,16 +38,31 @@ int plot_available(char *why, size_t n);
  */
 int plot_runs(const struct plot_opts *o, struct summary *runs, int nruns, json_t *images);
 
-/*
- * A metric over nights from the history: values[i] at night_x[i], the
- * baseline band [band_lo[i], band_hi[i]] (either NULL: no band), flagged[i]
- * non-zero marks a regression (NULL: none).  Writes OUT/trend-METRIC.{dat,
- * gp,png,svg}.  Returns 0 or an EXIT_* code with a message printed.
- */
-int plot_trend(const char *out_dir, const char *metric, const double *night_x,
-	       const double *values, int n, const double *band_lo,
-	       const double *band_hi, const int *flagged);
+/* One night of a trend picture. */
+struct trend_night {
+	int64_t time;			/* the run's start, seconds since the epoch */
+	double value;			/* the headline mean */
+	double band_lo, band_hi;	/* the baseline band that night; NAN: none */
+	bool flagged;			/* this metric regressed that night */
+	const char *kernel;		/* release; NULL: unknown */
+	const char *label;		/* the run's label, or NULL */
+};
 
+struct trend {
+	const char *metric;		/* "faults/sec-2": the title and the file name */
+	const char *band;		/* the band's legend: what it is (NULL: "baseline band") */
+	int n;
+	const struct trend_night *nights;	/* oldest first; the last is the judged one */
+};
+
+/*
+ * A metric over nights from the history: dates on the x axis, the values
+ * with the judged night ringed, the baseline band, the nights flagged for
+ * this metric, and a dashed line where the kernel changed.  Writes
+ * OUT/trend-METRIC.{dat,gp,png,svg}.  Returns 0 or an EXIT_* code with a
+ * message printed.
+ */
+int plot_trend(const char *out_dir, const struct trend *t);
 
 /* "faults/sec" -> "faults-sec": the file-name form of a label */
 void plot_slug(const char *s, char *out, size_t n);

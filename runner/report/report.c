@@ -39,22 +39,31 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
+/* The full width of the window; pictures in a grid of as many columns of
+ * at least 560 px as fit (one on a phone), tables scroll sideways inside
+ * their own box rather than widening the page. */
 static const char css[] =
-	"body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1100px}"
-	"h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:1.6em}"
+	"body{font-family:sans-serif;margin:1em 1.5em;color:#222}"
+	"h1{font-size:1.5em;overflow-wrap:anywhere}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:1.6em}"
 	"h3{font-size:1em}"
+	".tw{overflow-x:auto;max-width:100%}"
 	"table{border-collapse:collapse;margin:.5em 0;font-size:.9em}"
-	"th,td{border:1px solid #ddd;padding:.2em .5em;text-align:left}"
+	"th,td{border:1px solid #ddd;padding:.2em .5em;text-align:left;vertical-align:top}"
 	"td.num{text-align:right;font-family:monospace;white-space:pre}"
 	"tr.better td.sig,td.better{background:#e0f3e0}tr.worse td.sig,td.worse{background:#f8dcdc}"
 	".regression{color:#b00;font-weight:bold}.improvement{color:#070;font-weight:bold}"
 	".ok{color:#070;font-weight:bold}"
-	"img{max-width:100%;height:auto}figure{display:inline-block;margin:.5em 1em .5em 0}figcaption{font-size:.85em}"
-	"ul.unavail li{font-family:monospace}.gen{color:#666;font-size:.85em}";
+	"table.meta td{overflow-wrap:anywhere;max-width:40em}td.differs{background:#fff4d6}"
+	".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,560px),1fr));gap:1em}"
+	"figure{margin:0}img{width:100%;max-width:800px;height:auto}figcaption{font-size:.85em}"
+	"details{margin:.4em 0}summary{cursor:pointer}"
+	"table.cmp td{white-space:nowrap}"
+	"ul.unavail li{font-family:monospace;overflow-wrap:anywhere}.gen{color:#666;font-size:.85em}";
 
 static void head(FILE *f, const char *title)
 {
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
 	esc(f, title);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
 	esc(f, title);
@@ -72,68 +81,142 @@ static void generated(FILE *f)
 		MMSCALE_VERSION, MMSCALE_GIT);
 }
 
-static void scalar(FILE *f, json_t *v)
+/* "2026-12-01 20:47:08 UTC" from seconds since the epoch. */
+static void epoch_date(long long t, char *buf, size_t n)
 {
-	char buf[64];
+	time_t tt = (time_t)t;
+	struct tm tm;
 
-	if (json_is_string(v))
-		esc(f, json_string_value(v));
-	else if (json_is_integer(v))
-		fprintf(f, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v)) {
-		snprintf(buf, sizeof(buf), "%.6g", json_real_value(v));
-		fputs(buf, f);
-	} else if (json_is_boolean(v))
-		fputs(json_is_true(v) ? "true" : "false", f);
-	else if (json_is_null(v))
-		fputs("-", f);
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, n, "%lld", t);
 }
 
-/* Rows "key.sub: value" for the scalars of o, two levels deep; arrays of
- * scalars joined.  Big or internal members are left to the JSON file. */
-static void meta_rows(FILE *f, json_t *o, const char *prefix, int depth)
+/* The text of a scalar (a "time" in epoch seconds as a date). */
+static void scalar_text(const char *key, json_t *v, char *buf, size_t n)
 {
-	static const char *const skip[] = { "plan", "text", "caches", "unavailable",
-					    "perf", "applied", "prefetch", NULL };
+	if (json_is_string(v))
+		snprintf(buf, n, "%s", json_string_value(v));
+	else if (json_is_integer(v) && key && !strcmp(key, "time"))
+		epoch_date((long long)json_integer_value(v), buf, n);
+	else if (json_is_integer(v))
+		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, n, "%.6g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, n, "%s", json_is_true(v) ? "true" : "false");
+	else
+		snprintf(buf, n, "-");
+}
+
+/*
+ * A config's text as fields "config [section] key" (the way a reader
+ * compares two configs), so that a diff names the key that changed.
+ */
+static void config_fields(const char *text, json_t *out)
+{
+	char sect[128] = "", line[1024], key[1300];
+
+	while (text && *text) {
+		size_t len = strcspn(text, "\n");
+		char *l = line, *eq, *e;
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, text);
+		text += len + (text[len] == '\n');
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l == '#' || *l == ';' || !*l)
+			continue;
+		if (*l == '[') {
+			snprintf(sect, sizeof(sect), "%.*s", (int)strcspn(l, "]") + 1, l);
+			continue;
+		}
+		eq = strchr(l, '=');
+		if (!eq)
+			continue;
+		for (e = eq; e > l && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		snprintf(key, sizeof(key), "config %s %.*s", sect, (int)(e - l), l);
+		for (eq++; *eq == ' ' || *eq == '\t'; eq++)
+			;
+		json_object_set_new(out, key, json_string(eq));
+	}
+}
+
+/*
+ * The scalars of metadata o as one flat object {"kernel.release": "6.18",
+ * ...}, every depth; arrays of scalars joined by spaces; the config's text
+ * as its keys.  Left out: the plan (its own page: `mmscale plan`) and the
+ * slab geometry of every cache (meta.json has it).
+ */
+static void meta_flatten(json_t *o, const char *prefix, json_t *out)
+{
+	static const char *const skip[] = { "plan", "caches", NULL };
 	const char *k;
 	json_t *v;
 
 	json_object_foreach(o, k, v) {
+		char p[512], val[4096];
 		bool skipped = false;
+		size_t len = 0, i;
+		json_t *e;
 
-		for (int i = 0; skip[i]; i++)
-			skipped |= !strcmp(k, skip[i]);
+		for (int s = 0; skip[s]; s++)
+			skipped |= !strcmp(k, skip[s]);
 		if (skipped)
 			continue;
-		if (json_is_object(v)) {
-			char p[256];
-
-			if (depth >= 1)
-				continue;
-			snprintf(p, sizeof(p), "%s%s.", prefix, k);
-			meta_rows(f, v, p, depth + 1);
+		snprintf(p, sizeof(p), "%s%s", prefix, k);
+		if (!strcmp(p, "config.text") && json_is_string(v)) {
+			config_fields(json_string_value(v), out);
 			continue;
 		}
+		if (json_is_object(v)) {
+			strncat(p, ".", sizeof(p) - strlen(p) - 1);
+			meta_flatten(v, p, out);
+			continue;
+		}
+		if (!json_is_array(v)) {
+			scalar_text(k, v, val, sizeof(val));
+			json_object_set_new(out, p, json_string(val));
+			continue;
+		}
+		val[0] = 0;
+		json_array_foreach(v, i, e) {
+			char one[512];
+
+			if (json_is_object(e) || json_is_array(e))
+				snprintf(one, sizeof(one), "...");
+			else
+				scalar_text(NULL, e, one, sizeof(one));
+			if (len < sizeof(val))
+				len += (size_t)snprintf(val + len, sizeof(val) - len, "%s%s",
+							i ? " " : "", one);
+		}
+		json_object_set_new(out, p, json_string(val));
+	}
+}
+
+/* Rows "key: value" of a flat object (meta_flatten). */
+static void flat_rows(FILE *f, json_t *flat)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(flat, k, v) {
 		fputs("<tr><th>", f);
-		esc(f, prefix);
 		esc(f, k);
 		fputs("</th><td>", f);
-		if (json_is_array(v)) {
-			size_t i;
-			json_t *e;
-
-			json_array_foreach(v, i, e) {
-				if (i)
-					fputs(" ", f);
-				if (json_is_object(e) || json_is_array(e))
-					fputs("...", f);
-				else
-					scalar(f, e);
-			}
-		} else
-			scalar(f, v);
+		esc(f, json_string_value(v));
 		fputs("</td></tr>\n", f);
 	}
+}
+
+static void meta_rows(FILE *f, json_t *o)
+{
+	json_t *flat = json_object();
+
+	meta_flatten(o, "", flat);
+	flat_rows(f, flat);
+	json_decref(flat);
 }
 
 /* Adds "feature: why" to the set (an object used as an ordered set). */
@@ -317,7 +400,7 @@ static void compare_tables(FILE *f, const struct cmp *c)
 
 		fputs("<h3>", f);
 		esc(f, grp->name);
-		fprintf(f, "</h3>\n<table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"
+		fprintf(f, "</h3>\n<div class=\"tw\"><table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"
 			"<th>metric</th>", g);
 		for (int r = 0; r < c->nruns; r++) {
 			fputs("<th colspan=\"2\">", f);
@@ -328,7 +411,7 @@ static void compare_tables(FILE *f, const struct cmp *c)
 		for (int r = 0; r < grp->nrows; r++)
 			if (grp->rows[r].mean)
 				html_row(f, c, &grp->rows[r]);
-		fputs("</tbody>\n</table>\n", f);
+		fputs("</tbody>\n</table></div>\n", f);
 	}
 }
 
@@ -372,7 +455,7 @@ static void perf_tables(FILE *f, struct summary *runs, int nruns, json_t *unavai
 			continue;
 		fputs("<h3>", f);
 		esc(f, runs[r].label);
-		fputs("</h3>\n<table class=\"perf\">\n<thead><tr><th>point</th><th>group</th>"
+		fputs("</h3>\n<div class=\"tw\"><table class=\"perf\">\n<thead><tr><th>point</th><th>group</th>"
 		      "<th>clients</th><th>task-clock ms</th><th>page-faults</th>"
 		      "<th>context-switches</th><th>cpu-migrations</th><th>cycles</th>"
 		      "<th>clients' mmap_lock per 1000 faults</th><th>noise mmap_lock</th></tr></thead>\n"
@@ -405,32 +488,177 @@ static void perf_tables(FILE *f, struct summary *runs, int nruns, json_t *unavai
 				 : NAN, "%.0f");
 			fputs("</tr>\n", f);
 		}
-		fputs("</tbody>\n</table>\n", f);
+		fputs("</tbody>\n</table></div>\n", f);
 	}
 }
 
-static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unavail)
+/* Fields that name a run rather than describe it: always different, shown
+ * in the table of runs, never in the diff. */
+static const char *const identity_fields[] = { "label", "start", "end", "status", NULL };
+
+static bool is_identity(const char *key)
 {
-	fputs("<h2 id=\"runs\">Runs</h2>\n", f);
+	for (int i = 0; identity_fields[i]; i++)
+		if (!strcmp(key, identity_fields[i]))
+			return true;
+	return false;
+}
+
+/* "2026-12-01T20:47:08Z" as "2026-12-01 20:47:08 UTC". */
+static void iso_date(FILE *f, const char *iso)
+{
+	char d[64];
+
+	snprintf(d, sizeof(d), "%s", iso ? iso : "-");
+	if (strlen(d) == 20 && d[10] == 'T' && d[19] == 'Z') {
+		d[10] = ' ';
+		snprintf(d + 19, sizeof(d) - 19, " UTC");
+	}
+	esc(f, d);
+}
+
+/* The runs side by side: label, directory, when, status, points. */
+static void runs_table(FILE *f, struct summary *runs, int nruns)
+{
+	fputs("<div class=\"tw\"><table class=\"meta\" id=\"runs-table\">\n<thead><tr><th></th>", f);
+	for (int r = 0; r < nruns; r++) {
+		fputs("<th>", f);
+		esc(f, runs[r].label);
+		fputs("</th>", f);
+	}
+	fputs("</tr></thead>\n<tbody>\n<tr><th>directory</th>", f);
+	for (int r = 0; r < nruns; r++) {
+		fputs("<td>", f);
+		esc(f, runs[r].dir);
+		fputs("</td>", f);
+	}
+	for (int k = 1; k < 4; k++) {
+		fprintf(f, "</tr>\n<tr><th>%s</th>", identity_fields[k]);
+		for (int r = 0; r < nruns; r++) {
+			const char *v = json_string_value(json_object_get(runs[r].meta,
+									  identity_fields[k]));
+
+			fputs("<td>", f);
+			if (k < 3)
+				iso_date(f, v);
+			else
+				esc(f, v ? v : "-");
+			fputs("</td>", f);
+		}
+	}
+	fputs("</tr>\n<tr><th>points</th>", f);
 	for (int r = 0; r < nruns; r++) {
 		int failed = 0;
 
 		for (int i = 0; i < runs[r].npoints; i++)
 			failed += runs[r].points[i].status && strcmp(runs[r].points[i].status, "ok");
-		fputs("<h3>", f);
+		fprintf(f, "<td>%d (%d not ok)</td>", runs[r].npoints, failed);
+	}
+	fputs("</tr>\n</tbody>\n</table></div>\n", f);
+}
+
+/*
+ * What differs between the runs' metadata: each field whose value is not
+ * the same in every run (absent counts as a value), side by side, a cell
+ * that differs from the first run's marked.  Returns how many fields.
+ */
+static bool same_value(json_t *flat_a, json_t *flat_b, const char *k)
+{
+	const char *a = json_string_value(json_object_get(flat_a, k));
+	const char *b = json_string_value(json_object_get(flat_b, k));
+
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int meta_diff(FILE *f, struct summary *runs, int nruns, json_t **flat)
+{
+	json_t *keys = json_object(), *differ = json_array(), *v;
+	const char *k;
+	size_t i;
+
+	for (int r = 0; r < nruns; r++)
+		json_object_foreach(flat[r], k, v)
+			if (!is_identity(k))
+				json_object_set_new(keys, k, json_true());
+	json_object_foreach(keys, k, v) {
+		bool same = true;
+
+		for (int r = 1; r < nruns && same; r++)
+			same = same_value(flat[0], flat[r], k);
+		if (!same)
+			json_array_append_new(differ, json_string(k));
+	}
+	if (json_array_size(differ)) {
+		fputs("<div class=\"tw\"><table class=\"meta\" id=\"metadiff\">\n<thead><tr>"
+		      "<th>field</th>", f);
+		for (int r = 0; r < nruns; r++) {
+			fputs("<th>", f);
+			esc(f, runs[r].label);
+			fputs("</th>", f);
+		}
+		fputs("</tr></thead>\n<tbody>\n", f);
+	}
+	json_array_foreach(differ, i, v) {
+		k = json_string_value(v);
+		fputs("<tr data-key=\"", f);
+		esc(f, k);
+		fputs("\"><th>", f);
+		esc(f, k);
+		fputs("</th>", f);
+		for (int r = 0; r < nruns; r++) {
+			const char *x = json_string_value(json_object_get(flat[r], k));
+
+			fprintf(f, "<td%s>", r && !same_value(flat[0], flat[r], k) ?
+				" class=\"differs\"" : "");
+			esc(f, x ? x : "(absent)");
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	if (json_array_size(differ))
+		fputs("</tbody>\n</table></div>\n", f);
+	i = json_array_size(differ);
+	json_decref(keys);
+	json_decref(differ);
+	return (int)i;
+}
+
+static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unavail)
+{
+	json_t **flat = calloc((size_t)nruns, sizeof(*flat));
+
+	if (!flat)
+		return;
+	for (int r = 0; r < nruns; r++) {
+		flat[r] = json_object();
+		meta_flatten(runs[r].meta, "", flat[r]);
+	}
+	fputs("<h2 id=\"runs\">Runs</h2>\n", f);
+	runs_table(f, runs, nruns);
+	if (nruns > 1) {
+		fputs("<h3 id=\"differs\">What differs between the runs</h3>\n<p>Every metadata field "
+		      "(kernel, command line, THP, CPU, topology, settings, the config's keys, ...) "
+		      "whose value is not the same in all runs; a value that differs from the first "
+		      "run's is marked.  Everything not listed is the same.</p>\n", f);
+		if (!meta_diff(f, runs, nruns, flat))
+			fputs("<p id=\"nodiff\">Nothing: the runs' metadata are the same apart from "
+			      "their labels and times.</p>\n", f);
+	}
+	for (int r = 0; r < nruns; r++) {
+		fputs("<details><summary>All metadata of ", f);
 		esc(f, runs[r].label);
-		fputs("</h3>\n<table class=\"meta\">\n<tr><th>directory</th><td>", f);
-		esc(f, runs[r].dir);
-		fprintf(f, "</td></tr>\n<tr><th>points</th><td>%d (%d not ok)</td></tr>\n",
-			runs[r].npoints, failed);
-		meta_rows(f, runs[r].meta, "", 0);
-		fputs("</table>\n", f);
+		fprintf(f, " (%zu fields)</summary>\n<div class=\"tw\"><table class=\"meta\">\n",
+			json_object_size(flat[r]));
+		flat_rows(f, flat[r]);
+		fputs("</table></div></details>\n", f);
 		for (int i = 0; i < runs[r].npoints; i++) {
 			const struct point *p = &runs[r].points[i];
 
 			if (!p->status || !strcmp(p->status, "ok"))
 				continue;
-			fputs("<p>point ", f);
+			fputs("<p>", f);
+			esc(f, runs[r].label);
+			fputs(": point ", f);
 			esc(f, p->id);
 			fputs(" (", f);
 			esc(f, p->group);
@@ -443,7 +671,9 @@ static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unava
 			fputs("</p>\n", f);
 		}
 		unavail_from_meta(unavail, runs[r].meta);
+		json_decref(flat[r]);
 	}
+	free(flat);
 }
 
 int report_compare(const char *dir, char **dirs, int ndirs)
@@ -492,7 +722,7 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 		compare_tables(f, &c);
 		cmp_free(&c);
 	}
-	fputs("<h2 id=\"pictures\">Pictures</h2>\n", f);
+	fputs("<h2 id=\"pictures\">Pictures</h2>\n<div class=\"figs\">\n", f);
 	if (!json_array_size(images))
 		fputs("<p>None: see below for why.</p>\n", f);
 	json_array_foreach(images, i, im)
@@ -500,6 +730,7 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 		       json_string_value(json_object_get(im, "title")),
 		       json_string_value(json_object_get(im, "name")), true,
 		       json_string_value(json_object_get(im, "data")));
+	fputs("</div>\n", f);
 	perf_tables(f, runs, ndirs, unavail);
 	run_metadata(f, runs, ndirs, unavail);
 	unavail_list(f, unavail, true);
@@ -558,7 +789,7 @@ static void verdict_table(FILE *f, json_t *metrics)
 	json_t *m;
 
 	fputs("<h2 id=\"comparison\">Metrics against the baseline</h2>\n"
-	      "<table class=\"cmp\" id=\"verdict\">\n<thead><tr><th>stat</th><th>metric</th>"
+	      "<div class=\"tw\"><table class=\"cmp\" id=\"verdict\">\n<thead><tr><th>stat</th><th>metric</th>"
 	      "<th>group</th><th>baseline</th><th>tonight</th><th>change</th><th>p</th>"
 	      "<th>CoeffVar</th><th>verdict</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(metrics, i, m) {
@@ -594,7 +825,7 @@ static void verdict_table(FILE *f, json_t *metrics)
 		esc(f, cls);
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</tbody>\n</table>\n", f);
+	fputs("</tbody>\n</table></div>\n", f);
 }
 
 int report_nightly(const char *dir, json_t *verdict)
@@ -635,15 +866,23 @@ int report_nightly(const char *dir, json_t *verdict)
 	esc(f, json_string_value(json_object_get(base, "spec")));
 	fputs(":", f);
 	json_array_foreach(json_object_get(base, "runs"), i, b) {
+		char when[64];
+
 		fputs(i ? ", " : " ", f);
 		esc(f, json_string_value(json_object_get(b, "label")));
+		scalar_text("time", json_object_get(b, "time"), when, sizeof(when));
+		fputs(" (", f);
+		esc(f, when);
+		fputs(", ", f);
+		esc(f, json_string_value(json_object_get(b, "kernel")) ?: "?");
+		fputs(")", f);
 	}
 	if (!json_array_size(json_object_get(base, "runs")))
 		fputs(" no earlier good run", f);
 	fputs(".</p>\n", f);
 	verdict_table(f, json_object_get(verdict, "metrics"));
 
-	fputs("<h2 id=\"pictures\">Pictures</h2>\n", f);
+	fputs("<h2 id=\"pictures\">Pictures</h2>\n<div class=\"figs\">\n", f);
 	npng = list_pngs(dir, &pngs);
 	if (!npng)
 		fputs("<p>None.</p>\n", f);
@@ -662,10 +901,11 @@ int report_nightly(const char *dir, json_t *verdict)
 		free(pngs[j]);
 	}
 	free(pngs);
+	fputs("</div>\n", f);
 
-	fputs("<h2 id=\"runs\">Run</h2>\n<table class=\"meta\">\n", f);
-	meta_rows(f, run, "", 0);
-	fputs("</table>\n", f);
+	fputs("<h2 id=\"runs\">Run</h2>\n<div class=\"tw\"><table class=\"meta\">\n", f);
+	meta_rows(f, run);
+	fputs("</table></div>\n", f);
 	/* what the machine lacked: from the verdict if it carries it, else
 	 * from the run's own meta.json when the verdict names its directory */
 	known = json_is_object(json_object_get(run, "unavailable")) ||

@@ -58,7 +58,7 @@ int metric_from_decl(json_t *j, struct metric *m, char *why, size_t n)
 	const char *better = json_string_value(json_object_get(j, "better"));
 	const char *agg = json_string_value(json_object_get(j, "aggregate"));
 	json_t *prec = json_object_get(j, "precision");
-	int b = better ? metric_better_parse(better) : BETTER_HIGHER, a;
+	int b = better ? metric_better_parse(better) : BETTER_HIGHER, a, ideal;
 
 	if (!m->name && name && !(m->name = strdup(name)))
 		goto nomem;
@@ -76,6 +76,9 @@ int metric_from_decl(json_t *j, struct metric *m, char *why, size_t n)
 	}
 	m->dir = b;
 	m->agg = a;
+	/* absent (or unknown, from a newer tool): no ideal line */
+	ideal = metric_ideal_parse(json_string_value(json_object_get(j, "ideal")));
+	m->ideal = ideal < 0 ? IDEAL_NONE : ideal;
 	m->precision = json_is_integer(prec) ? (int)json_integer_value(prec) : METRIC_PRECISION_DEFAULT;
 	if (m->precision < 0 || m->precision > 12)
 		m->precision = METRIC_PRECISION_DEFAULT;
@@ -90,9 +93,13 @@ nomem:
 
 json_t *metric_decl_to_json(const struct metric *m)
 {
-	return json_pack("{s:s, s:s, s:s, s:i}", "unit", m->unit ? m->unit : "",
-			 "better", metric_better_name(m->dir),
-			 "aggregate", metric_aggregate_name(m->agg), "precision", m->precision);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i}", "unit", m->unit ? m->unit : "",
+			      "better", metric_better_name(m->dir),
+			      "aggregate", metric_aggregate_name(m->agg), "precision", m->precision);
+
+	if (m->ideal != IDEAL_NONE)
+		json_object_set_new(j, "ideal", json_string(metric_ideal_name(m->ideal)));
+	return j;
 }
 
 static int parse_metric(const char *name, json_t *j, struct metric *m,

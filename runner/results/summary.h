@@ -29,6 +29,7 @@ struct metric {
 	enum better dir;
 	enum aggregate agg;
 	int precision;		/* decimals tables print */
+	enum ideal ideal;	/* its ideal scaling with clients (plots) */
 	int n;
 	double *values;		/* measured iterations only, no warm-ups */
 };

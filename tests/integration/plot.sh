@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 M=$BIN/mmscale
 CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
-echo "1..17"
+echo "1..21"
 
 for l in a b; do
 	"$M" run "$CONF" --results "$TMP/res" --label $l --iterations 3 >"$TMP/run.$l" 2>&1 ||
@@ -61,6 +61,17 @@ else
 	check "no slab geometry: no footprint picture, and why: $(grep footprint "$TMP/out")" \
 		grep -q '^slab footprint: unavailable: /proc/slabinfo: Permission denied' "$TMP/out"
 fi
+
+# What a reviewer reads at a glance: SI ticks, bars aside, the ideal line.
+G=$P/pft-mode-threads.faults-sec.gp
+check "y ticks with SI prefixes, never an exponent: $(grep -o "^set ytics.*" "$G" | head -c 90)" \
+	bash -c "grep -q \"^set ytics ('0' 0, \" '$G' && ! grep '^set ytics' '$G' | grep -q 'e+'"
+check "each run's error bars set aside: $(grep -o 'using (\$1[-+][0-9.]*)' "$G" | tr '\n' ' ')" \
+	test "$(grep -o 'using (\$1[-+][0-9.]*)' "$G" | sort -u | wc -l)" = 2
+check "faults/sec (a total rate): a linear ideal line from 1 client" \
+	grep -q "title 'ideal: linear from 1 client (a)'" "$G"
+check "faults/cpu (per CPU second): a constant ideal line" \
+	grep -q "title 'ideal: constant from 1 client (a)'" "$P/pft-mode-threads.faults-cpu.gp"
 
 # A user edits a script and re-renders by hand.
 sed -i 's/^set title .*/set title "edited"/' "$P/pft-mode-threads.faults-sec.gp"

@@ -3,16 +3,19 @@
 # over the WebDriver HTTP API (curl + jq) on localhost.  The compare page of
 # two real quick runs and the nightly page of two real nights are loaded from
 # file://; every image must have loaded (naturalWidth > 0), the tables must
-# have the expected rows, and a screenshot is taken.
+# have the expected rows, and a screenshot is taken at 1280 px (the pictures
+# two abreast, the page its full width) and at a phone's 390 px (one column,
+# nothing wider than the screen: tables scroll in their own box).
+# KEEP_TMP=1 keeps the screenshots ($TMP/{compare,nightly}-{1280,390}.png).
 . "$(dirname "$0")/../lib.sh"
 M=$BIN/mmscale
 CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
-echo "1..13"
+echo "1..28"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 DRIVER=$(command -v chromedriver || true)
 if [ -z "$CHROMIUM" ] || [ -z "$DRIVER" ]; then
-	for i in $(seq 1 13); do skip "report in a browser" "chromium or chromedriver not installed (apt-get install chromium chromium-driver)"; done
+	for i in $(seq 1 28); do skip "report in a browser" "chromium or chromedriver not installed (apt-get install chromium chromium-driver)"; done
 	exit 0
 fi
 
@@ -86,10 +89,35 @@ check "compare table rows: faults/cpu-1,2 and faults/sec-1,2 ($rows)" \
 	test "$rows" = '["faults/cpu-1","faults/cpu-2","faults/sec-1","faults/sec-2"]'
 cells=$(js 'return document.querySelectorAll("table.cmp tbody tr.row")[0].cells.length;')
 check "compare row: stat, metric, and value + change per run ($cells cells)" test "$cells" = 6
-wd GET "/session/$sid/screenshot" | jq -r '.value' | base64 -d >"$TMP/compare.png" 2>/dev/null
-check "screenshot of the compare page ($(stat -c %s "$TMP/compare.png" 2>/dev/null) bytes)" \
-	test "$(od -An -tx1 -N4 "$TMP/compare.png" | tr -d ' ')" = 89504e47
+# at_width W NAME: resize, every image still loaded, nothing wider than the
+# window, a screenshot
+LAYOUT='return {w: window.innerWidth, sw: document.documentElement.scrollWidth,
+	figs: Array.from(document.querySelectorAll("figure")).map(f => Math.round(f.getBoundingClientRect().top)),
+	grid: (document.querySelector(".figs") || document.body).clientWidth};'
+at_width() {
+	local w=$1 name=$2 lay
+	wd POST "/session/$sid/window/rect" "{\"width\": $w, \"height\": 2400}" >/dev/null
+	imgs=$(js "$IMGS")
+	check "$name at $w px: all $(jq length <<<"$imgs") images loaded" \
+		test "$(jq '[.[] | select(.ok | not)] | length' <<<"$imgs")" = 0 -a "$(jq length <<<"$imgs")" -gt 0
+	lay=$(js "$LAYOUT")
+	check "$name at $w px: nothing wider than the window ($(jq -c '[.w, .sw]' <<<"$lay"))" \
+		test "$(jq '.sw <= .w' <<<"$lay")" = true
+	if [ "$w" -ge 1280 ]; then
+		check "$name at $w px: the pictures two abreast in the full width ($(jq -c '[.grid, .figs[0:2]]' <<<"$lay"))" \
+			test "$(jq '.grid > 1100 and (.figs | length) >= 2 and .figs[0] == .figs[1]' <<<"$lay")" = true
+	else
+		check "$name at $w px: one picture a row ($(jq -c '.figs[0:2]' <<<"$lay"))" \
+			test "$(jq '(.figs | length) >= 2 and .figs[0] < .figs[1]' <<<"$lay")" = true
+	fi
+	wd GET "/session/$sid/screenshot" | jq -r '.value' | base64 -d >"$TMP/$name-$w.png" 2>/dev/null
+	check "screenshot of the $name page at $w px ($(stat -c %s "$TMP/$name-$w.png" 2>/dev/null) bytes)" \
+		test "$(od -An -tx1 -N4 "$TMP/$name-$w.png" | tr -d ' ')" = 89504e47
+}
+at_width 1280 compare
+at_width 390 compare
 
+wd POST "/session/$sid/window/rect" '{"width": 1280, "height": 2400}' >/dev/null
 wd POST "/session/$sid/url" "$(jq -n --arg u "file://$TMP/nrep/index.html" '{url: $u}')" >/dev/null
 imgs=$(js "$IMGS")
 nimg=$(jq 'length' <<<"$imgs")
@@ -98,8 +126,11 @@ check "nightly page: $nimg trend images, all loaded, $nbad not" test "$nimg" = 4
 rows=$(js 'return Array.from(document.querySelectorAll("table#verdict tbody tr.row")).map(r => r.dataset.metric).sort();')
 check "nightly table rows: the 4 headline metrics ($rows)" \
 	test "$rows" = '["faults/cpu-1","faults/cpu-2","faults/sec-1","faults/sec-2"]'
-wd GET "/session/$sid/screenshot" | jq -r '.value' | base64 -d >"$TMP/nightly.png" 2>/dev/null
-check "screenshot of the nightly page" test "$(od -An -tx1 -N4 "$TMP/nightly.png" | tr -d ' ')" = 89504e47
+when=$(js 'return Array.from(document.querySelectorAll("table.meta tr")).filter(r => r.cells[0].textContent == "time").map(r => r.cells[1].textContent)[0];')
+check "nightly page: the run's time is a date ($when)" \
+	grep -qE '^"20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC"$' <<<"$when"
+at_width 1280 nightly
+at_width 390 nightly
 cleanup
 sid=""
 trap - EXIT

@@ -1,8 +1,10 @@
 /*
  * plot_trend with real gnuplot: 60 nights, a baseline band, night 50 flagged;
  * the PNG has the promised size, the data and the script stay beside it,
- * and the flagged-regression marker is drawn only when a night is flagged.
+ * and the flagged-regression marker is drawn only when a night is flagged;
+ * dates on the x axis, SI-prefixed ticks, a kernel change marked and named.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -28,7 +30,7 @@ static int teardown(void **s)
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) ? -1 : 0;
+	return getenv("KEEP_TMP") ? 0 : system(cmd) ? -1 : 0;
 }
 
 /* PNG: 8-byte signature, then the IHDR chunk: width and height big-endian */
@@ -70,23 +72,24 @@ static void have_gnuplot(void)
 	}
 }
 
+#define DAY0 1767225600	/* 2026-01-01 00:00 UTC */
+
 static void test_trend(void **s)
 {
-	double x[60], v[60], lo[60], hi[60];
-	int flag[60] = { 0 }, rows = 0, flagged = -1;
+	struct trend_night nt[60];
+	int rows = 0, flagged = -1;
 	char p[256], line[256];
 	unsigned w, h;
 	FILE *f;
 
 	have_gnuplot();
-	for (int i = 0; i < 60; i++) {
-		x[i] = i + 1;
-		v[i] = 1e6 * (i >= 49 ? 0.92 : 1.0) * (1 + 0.01 * ((i * 7) % 5 - 2));
-		lo[i] = 0.98e6;
-		hi[i] = 1.02e6;
-	}
-	flag[49] = 1;
-	assert_int_equal(plot_trend(dir, "faults/sec-2", x, v, 60, lo, hi, flag), 0);
+	for (int i = 0; i < 60; i++)
+		nt[i] = (struct trend_night){ .time = DAY0 + i * 86400LL,
+			.value = 1e6 * (i >= 49 ? 0.92 : 1.0) * (1 + 0.01 * ((i * 7) % 5 - 2)),
+			.band_lo = 0.98e6, .band_hi = 1.02e6, .flagged = i == 49,
+			.kernel = i < 30 ? "6.17.0" : "6.18.0", .label = "night" };
+	assert_int_equal(plot_trend(dir, &(struct trend){ .metric = "faults/sec-2",
+		.band = "baseline band: the 7 nights before", .n = 60, .nights = nt }), 0);
 	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.png", dir);
 	png_size(p, &w, &h);
 	assert_int_equal(w, PLOT_WIDTH);
@@ -95,7 +98,18 @@ static void test_trend(void **s)
 	assert_true(file_has(p, "<svg"));
 	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.gp", dir);
 	assert_true(file_has(p, "flagged regression"));
-	assert_true(file_has(p, "baseline band"));
+	assert_true(file_has(p, "baseline band: the 7 nights before"));
+	/* dates, not night numbers; ticks 900k, 1M, not 1e+06 */
+	assert_true(file_has(p, "set xdata time"));
+	assert_true(file_has(p, "set format x '%Y-%m-%d'"));
+	assert_true(file_has(p, "'1M' 1000000"));
+	assert_true(file_has(p, "'900k' 900000"));
+	assert_false(file_has(p, "e+0"));
+	/* the kernel change between nights 30 and 31, half-way, named */
+	snprintf(line, sizeof(line), "set arrow from '%lld', graph 0", DAY0 + 29 * 86400LL + 43200);
+	assert_true(file_has(p, line));
+	assert_true(file_has(p, "'6.18.0' at"));
+	assert_true(file_has(p, "title 'kernel change'"));
 	snprintf(p, sizeof(p), "%s/trend-faults-sec-2.dat", dir);
 	f = fopen(p, "r");
 	assert_non_null(f);
@@ -115,22 +129,31 @@ static void test_trend(void **s)
 	assert_int_equal(flagged, 50);
 }
 
-/* No band, no flags: neither is drawn, and the picture still is. */
+/* No band, no flags, one kernel: none of them is drawn, and the picture
+ * still is. */
 static void test_trend_plain(void **s)
 {
-	double x[3] = { 1, 2, 3 }, v[3] = { 5, 6, 7 };
+	struct trend_night nt[3];
 	char p[256];
 	unsigned w, h;
 
 	have_gnuplot();
-	assert_int_equal(plot_trend(dir, "ops/sec-1", x, v, 3, NULL, NULL, NULL), 0);
+	for (int i = 0; i < 3; i++)
+		nt[i] = (struct trend_night){ .time = DAY0 + i * 600, .value = 5 + i,
+					      .band_lo = NAN, .band_hi = NAN, .kernel = "6.18.0" };
+	assert_int_equal(plot_trend(dir, &(struct trend){ .metric = "ops/sec-1", .n = 3,
+							  .nights = nt }), 0);
 	snprintf(p, sizeof(p), "%s/trend-ops-sec-1.gp", dir);
 	assert_false(file_has(p, "flagged regression"));
 	assert_false(file_has(p, "baseline band"));
+	assert_false(file_has(p, "kernel change"));
+	/* twenty minutes of nights: the time of day */
+	assert_true(file_has(p, "set format x '%H:%M:%S'"));
 	snprintf(p, sizeof(p), "%s/trend-ops-sec-1.png", dir);
 	png_size(p, &w, &h);
 	assert_int_equal(w, PLOT_WIDTH);
-	assert_int_equal(plot_trend(dir, "ops/sec-1", x, v, 0, NULL, NULL, NULL), EXIT_USAGE);
+	assert_int_equal(plot_trend(dir, &(struct trend){ .metric = "ops/sec-1", .n = 0,
+							  .nights = nt }), EXIT_USAGE);
 }
 
 /* In a child: $MMSCALE_GNUPLOT pointing nowhere is a missing gnuplot. */
@@ -141,14 +164,15 @@ static void test_no_gnuplot(void **s)
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		double x = 1, v = 1;
+		struct trend_night nt = { .time = DAY0, .value = 1, .band_lo = NAN, .band_hi = NAN };
 		char why[128];
 
 		setenv("MMSCALE_GNUPLOT", "/nonexistent/gnuplot", 1);
 		if (plot_available(why, sizeof(why)) != EXIT_UNSUPP ||
 		    strcmp(why, "unavailable: gnuplot not found (apt-get install gnuplot-nox)"))
 			_exit(1);
-		_exit(plot_trend(dir, "m", &x, &v, 1, NULL, NULL, NULL) == EXIT_UNSUPP ? 0 : 2);
+		_exit(plot_trend(dir, &(struct trend){ .metric = "m", .n = 1, .nights = &nt }) ==
+		      EXIT_UNSUPP ? 0 : 2);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
