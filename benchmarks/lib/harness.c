@@ -567,6 +567,13 @@ static int harness_run(struct harness *h, int argc, char **argv)
 		for (int i = 0; i < nm; i++)
 			json_array_append_new(decls, metric_decl_json(&m[i]));
 		json_object_set_new(j, "metrics", decls);
+		if (wl->facts) {
+			json_t *facts = json_array();
+
+			for (int i = 0; wl->facts[i]; i++)
+				json_array_append_new(facts, json_string(wl->facts[i]));
+			json_object_set_new(j, "facts", facts);
+		}
 		json_dumpf(j, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(j);

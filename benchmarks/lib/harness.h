@@ -148,6 +148,17 @@ struct workload {
 	/* What each iteration reports (metric.h), ending in { 0 }; NULL: the
 	 * two rates of .metric, "<metric>/sec" and "<metric>/cpu". */
 	const struct metric_decl *metrics;
+	/*
+	 * Integer fields of the iteration line that describe the point rather
+	 * than measure it, the same in every iteration (vmalock: how many
+	 * clients share a line with another's lock word); NULL-terminated.
+	 * The runner keeps each point's values (summary.json extra.facts) and
+	 * compare prints them beside the rates.  A name ending in _shared_64
+	 * or _shared_128 counts clients sharing a 64-byte line or a 128-byte
+	 * adjacent-line pair: the false-sharing reading (stats/study.c) reads
+	 * them so.
+	 */
+	const char *const *facts;
 	bool timed;		/* loops until *stop (--duration), else fixed work */
 	bool threads_only;	/* no processes mode */
 	const struct opt *opts;

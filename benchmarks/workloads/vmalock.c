@@ -385,11 +385,16 @@ static void vmalock_iter_report(struct run *r, json_t *out)
 	json_object_set_new(out, "read_fallbacks", json_integer((json_int_t)fallbacks));
 }
 
+/* What the layout shares, from the addresses: the same in every iteration. */
+static const char *const vmalock_facts[] = { "hot_shared_64", "hot_shared_128", "lock_shared_64",
+					     "lock_shared_128", NULL };
+
 static const struct workload vmalock_wl = {
 	.name = "vmalock",
 	.version = "1",
 	.summary = "per-VMA refcount read lock in a slab-like arena: false sharing by layout",
 	.metric = "ops",
+	.facts = vmalock_facts,
 	.timed = true,
 	.opts = vmalock_table,
 	.opts_size = sizeof(struct vmalock_opts),

@@ -274,10 +274,35 @@ static void point_metrics(const struct plan_point *pt, const struct pstate *s, s
 	metrics_free(p);
 }
 
-static json_t *point_extra(const struct pstate *s)
+/* The facts the program declares (--list-options "facts"), from its last
+ * measured valid iteration: what the point is, not what it measured. */
+static void point_facts(const struct plan_point *pt, const struct pstate *s, json_t *e)
+{
+	json_t *names = json_object_get(pt->wl->optspec, "facts"), *last = NULL, *j, *n;
+	json_t *facts;
+	size_t i;
+
+	json_array_foreach(s->samples, i, j)
+		if (!json_is_true(json_object_get(j, "warmup")) &&
+		    json_is_true(json_object_get(j, "valid")))
+			last = j;
+	if (!last || !json_array_size(names))
+		return;
+	facts = json_object();
+	json_array_foreach(names, i, n) {
+		json_t *v = json_object_get(last, json_string_value(n));
+
+		if (json_is_integer(v))
+			json_object_set(facts, json_string_value(n), v);
+	}
+	json_object_set_new(e, "facts", facts);
+}
+
+static json_t *point_extra(const struct plan_point *pt, const struct pstate *s)
 {
 	json_t *e = json_object(), *slab = json_object_get(s->pj, "slab");
 
+	point_facts(pt, s, e);
 	if (slab && json_object_get(slab, "delta"))
 		json_object_set(e, "slab", json_object_get(slab, "delta"));
 	if (json_object_get(s->pj, "vmstat"))
@@ -307,7 +332,7 @@ static int write_summary(struct runner *R)
 				     .group = pt->group, .clients = pt->clients,
 				     .status = (char *)s->status,
 				     .reason = s->reason[0] ? s->reason : NULL,
-				     .params = pt->params, .extra = point_extra(s) };
+				     .params = pt->params, .extra = point_extra(pt, s) };
 		if (finished(s))
 			point_metrics(pt, s, p, &why);
 	}
