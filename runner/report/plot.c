@@ -1037,7 +1037,7 @@ int plot_trend(const char *out_dir, const struct trend *t)
 		dat_str(d, nt[i].kernel ? nt[i].kernel : "?");
 		dat_str(d, nt[i].label ? nt[i].label : "");
 		fputc('\n', d);
-		band |= b;
+		band |= b && nt[i].band_hi > nt[i].band_lo;	/* a band of no height: not one */
 		anyflag |= nt[i].flagged;
 		for (int k = 0; k < 3; k++) {
 			double v = k == 0 ? nt[i].value : !b ? NAN : k == 1 ? nt[i].band_lo : nt[i].band_hi;

@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "compare.h"
 #include "stats.h"
+#include "study.h"
 
 /* Decimals of a row: its metric's declared precision. */
 static int prec(const struct cmp_row *r)
@@ -252,10 +253,13 @@ void cmp_print_text(const struct cmp *c)
 	for (int i = 0; i < c->nruns; i++)
 		labw = labw > (int)strlen(c->runs[i].label) ? labw : (int)strlen(c->runs[i].label);
 	text_widths(c, &statw, &opw, 5, 10);
-	for (int t = 0; t < c->ngroups; t++) {
+	for (int t = 0, shown = 0; t < c->ngroups; t++) {
 		const struct cmp_group *tb = &c->groups[t];
 
-		if (t)
+		/* one run's layouts: side by side in the study, not a table each */
+		if (c->nruns == 1 && study_has_group(c, tb->key))
+			continue;
+		if (shown++)
 			putchar('\n');
 		if (c->ngroups > 1)
 			printf("%s\n", tb->name);
@@ -269,6 +273,7 @@ void cmp_print_text(const struct cmp *c)
 		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
 	text_summaries(c);
+	study_print_text(c);
 	if (!c->no_slab)
 		text_footprint(c, labw);
 }
@@ -345,10 +350,12 @@ static void md_summaries(const struct cmp *c)
 
 void cmp_print_markdown(const struct cmp *c)
 {
-	for (int t = 0; t < c->ngroups; t++) {
+	for (int t = 0, shown = 0; t < c->ngroups; t++) {
 		const struct cmp_group *tb = &c->groups[t];
 
-		md_table_head(t ? "\n" : "", tb->name, NULL);
+		if (c->nruns == 1 && study_has_group(c, tb->key))
+			continue;
+		md_table_head(shown++ ? "\n" : "", tb->name, NULL);
 		for (int i = 0; i < c->nruns; i++) {
 			putchar(' ');
 			md_str(c->runs[i].label);
@@ -382,6 +389,7 @@ void cmp_print_markdown(const struct cmp *c)
 		printf("\n\\*x\\*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
 	md_summaries(c);
+	study_print_markdown(c);
 	if (c->no_slab)
 		return;
 	printf("\n### Footprint (pages per 1000 VMAs)\n\n| Run | Caches | Pages | Change |\n|:--|:--|--:|--:|\n");
@@ -622,6 +630,8 @@ int cmp_print_json(const struct cmp *c)
 	json_object_set_new(j, "groups", groups);
 	if (c->npivots)	/* runs without axes print as they always did */
 		json_object_set_new(j, "summaries", summaries_json(c));
+	if (c->nstudies)
+		json_object_set_new(j, "studies", study_json(c));
 	json_object_set_new(j, "footprint", fp);
 	rc = json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
 	putchar('\n');

@@ -21,6 +21,7 @@
 #include "plot.h"
 #include "report.h"
 #include "stats.h"
+#include "study.h"
 #include "summary.h"
 
 /* ---- HTML helpers ----------------------------------------------------- */
@@ -57,7 +58,8 @@ static const char css[] =
 	".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,560px),1fr));gap:1em}"
 	"figure{margin:0}img{width:100%;max-width:800px;height:auto}figcaption{font-size:.85em}"
 	"details{margin:.4em 0}summary{cursor:pointer}"
-	"table.cmp td{white-space:nowrap}"
+	"table.cmp td{white-space:nowrap}table.study th{text-align:left;white-space:nowrap}"
+	"p.reading{max-width:60em;background:#f4f7fb;padding:.6em .8em;border-left:3px solid #08519c}"
 	"ul.unavail li{font-family:monospace;overflow-wrap:anywhere}.gen{color:#666;font-size:.85em}";
 
 static void head(FILE *f, const char *title)
@@ -398,6 +400,8 @@ static void compare_tables(FILE *f, const struct cmp *c)
 	for (int g = 0; g < c->ngroups; g++) {
 		const struct cmp_group *grp = &c->groups[g];
 
+		if (c->nruns == 1 && study_has_group(c, grp->key))
+			continue;	/* one run's layouts: side by side below */
 		fputs("<h3>", f);
 		esc(f, grp->name);
 		fprintf(f, "</h3>\n<div class=\"tw\"><table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"
@@ -412,6 +416,132 @@ static void compare_tables(FILE *f, const struct cmp *c)
 			if (grp->rows[r].mean)
 				html_row(f, c, &grp->rows[r]);
 		fputs("</tbody>\n</table></div>\n", f);
+	}
+}
+
+/* A change cell: "*x%*" or "(x%)", coloured when significant. */
+static void pct_cell(FILE *f, const struct cmp_cell *cl)
+{
+	char pct[32];
+
+	if (cl->state != C_OK) {
+		fputs("<td class=\"num\"></td>", f);
+		return;
+	}
+	fprintf(f, "<td class=\"num%s\"", !cl->sig ? "" : cl->pct > 0 ? " sig better" :
+		cl->pct < 0 ? " sig worse" : " sig");
+	if (!isnan(cl->p))
+		fprintf(f, " title=\"p=%.4g\"", cl->p);
+	fputs(">", f);
+	fputs(cmp_pct_text(cl, pct, sizeof(pct)), f);
+	fputs("</td>", f);
+}
+
+/* The pivots (layout x prefetch by default): as compare prints them. */
+static void html_pivots(FILE *f, const struct cmp *c)
+{
+	for (int i = 0; i < c->npivots; i++) {
+		const struct cmp_pivot *pv = &c->pivots[i];
+
+		fputs("<h3 class=\"pivot\">", f);
+		esc(f, pv->name);
+		fputs("</h3>\n<p>", f);
+		esc(f, pv->note);
+		fputs("; <code>*x%*</code>: significant.</p>\n<div class=\"tw\"><table class=\"cmp "
+		      "pivot\">\n<thead><tr><th>stat</th><th>metric</th>", f);
+		for (int k = 0; k < pv->ncols; k++) {
+			fputs("<th>", f);
+			esc(f, pv->cols[k].title);
+			fputs("</th>", f);
+		}
+		fputs("</tr></thead>\n<tbody>\n", f);
+		for (int r = 0; r < pv->nrows; r++) {
+			fprintf(f, "<tr><td>%s</td><td>", pv->rows[r].stat);
+			esc(f, pv->rows[r].op);
+			fputs("</td>", f);
+			for (int k = 0; k < pv->ncols; k++)
+				pct_cell(f, &pv->rows[r].cells[k]);
+			fputs("</tr>\n", f);
+		}
+		fputs("</tbody>\n</table></div>\n", f);
+	}
+}
+
+/* The studies: a table per client count, the sharing counts, the reading. */
+static void html_studies(FILE *f, const struct cmp *c)
+{
+	for (int i = 0; i < c->nstudies; i++) {
+		const struct study *s = &c->studies[i];
+
+		fprintf(f, "<h2 id=\"study-%d\">", i);
+		esc(f, s->name);
+		fputs("</h2>\n", f);
+		if (s->reading) {
+			fputs("<p class=\"reading\"><b>Reading.</b> ", f);
+			esc(f, s->reading);
+			fputs("</p>\n", f);
+		}
+		for (int t = 0; t < s->ntables; t++) {
+			const struct study_table *tb = &s->t[t];
+
+			fprintf(f, "<h3>%d client%s</h3>\n<div class=\"tw\"><table class=\"cmp study\" "
+				"data-clients=\"%d\">\n<thead><tr><th></th>", tb->clients,
+				tb->clients == 1 ? "" : "s", tb->clients);
+			for (int k = 0; k < s->ncols; k++) {
+				fputs("<th>", f);
+				esc(f, s->cols[k].title);
+				fputs("</th>", f);
+			}
+			fputs("</tr></thead>\n<tbody>\n", f);
+			for (int m = 0; m < tb->nmetrics; m++) {
+				const struct study_metric *sm = &tb->m[m];
+				int prec = sm->precision == METRIC_INTEGER ? 0 : sm->precision ? sm->precision : 4;
+
+				fprintf(f, "<tr class=\"mean\"><th>%s ", sm->stat);
+				esc(f, sm->metric);
+				fputs("</th>", f);
+				for (int k = 0; k < s->ncols; k++)
+					if (sm->cells[k].state == C_OK)
+						fprintf(f, "<td class=\"num\" title=\"n=%d stddev=%.4g\">%.*f</td>",
+							sm->cells[k].n, sm->cells[k].stddev, prec,
+							sm->cells[k].value);
+					else
+						fputs("<td class=\"num\">-</td>", f);
+				fputs("</tr>\n<tr><th>CoeffVar ", f);
+				esc(f, sm->metric);
+				fputs("</th>", f);
+				for (int k = 0; k < s->ncols; k++)
+					if (isnan(sm->cv[k]))
+						fputs("<td class=\"num\">-</td>", f);
+					else
+						fprintf(f, "<td class=\"num\">%.2f%%</td>", sm->cv[k]);
+				fputs("</tr>\n", f);
+				for (int x = 0; x < sm->nchanges; x++) {
+					fputs("<tr class=\"change\"><th>&nbsp;&nbsp;", f);
+					esc(f, sm->changes[x].name);
+					fputs("</th>", f);
+					for (int k = 0; k < s->ncols; k++)
+						pct_cell(f, &sm->changes[x].cells[k]);
+					fputs("</tr>\n", f);
+				}
+			}
+			for (int x = 0; x < tb->nfacts; x++) {
+				fputs("<tr class=\"fact\"><th>", f);
+				esc(f, tb->f[x].name);
+				fputs("</th>", f);
+				for (int k = 0; k < s->ncols; k++)
+					if (tb->f[x].v[k] == STUDY_NO_FACT)
+						fputs("<td class=\"num\">-</td>", f);
+					else
+						fprintf(f, "<td class=\"num\">%lld</td>", tb->f[x].v[k]);
+				fputs("</tr>\n", f);
+			}
+			fputs("</tbody>\n</table></div>\n", f);
+		}
+		fprintf(f, "<p class=\"gen\">vs X: each column's mean against X's in the same run and "
+			"under the same other axes; <code>*x%%*</code>: significant (%s test, alpha "
+			"%.2g); the counts are the points' facts (from the arena addresses), the same in "
+			"every iteration.</p>\n", stats_test_name(c->test), c->alpha);
 	}
 }
 
@@ -720,6 +850,8 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 
 		cmp_build(&c);
 		compare_tables(f, &c);
+		html_pivots(f, &c);
+		html_studies(f, &c);
 		cmp_free(&c);
 	}
 	fputs("<h2 id=\"pictures\">Pictures</h2>\n<div class=\"figs\">\n", f);

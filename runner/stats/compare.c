@@ -25,6 +25,7 @@
 #include "config.h"
 #include "slab.h"
 #include "stats.h"
+#include "study.h"
 #include "summary.h"
 
 /* The statistics rows of each metric, in mmtests' order (2019-2024, and
@@ -776,10 +777,12 @@ void cmp_build(struct cmp *c)
 	c->fp = xcalloc((size_t)c->nruns, sizeof(*c->fp));
 	for (int i = 0; i < c->nruns; i++)
 		footprint_of(c->runs[i].meta, &c->fp[i]);
+	study_build(c);
 }
 
 void cmp_free(struct cmp *c)
 {
+	study_free(c);
 	for (int g = 0; g < c->ngroups; g++) {
 		for (int r = 0; r < c->groups[g].nrows; r++)
 			row_free(&c->groups[g].rows[r], c->nruns);

@@ -10,6 +10,8 @@
  *    +- pivots[]        a pivot (default: layout x prefetch) per family
  *    |   +- rows[]      the mean rows; a cell per column (a run and axis values)
  *    +- fp[]            each run's slab footprint (pages per 1000 VMAs)
+ *    +- studies[]       per in-run pivot: its values side by side per client
+ *                       count, with the sharing counts and a reading (study.h)
  *
  * Every number in a cell comes from stats.h: the headline mean, the change
  * rule (positive is better) and the significance decision.
@@ -21,6 +23,7 @@
 #include "summary.h"
 
 enum cmp_state { C_OK, C_MISSING, C_FAILED };
+struct study;
 
 struct cmp_cell {
 	enum cmp_state state;
@@ -122,6 +125,8 @@ struct cmp {
 	int npivots;
 	struct cmp_pivot *pivots;
 	struct footprint *fp;	/* one per run */
+	int nstudies;		/* the layouts side by side (study.h) */
+	struct study *studies;
 };
 
 /* Build the model of c->runs under c->test, c->alpha and c->pivot. */

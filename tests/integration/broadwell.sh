@@ -100,8 +100,17 @@ near() { jq -n --argjson a "$1" --argjson b "$2" '($a - $b | fabs) < 1e-6' | gre
 
 expect_exit 0 "compare one run: its layouts" "$MM" compare "$A"
 cp "$TMP/out" "$TMP/one.txt"
-check "one table per axis value, headed by it (8 groups)" \
-	[ "$(grep -cE '^(pft mode=threads prefetch=(on|off)|vmalock mode=threads layout=(separate|inline64|inline128) prefetch=(on|off))$' "$TMP/one.txt")" = 8 ]
+# issue 15: one run's layouts side by side, a table per client count, not a
+# table per layout (the 6 vmalock groups were 6 tables of one column each)
+check "pft: one table per prefetch value, headed by it; vmalock: no table per layout" \
+	[ "$(grep -cE '^pft mode=threads prefetch=(on|off)$' "$TMP/one.txt"),$(grep -cE '^vmalock mode=threads layout=' "$TMP/one.txt")" = "2,0" ]
+check "... vmalock's 6 groups side by side instead, one table per client count" \
+	[ "$(grep -cE '^vmalock mode=threads: each layout side by side, [0-9]+ clients?$' "$TMP/one.txt")" = \
+	  "$(jq '[.points[] | select(.workload == "vmalock") | .clients] | unique | length' "$A/summary.json")" -a \
+	  "$(grep -A1 "^vmalock mode=threads: each layout side by side, $NC clients" "$TMP/one.txt" | tail -1 | xargs)" = \
+	  "separate separate inline64 inline64 inline128 inline128" ]
+check "... with a reading that says whether the prefetch toggle changes the pair's cost" \
+	bash -c "tr '\n' ' ' <'$TMP/one.txt' | tr -s ' ' | grep -qE 'inline64 against inline128: with prefetch=on .* the prefetch toggle (changes|does not change) the pair.s cost'"
 check "the layout x prefetch summary of vmalock, against layout=separate" \
 	grep -qx 'layout x prefetch: vmalock mode=threads, % change against layout=separate in the same run' "$TMP/one.txt"
 sed -n '/^layout x prefetch: vmalock/,/^$/p' "$TMP/one.txt" >"$TMP/summary.txt"
