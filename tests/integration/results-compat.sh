@@ -39,7 +39,7 @@ expect_exit 0 "history --metric of the old run" "$MM" history --db "$TMP/h.db" -
 check "  ...one row: v1-3367e60" [ "$(grep -c 'v1-3367e60' "$TMP/out")" = 1 ]
 
 if "$MM" plot "$OLD" --out "$TMP/plots" >"$TMP/plot.out" 2>&1; then
-	check "plot reads the old run: a picture per group and metric" \
+	check "plot reads the old run: a picture per family (layouts together) and metric, and its change picture" \
 		[ "$(ls "$TMP/plots"/*.png | grep -vc slab)" = 12 ]
 else
 	skip "plot reads the old run" "$(head -1 "$TMP/plot.out")"
