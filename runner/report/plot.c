@@ -936,6 +936,238 @@ out:
 	return rc;
 }
 
+/* ---- monitors: a run's time series, a line per point --------------------- */
+
+/* What a picture of a monitor shows, from two consecutive samples. */
+struct mon_view {
+	const char *name;	/* the monitor: its file is points/ID/monitor-NAME.jsonl */
+	const char *key;	/* the values in each line */
+	const char *ylabel;
+};
+
+static const struct mon_view mon_views[] = {
+	{ "mpstat", "cpus", "busy % of all CPUs (100 - idle - iowait)" },
+	{ "vmstat", "vmstat", NULL },		/* the counter that moved most, per second */
+	{ "interrupts", "irqs", "interrupts per second (all IRQs)" },
+	{ "slab", "slab", "vm_area_struct active objects" },
+};
+
+/* The vmstat counter that moved most over the run's points (nr_* are
+ * levels, not counters: left out). */
+static const char *vmstat_counter(const struct summary *s)
+{
+	const char *best = NULL, *k;
+	json_int_t most = 0;
+	json_t *v;
+
+	for (int p = 0; p < s->npoints; p++) {
+		json_t *mon = json_object_get(s->points[p].extra, "monitors");
+		json_t *delta = json_object_get(json_object_get(mon, "vmstat"), "delta");
+
+		json_object_foreach(delta, k, v)
+			if (strncmp(k, "nr_", 3) && json_integer_value(v) > most) {
+				most = json_integer_value(v);
+				best = k;
+			}
+	}
+	return best;
+}
+
+/* One value between samples a and b of the same invocation (NAN: none). */
+static double mon_value(const struct mon_view *mv, const char *counter, json_t *a, json_t *b)
+{
+	json_t *va = json_object_get(a, mv->key), *vb = json_object_get(b, mv->key), *x;
+	double dt = json_number_value(json_object_get(b, "t")) - json_number_value(json_object_get(a, "t"));
+	double sum = 0, idle = 0;
+	const char *k;
+	size_t i;
+
+	if (!va || !vb || !(dt > 0))
+		return NAN;
+	if (!strcmp(mv->name, "mpstat")) {
+		json_array_foreach(json_object_get(vb, "cpu"), i, x) {
+			double d = json_number_value(x) - json_number_value(
+				json_array_get(json_object_get(va, "cpu"), i));
+
+			sum += d;
+			if (i == 3 || i == 4)	/* idle, iowait */
+				idle += d;
+		}
+		return sum > 0 ? 100 * (sum - idle) / sum : NAN;
+	}
+	if (!strcmp(mv->name, "slab"))
+		return json_is_integer(json_object_get(vb, "vm_area_struct")) ?
+		       (double)json_integer_value(json_object_get(vb, "vm_area_struct")) : NAN;
+	if (counter)
+		return (double)(json_integer_value(json_object_get(vb, counter)) -
+				json_integer_value(json_object_get(va, counter))) / dt;
+	json_object_foreach(vb, k, x)
+		sum += (double)(json_integer_value(x) - json_integer_value(json_object_get(va, k)));
+	return sum / dt;
+}
+
+/* Writes one block (a point) of seconds-into-the-run and values; the
+ * number of rows written, -1 when the point has no such file. */
+static int mon_block(FILE *d, const char *path, const struct mon_view *mv, const char *counter,
+		     double t0, double *top)
+{
+	FILE *f = fopen(path, "r");
+	json_t *prev = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	int rows = 0;
+
+	if (!f)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+		double v;
+
+		if (!j)
+			continue;
+		if (prev && json_integer_value(json_object_get(prev, "inv")) ==
+			    json_integer_value(json_object_get(j, "inv"))) {
+			v = mon_value(mv, counter, prev, j);
+			if (!isnan(v)) {
+				*top = v > *top ? v : *top;
+				fprintf(d, "%.3f %.17g\n",
+					json_number_value(json_object_get(j, "time")) - t0, v);
+				rows++;
+			}
+		} else if (prev)
+			fputs("\n", d);	/* another invocation: no line across the gap */
+		json_decref(prev);
+		prev = j;
+	}
+	json_decref(prev);
+	free(line);
+	fclose(f);
+	fputs("\n\n", d);
+	return rows;
+}
+
+/* The first sample's time of any point: x = 0 of the run's pictures. */
+static double mon_t0(const struct summary *s, const char *name)
+{
+	double t0 = INFINITY;
+
+	for (int p = 0; p < s->npoints; p++) {
+		char path[PATH_MAX], *line = NULL;
+		size_t cap = 0;
+		FILE *f;
+		json_t *j;
+
+		snprintf(path, sizeof(path), "%s/points/%s/monitor-%s.jsonl", s->dir, s->points[p].id, name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (getline(&line, &cap, f) > 0 && (j = json_loads(line, 0, NULL))) {
+			double t = json_number_value(json_object_get(j, "time"));
+
+			t0 = t < t0 ? t : t0;
+			json_decref(j);
+		}
+		free(line);
+		fclose(f);
+	}
+	return t0;
+}
+
+static int plot_monitor(const struct plot_opts *o, const struct summary *s, int run,
+			const struct mon_view *mv, json_t *images)
+{
+	const char *counter = !strcmp(mv->name, "vmstat") ? vmstat_counter(s) : NULL;
+	double t0 = mon_t0(s, mv->name), top = 0;
+	char name[300], rslug[128], title[512], ylabel[200];
+	int nblocks = 0, rc;
+	json_t *titles = json_array();
+	FILE *d, *g;
+
+	if (!isfinite(t0) || (!strcmp(mv->name, "vmstat") && !counter)) {
+		json_decref(titles);
+		return 0;	/* no point of this run has the monitor */
+	}
+	plot_slug(s->label, rslug, sizeof(rslug));
+	snprintf(name, sizeof(name), "monitor-%d-%s.%s", run, rslug, mv->name);
+	d = data_open(o, name);
+	if (!d) {
+		json_decref(titles);
+		return EXIT_FAIL;
+	}
+	fprintf(d, "# %s of run %s: per point a block of (seconds since the run's first sample, "
+		"value between two samples)\n", mv->name, s->label);
+	for (int p = 0; p < s->npoints; p++) {
+		char path[PATH_MAX], t[400];
+
+		snprintf(path, sizeof(path), "%s/points/%s/monitor-%s.jsonl", s->dir, s->points[p].id,
+			 mv->name);
+		fprintf(d, "# %s %s clients=%d\n", s->points[p].id, s->points[p].group, s->points[p].clients);
+		if (mon_block(d, path, mv, counter, t0, &top) <= 0)
+			continue;
+		snprintf(t, sizeof(t), "%s clients=%d", s->points[p].group, s->points[p].clients);
+		json_array_append_new(titles, json_pack("{s:i,s:s}", "index", nblocks, "title", t));
+		nblocks++;
+	}
+	rc = close_checked(d, o, name, "dat");
+	if (rc || !json_array_size(titles)) {
+		json_decref(titles);
+		return rc;
+	}
+	if (counter)
+		snprintf(ylabel, sizeof(ylabel), "%s per second (the counter that moved most)", counter);
+	else
+		snprintf(ylabel, sizeof(ylabel), "%s", mv->ylabel);
+	snprintf(title, sizeof(title), "%s: %s while each point ran", s->label, mv->name);
+	g = script_open(o, name, title);
+	if (!g) {
+		json_decref(titles);
+		return EXIT_FAIL;
+	}
+	script_terminal(g, name, o->png);
+	fprintf(g, "set title ");
+	gp_quote(g, title);
+	fprintf(g, "\nset xlabel 'seconds into the run'\nset ylabel ");
+	gp_quote(g, ylabel);
+	fprintf(g, "\nset grid\n%s\n",
+		json_array_size(titles) > 12 ? "unset key" : "set key below Left reverse maxrows 4");
+	if (!strcmp(mv->name, "mpstat"))
+		si_ticks(g, 0, 100, 20);	/* a share: 0 to 100% */
+	else
+		si_yaxis(g, top);
+	fputs("plot ", g);
+	{
+		size_t i;
+		json_t *t;
+		int nb = 0;
+
+		json_array_foreach(titles, i, t) {
+			fprintf(g, "%s'%s.dat' index %d using 1:2 with linespoints lw 1.5 pt 7 ps 0.4 "
+				"lc rgb '%s' title ", i ? ", \\\n     " : "", name, nb++,
+				palette[i % NPALETTE]);
+			gp_quote(g, json_string_value(json_object_get(t, "title")));
+		}
+	}
+	fputc('\n', g);
+	script_close(g, o, name);
+	json_decref(titles);
+	rc = close_checked(g, o, name, "gp");
+	if (!rc)
+		rc = run_gnuplot(o, name);
+	if (!rc)
+		add_image(images, o, name, name, title, "monitor");
+	return rc;
+}
+
+static int plot_monitors(const struct plot_opts *o, struct summary *runs, int nruns, json_t *images)
+{
+	int rc = 0;
+
+	for (int r = 0; r < nruns && !rc; r++)
+		for (size_t k = 0; k < sizeof(mon_views) / sizeof(mon_views[0]) && !rc; k++)
+			rc = plot_monitor(o, &runs[r], r, &mon_views[k], images);
+	return rc;
+}
+
 int plot_runs(const struct plot_opts *o, struct summary *runs, int nruns, json_t *images)
 {
 	struct cmp c = { .runs = runs, .nruns = nruns, .test = SIG_MMTESTS, .alpha = NAN };
@@ -965,6 +1197,8 @@ int plot_runs(const struct plot_opts *o, struct summary *runs, int nruns, json_t
 	}
 	if (!rc)
 		rc = plot_slab(o, runs, nruns, images);
+	if (!rc)
+		rc = plot_monitors(o, runs, nruns, images);
 	cmp_free(&c);
 	return rc;
 }

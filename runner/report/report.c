@@ -622,6 +622,121 @@ static void perf_tables(FILE *f, struct summary *runs, int nruns, json_t *unavai
 	}
 }
 
+/* ---- monitors ---------------------------------------------------------------- */
+
+/* The vmstat counters that moved most in a run (nr_* are levels), up to n. */
+static int top_counters(const struct summary *s, char (*out)[64], int n)
+{
+	json_t *sum = json_object(), *v;
+	const char *k;
+	int got = 0;
+
+	for (int p = 0; p < s->npoints; p++) {
+		json_t *d = json_object_get(json_object_get(json_object_get(s->points[p].extra, "monitors"),
+							    "vmstat"), "delta");
+
+		json_object_foreach(d, k, v)
+			if (strncmp(k, "nr_", 3))
+				json_object_set_new(sum, k, json_integer(json_integer_value(
+					json_object_get(sum, k)) + json_integer_value(v)));
+	}
+	for (; got < n; got++) {
+		json_int_t most = 0;
+
+		out[got][0] = 0;
+		json_object_foreach(sum, k, v)
+			if (json_integer_value(v) > most) {
+				most = json_integer_value(v);
+				snprintf(out[got], sizeof(out[got]), "%s", k);
+			}
+		if (!out[got][0])
+			break;
+		json_object_del(sum, out[got]);
+	}
+	json_decref(sum);
+	return got;
+}
+
+/*
+ * Per run, the monitors' deltas of each point (the time series are the
+ * pictures): samples, the CPUs' busy and steal shares, the counters that
+ * moved most, interrupts, vm_area_struct objects, and what was unavailable.
+ */
+static void monitor_tables(FILE *f, struct summary *runs, int nruns, json_t *unavail)
+{
+	bool any = false;
+
+	for (int r = 0; r < nruns; r++)
+		for (int i = 0; i < runs[r].npoints; i++)
+			any |= json_object_get(runs[r].points[i].extra, "monitors") != NULL;
+	if (!any)
+		return;
+	fputs("<h2 id=\"monitors\">Monitors</h2>\n<p>What the monitors (<code>[run] monitors</code>) "
+	      "saw while each point ran: the change of each counter from the first sample to the "
+	      "last, summed over the point's invocations; CPU shares as mpstat prints them; the "
+	      "time series are in each point's <code>monitor-*.jsonl</code> and in the pictures."
+	      "</p>\n", f);
+	for (int r = 0; r < nruns; r++) {
+		char top[4][64];
+		int ntop = top_counters(&runs[r], top, 4);
+
+		fputs("<h3>", f);
+		esc(f, runs[r].label);
+		fputs("</h3>\n<div class=\"tw\"><table class=\"monitors\">\n<thead><tr><th>point</th>"
+		      "<th>group</th><th>clients</th><th>samples</th><th>busy %</th><th>steal %</th>", f);
+		for (int t = 0; t < ntop; t++) {
+			fputs("<th>", f);
+			esc(f, top[t]);
+			fputs("</th>", f);
+		}
+		fputs("<th>interrupts</th><th>vm_area_struct</th></tr></thead>\n<tbody>\n", f);
+		for (int i = 0; i < runs[r].npoints; i++) {
+			const struct point *p = &runs[r].points[i];
+			json_t *m = json_object_get(p->extra, "monitors"), *v;
+			json_t *all = json_object_get(json_object_get(json_object_get(json_object_get(m,
+				"mpstat"), "delta"), "pct"), "all");
+			json_t *irq = json_object_get(json_object_get(m, "interrupts"), "delta");
+			const char *k;
+			double irqs = 0;
+
+			if (!m)
+				continue;
+			json_object_foreach(m, k, v)
+				if (json_is_string(v) && !strncmp(json_string_value(v), "unavailable: ", 13)) {
+					char feature[64];
+
+					snprintf(feature, sizeof(feature), "monitor %s", k);
+					unavail_add(unavail, feature, json_string_value(v) + 13);
+				}
+			fputs("<tr><td>", f);
+			esc(f, p->id);
+			fputs("</td><td>", f);
+			esc(f, p->group);
+			fprintf(f, "</td><td class=\"num\">%d</td>", p->clients);
+			v = json_object_get(json_object_get(m, "vmstat"), "samples");
+			if (!v)
+				v = json_object_get(json_object_get(m, "mpstat"), "samples");
+			num_cell(f, v ? (double)json_integer_value(v) : NAN, "%.0f");
+			num_cell(f, all ? 100 - json_number_value(json_object_get(all, "idle")) -
+				 json_number_value(json_object_get(all, "iowait")) : NAN, "%.1f");
+			num_cell(f, all ? json_number_value(json_object_get(all, "steal")) : NAN, "%.1f");
+			for (int t = 0; t < ntop; t++) {
+				json_t *d = json_object_get(json_object_get(json_object_get(m, "vmstat"),
+									    "delta"), top[t]);
+
+				num_cell(f, d ? (double)json_integer_value(d) : NAN, "%.0f");
+			}
+			json_object_foreach(irq, k, v)
+				irqs += (double)json_integer_value(v);
+			num_cell(f, irq ? irqs : NAN, "%.0f");
+			v = json_object_get(json_object_get(json_object_get(m, "slab"), "delta"), "vm_area_struct");
+			num_cell(f, v ? (double)json_integer_value(v) : NAN, "%+.0f");
+			fputs("</tr>\n", f);
+		}
+		fputs("</tbody>\n</table></div>\n", f);
+	}
+}
+
 /* Fields that name a run rather than describe it: always different, shown
  * in the table of runs, never in the diff. */
 static const char *const identity_fields[] = { "label", "start", "end", "status", NULL };
@@ -864,6 +979,7 @@ int report_compare(const char *dir, char **dirs, int ndirs)
 		       json_string_value(json_object_get(im, "data")));
 	fputs("</div>\n", f);
 	perf_tables(f, runs, ndirs, unavail);
+	monitor_tables(f, runs, ndirs, unavail);
 	run_metadata(f, runs, ndirs, unavail);
 	unavail_list(f, unavail, true);
 	rc = page_close(f, dir, tmp);
