@@ -26,8 +26,15 @@ static void wrap(const char *prefix, const char *s, int width)
 	bool first = true;
 
 	while (*s) {
-		size_t w = strcspn(s, " ");
+		size_t w = strcspn(s, " \n");
 
+		if (*s == '\n') {	/* a new paragraph */
+			fputs("\n\n", stdout);
+			col = 0;
+			first = true;
+			s++;
+			continue;
+		}
 		if (!first && col + 1 + (int)w > width) {
 			putchar('\n');
 			col = 0;
@@ -42,6 +49,20 @@ static void wrap(const char *prefix, const char *s, int width)
 			s++;
 	}
 	putchar('\n');
+}
+
+/* markdown: a paragraph per line of the reading */
+static void md_paragraphs(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\n\n", stdout);
+		else {
+			if (strchr("|*_\\`", *s))
+				putchar('\\');
+			putchar(*s);
+		}
+	}
 }
 
 static void text_row_end(char *buf, size_t n)
@@ -242,7 +263,7 @@ void study_print_markdown(const struct cmp *c)
 		}
 		if (s->reading) {
 			printf("\n**Reading.** ");
-			md(s->reading);
+			md_paragraphs(s->reading);
 			putchar('\n');
 		}
 	}

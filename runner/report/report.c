@@ -476,9 +476,20 @@ static void html_studies(FILE *f, const struct cmp *c)
 		fprintf(f, "<h2 id=\"study-%d\">", i);
 		esc(f, s->name);
 		fputs("</h2>\n", f);
-		if (s->reading) {
+		if (s->reading) {	/* a paragraph per run */
 			fputs("<p class=\"reading\"><b>Reading.</b> ", f);
-			esc(f, s->reading);
+			for (const char *r = s->reading; *r; ) {
+				size_t n = strcspn(r, "\n");
+				char para[8192];
+
+				snprintf(para, sizeof(para), "%.*s", (int)n, r);
+				esc(f, para);
+				r += n;
+				if (*r == '\n') {
+					fputs("</p>\n<p class=\"reading\">", f);
+					r++;
+				}
+			}
 			fputs("</p>\n", f);
 		}
 		for (int t = 0; t < s->ntables; t++) {

@@ -688,8 +688,8 @@ static char *reading(const struct cmp *c, struct study *s)
 
 		if (first < 0 || !t->nmetrics)
 			continue;
-		if (c->nruns > 1)
-			say(&p, "%s%s:", p.len ? " " : "", c->runs[r].label);
+		if (c->nruns > 1)	/* a paragraph per run */
+			say(&p, "%s%s:", p.len ? "\n" : "", c->runs[r].label);
 		for (int k = 0; k < s->ncols; k++) {	/* each value of the other axes */
 			bool seen = false;
 
@@ -698,7 +698,7 @@ static char *reading(const struct cmp *c, struct study *s)
 			for (int j = 0; j < k && !seen; j++)
 				seen = s->cols[j].run == r && !strcmp(s->cols[j].rest, s->cols[k].rest);
 			if (!seen) {
-				if (p.len)
+				if (p.len && p.buf[p.len - 1] != '\n')
 					say(&p, " ");
 				read_winner(c, s, &p, r, t, s->cols[k].rest);
 			}
