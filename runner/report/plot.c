@@ -1258,12 +1258,12 @@ int plot_trend(const char *out_dir, const struct trend *t)
 	d = data_open(&o, name);
 	if (!d)
 		return EXIT_FAIL;
-	fprintf(d, "# %s over nights: night value band_lo band_hi flagged(1: this metric regressed)"
-		" time(epoch) kernel label\n", t->metric);
+	fprintf(d, "# %s over nights: night (days before the judged one) value band_lo band_hi "
+		"flagged(1: this metric regressed) time(epoch) kernel label\n", t->metric);
 	for (int i = 0; i < n; i++) {
 		bool b = isfinite(nt[i].band_lo) && isfinite(nt[i].band_hi);
 
-		fprintf(d, "%d", i + 1);
+		fprintf(d, "%.17g", (double)(nt[i].time - nt[n - 1].time) / 86400);
 		num(d, nt[i].value);
 		num(d, b ? nt[i].band_lo : NAN);
 		num(d, b ? nt[i].band_hi : NAN);
@@ -1318,8 +1318,8 @@ int plot_trend(const char *out_dir, const struct trend *t)
 	}
 	fprintf(g, "'%s.dat' using 6:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '#08519c' title ", name);
 	gp_quote(g, t->metric);
-	fprintf(g, ", \\\n     '%s.dat' using 6:($1 == %d ? $2 : NaN) with points pt 6 ps 2.2 lw 2 "
-		"lc rgb '#08519c' title ", name, n);
+	fprintf(g, ", \\\n     '%s.dat' using 6:($6 == %lld ? $2 : NaN) with points pt 6 ps 2.2 lw 2 "
+		"lc rgb '#08519c' title ", name, (long long)nt[n - 1].time);
 	{
 		char tn[200];
 

@@ -120,9 +120,12 @@ static void test_trend(void **s)
 		if (line[0] == '#')
 			continue;
 		assert_int_equal(sscanf(line, "%lf %lf %lf %lf %d", &nx, &nv, &nl, &nh, &fl), 5);
-		if (fl)
-			flagged = (int)nx;
 		rows++;
+		if (fl) {
+			flagged = rows;
+			/* the night column: days before the judged (last) night */
+			assert_true(nx == -10);
+		}
 	}
 	fclose(f);
 	assert_int_equal(rows, 60);
