@@ -17,23 +17,7 @@
 #include "compare.h"
 #include "study.h"
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die(EXIT_NORES, ENOMEM, "compare");
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-
-	if (!d)
-		die(EXIT_NORES, ENOMEM, "compare");
-	return d;
-}
+/* xcalloc, xstrdup: harness.h (out of memory is exit 3) */
 
 /* ---- the columns ------------------------------------------------------------ */
 
@@ -192,9 +176,7 @@ static void add_change(const struct cmp *c, const struct study *s, struct study_
 	struct study_change *ch;
 	bool any = false;
 
-	m->changes = realloc(m->changes, (size_t)(m->nchanges + 1) * sizeof(*m->changes));
-	if (!m->changes)
-		die(EXIT_NORES, ENOMEM, "compare");
+	m->changes = xrealloc(m->changes, (size_t)m->nchanges + 1, sizeof(*m->changes));
 	ch = &m->changes[m->nchanges++];
 	*ch = (struct study_change){ .name = xstrdup(name),
 		.cells = xcalloc((size_t)s->ncols, sizeof(*ch->cells)),
@@ -339,9 +321,7 @@ static void build_table(const struct cmp *c, struct study *s, struct study_table
 				seen = !strcmp(t->f[f].name, name);
 			if (seen)
 				continue;
-			t->f = realloc(t->f, (size_t)(t->nfacts + 1) * sizeof(*t->f));
-			if (!t->f)
-				die(EXIT_NORES, ENOMEM, "compare");
+			t->f = xrealloc(t->f, (size_t)t->nfacts + 1, sizeof(*t->f));
 			t->f[t->nfacts++] = (struct study_fact){ .name = xstrdup(name),
 				.v = xcalloc((size_t)s->ncols, sizeof(long long)) };
 		}
@@ -371,9 +351,7 @@ static void say(struct para *p, const char *fmt, ...)
 		if (n >= 0 && p->len + (size_t)n < p->cap)
 			break;
 		p->cap = p->cap * 2 + (size_t)(n > 0 ? n : 0) + 256;
-		p->buf = realloc(p->buf, p->cap);
-		if (!p->buf)
-			die(EXIT_NORES, ENOMEM, "compare");
+		p->buf = xrealloc(p->buf, p->cap, 1);
 	}
 	p->len += (size_t)n;
 }
@@ -726,9 +704,7 @@ void study_build(struct cmp *c)
 
 		if (!pv->base_value || !pv->ncols)
 			continue;	/* the runs are the columns: no values to set side by side */
-		c->studies = realloc(c->studies, (size_t)(c->nstudies + 1) * sizeof(*c->studies));
-		if (!c->studies)
-			die(EXIT_NORES, ENOMEM, "compare");
+		c->studies = xrealloc(c->studies, (size_t)c->nstudies + 1, sizeof(*c->studies));
 		s = &c->studies[c->nstudies++];
 		*s = (struct study){ .pv = pv, .axis = pv->axes[0], .base = pv->base_value,
 				     .pair_cost = 0, .prefetch_changes = -1 };
