@@ -613,7 +613,7 @@ static int write_which(const struct msr_hw *hw, const struct journal *j, unsigne
 
 	for (int i = 0; i < j->ncpus; i++) {
 		const struct jcpu *c = &j->cpus[i];
-		uint64_t v;
+		uint64_t v, got;
 
 		if (c->cpu != c->leader)
 			continue;
@@ -622,6 +622,16 @@ static int write_which(const struct msr_hw *hw, const struct journal *j, unsigne
 		v = on ? v & ~bits : v | bits;
 		if (msr_write(j->root, c->cpu, j->msr, v, why, n))
 			return EXIT_UNSUPP;
+		/* QEMU's TCG answers reads of 0x1a4 with 0 and drops writes
+		 * without an error: only a read-back tells */
+		if (msr_read(j->root, c->cpu, j->msr, &got, why, n))
+			return EXIT_UNSUPP;
+		if ((got & bits) != (v & bits)) {
+			snprintf(why, n, "unavailable: MSR 0x%x on cpu %d: wrote 0x%llx, read back 0x%llx: "
+				 "the CPU or a hypervisor ignores the write", j->msr, c->cpu,
+				 (unsigned long long)v, (unsigned long long)got);
+			return EXIT_UNSUPP;
+		}
 	}
 	return 0;
 }
