@@ -91,7 +91,7 @@ UT_BINS  := $(UT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # .d files name them; deleting them would rebuild everything each time).
 .SECONDARY:
 
-.PHONY: all deps deps-run deps-check run check unit integration install clean bench docs deb fuzz fuzz-check
+.PHONY: all deps deps-run deps-check run check unit integration install clean bench docs deb fuzz fuzz-check check-scale bench-scale
 
 all: $(WL_BINS) $(HLP_BINS) $(BARE_BINS) $(MMSCALE) $(TOOL_BINS)
 
@@ -202,6 +202,11 @@ check: deps-check
 	$(Q)$(MAKE) --no-print-directory all $(UT_BINS) $(REPLAYS)
 	$(Q)BUILD=$(BUILD) MMSCALE_SAN=$(SAN) $(SAN_ENV) tests/run-tests
 
+# Only the scale rig's stage of `make check` (scripts/scale-vm, one QEMU boot).
+check-scale: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/run-tests scale/
+
 # Figures, not assertions: workloads against bare loops, then the cost of
 # compare and of a nightly judgement.
 bench: all
@@ -209,6 +214,10 @@ bench: all
 	$(Q)BUILD=$(BUILD) scripts/bench-compare
 	$(Q)BUILD=$(BUILD) scripts/bench-nightly
 	$(Q)BUILD=$(BUILD) scripts/bench-mmtests
+
+# The scale rig's boot and check times on 2x4x2 and 2x14x2 (two boots each).
+bench-scale: all
+	$(Q)BUILD=$(BUILD) scripts/bench-scale
 
 install: all docs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/mmscale $(DESTDIR)$(PREFIX)/share/mmscale/configs \
