@@ -653,7 +653,7 @@ out:
 
 /* Members of process group pgid started at or after start (a reused pgid's
  * processes are older than the group leader was), zombies excluded. */
-static int group_members(pid_t pgid, unsigned long long start)
+int machstate_group_alive(pid_t pgid, unsigned long long start)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -720,7 +720,7 @@ void machstate_release_group(pid_t pgid)
 
 static int group_alive(json_t *e)
 {
-	return group_members((pid_t)json_integer_value(json_object_get(e, "pgroup")),
+	return machstate_group_alive((pid_t)json_integer_value(json_object_get(e, "pgroup")),
 			     (unsigned long long)json_integer_value(json_object_get(e, "start")));
 }
 
@@ -785,7 +785,7 @@ static void append(char *buf, size_t n, const char *fmt, ...)
  */
 static int recover_holder(json_t *entries, json_t *h)
 {
-	char done[1536] = "", failed[768] = "";
+	char done[1536] = "", killed[512] = "", failed[768] = "";
 	json_t *hold = json_deep_copy(h);
 	int left = 0;
 
@@ -810,29 +810,30 @@ static int recover_holder(json_t *entries, json_t *h)
 				json_array_remove(entries, k);
 			}
 		} else if (json_object_get(e, "pgroup")) {
-			int killed = kill_group(e);
+			int n = kill_group(e);
 
-			if (killed < 0) {
+			if (n < 0) {
 				append(failed, sizeof(failed), "%sworkload process group %d survives SIGKILL",
 				       *failed ? "; " : "", (int)json_integer_value(json_object_get(e, "pgroup")));
 				left++;
 				continue;
 			}
-			if (killed)
-				append(done, sizeof(done), "%skilled %d process(es) of its workload (%s)",
-				       *done ? ", " : "", killed,
+			if (n)
+				append(killed, sizeof(killed), "%skilled %d process(es) of its workload (%s)",
+				       *killed ? ", " : "", n,
 				       json_string_value(json_object_get(e, "what")) ?: "?");
 			json_array_remove(entries, k);
 		} else {
 			json_array_remove(entries, k);	/* nothing we can act on */
 		}
 	}
-	if (*done || *failed)
-		errmsg(0, "WARNING: pid %d (%s) died with machine settings changed: %s%s%s%s",
+	if (*done || *killed || *failed)
+		errmsg(0, "WARNING: pid %d (%s) died with %s: %s%s%s%s%s%s",
 		       (int)json_integer_value(json_object_get(hold, "pid")),
 		       json_string_value(json_object_get(hold, "cmd")) ?: "?",
-		       *done ? "restored " : "", done, *done && *failed ? "; " : "",
-		       *failed ? "could not restore " : "");
+		       *done || !*killed ? "machine settings changed" : "its workload running",
+		       *done ? "restored " : "", done, *done && *killed ? ", " : "", killed,
+		       (*done || *killed) && *failed ? "; " : "", *failed ? "could not restore " : "");
 	if (*failed)
 		fprintf(stderr, "%s: %s (kept in %s/%s for the next command)\n", progname,
 			failed, machstate_dir(), JOURNAL);

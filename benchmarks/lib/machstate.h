@@ -116,6 +116,9 @@ void machstate_release_group(pid_t pgid);
 /* Live groups whose holder is dead (after machstate_recover tried to kill
  * them): 0 when none.  The first one's pgid and description go to buf. */
 int machstate_orphans(char *buf, size_t n);
+/* Live members (zombies excluded) of process group pgid that started at or
+ * after start (the leader's start: older ones belong to a reused pgid). */
+int machstate_group_alive(pid_t pgid, unsigned long long start);
 
 /* ---- process identity (shared with the prefetch journal) ----------------- */
 

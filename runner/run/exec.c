@@ -8,6 +8,13 @@
  * SIGINT itself; the harness then finishes and prints the iteration it is in.
  * We wait on a pidfd with poll(): a deadline and a signal both wake us
  * without a SIGCHLD handler.
+ *
+ * A workload that does not stop (stuck in a syscall, or a loop that never
+ * looks at the stop flag) must not hold the run until its watchdog: a
+ * second stop signal, or the grace period after the first, kills its group.
+ * A runner killed with SIGKILL takes the workload with it through
+ * PR_SET_PDEATHSIG; the clients it forked in processes mode are its group,
+ * which the caller records (started) so that the next command kills them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,12 +41,16 @@ static double mono(void)
 }
 
 /* In the child, between fork and exec: only async-signal-safe calls. */
-static void __attribute__((noreturn)) child(const struct exec_req *rq)
+static void __attribute__((noreturn)) child(const struct exec_req *rq, pid_t parent)
 {
 	sigset_t none;
 	int out, err;
 
 	setpgid(0, 0);
+	/* the runner is single-threaded here, so "parent" is the process; a
+	 * runner that died before the prctl is seen by the getppid check */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGINT, SIG_DFL);
@@ -80,12 +92,34 @@ static void describe(struct exec_result *res, const struct exec_req *rq, int st)
 	}
 }
 
+/* After a stop: kill the group on a second signal or when the grace is
+ * over.  Returns how long to sleep, in ms. */
+static int escalate(const struct exec_req *rq, struct exec_result *res, pid_t pid,
+		    double stopped_at, double now)
+{
+	double left = rq->grace > 0 ? stopped_at + rq->grace - now : 1e9;
+
+	if (res->stop_killed)
+		return 1000;
+	if ((rq->stops && *rq->stops >= 2) || left <= 0) {
+		res->stop_killed = true;
+		kill(-pid, SIGKILL);
+		if (rq->stops && *rq->stops >= 2)
+			snprintf(res->reason, sizeof(res->reason), "stopped: killed at the second signal");
+		else
+			snprintf(res->reason, sizeof(res->reason),
+				 "stopped: killed %.3g s after the signal", rq->grace);
+		return 1000;
+	}
+	return left * 1000 < 1000 ? (int)(left * 1000) + 1 : 1000;
+}
+
 int exec_workload(const struct exec_req *rq, struct exec_result *res)
 {
-	double t0 = mono(), last_tick = t0;
+	double t0 = mono(), last_tick = t0, stopped_at = 0;
 	bool forwarded = false;
+	pid_t pid, parent = getpid();
 	int pidfd, st;
-	pid_t pid;
 
 	*res = (struct exec_result){ 0 };
 	fflush(NULL);
@@ -95,9 +129,11 @@ int exec_workload(const struct exec_req *rq, struct exec_result *res)
 		return EXIT_NORES;
 	}
 	if (pid == 0)
-		child(rq);
+		child(rq, parent);
 	setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (rq->started)
+		rq->started(pid, rq->tick_arg);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
@@ -119,7 +155,17 @@ int exec_workload(const struct exec_req *rq, struct exec_result *res)
 			/* the harness finishes the iteration it is in and exits 130 */
 			res->interrupted = true;
 			forwarded = true;
+			stopped_at = now;
 			kill(-pid, SIGINT);
+			if (rq->grace > 0)
+				fprintf(stderr, "\r\033[K%s: stopping: the workload finishes its iteration "
+					"(killed at a second Ctrl-C, or in %.3g s)\n", progname, rq->grace);
+		}
+		if (forwarded) {
+			int left = escalate(rq, res, pid, stopped_at, now);
+
+			if (left < ms)
+				ms = left;
 		}
 		if (pidfd >= 0) {
 			if (poll(&pfd, 1, ms) > 0)
@@ -145,7 +191,12 @@ reaped:
 	res->wall = mono() - t0;
 	if (rq->stop && *rq->stop)
 		res->interrupted = true;
-	describe(res, rq, st);
+	if (res->stop_killed) {
+		res->code = -1;
+		res->sig = SIGKILL;
+	} else {
+		describe(res, rq, st);
+	}
 	return 0;
 }
 

@@ -33,6 +33,7 @@
 #include "pointfile.h"
 #include "prefetch.h"
 #include "run.h"
+#include "runstate.h"
 #include "slab.h"
 #include "stats.h"
 #include "store.h"
@@ -40,11 +41,34 @@
 #include "sysinfo.h"
 #include "sysstate.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, stop_count;
 
 static void on_stop(int sig)
 {
 	stop_requested = sig;
+	stop_count++;
+}
+
+#define STOP_GRACE_DEFAULT 10.0
+
+/* How long a workload may take to stop after the first signal before its
+ * group is killed: $MMSCALE_STOP_GRACE seconds (0: until a second signal).
+ * A value that is not a number is an error, not a silent default. */
+static int stop_grace(double *grace)
+{
+	const char *v = getenv("MMSCALE_STOP_GRACE");
+	char *end;
+
+	*grace = STOP_GRACE_DEFAULT;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	*grace = strtod(v, &end);
+	if (errno || *end || end == v || *grace < 0 || *grace > 86400) {
+		errmsg(0, "MMSCALE_STOP_GRACE='%s': not a number of seconds from 0 to 86400", v);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* What the runner knows about one point while the run goes on. */
@@ -72,6 +96,8 @@ struct runner {
 	json_t *meta, *unavailable;
 	bool no_aslr, prefetch_used, tty;
 	struct perf_req perf;
+	double grace;		/* MMSCALE_STOP_GRACE */
+	pid_t pgid;		/* the workload running now, 0: none */
 	long seq;
 	/* progress */
 	double t0;
@@ -524,6 +550,30 @@ static void vmstat_add(struct pstate *s, json_t *before, json_t *after)
 	json_decref(d);
 }
 
+/* The workload's group exists: recorded for this run (runstate) and for
+ * the machine (machstate's journal), so that whatever outlives a killed
+ * runner is reaped by the next command. */
+static void workload_started(pid_t pgid, void *arg)
+{
+	struct runner *R = arg;
+	const struct plan_point *pt = &R->plan.pts[R->cur];
+	char what[200];
+
+	R->pgid = pgid;
+	snprintf(what, sizeof(what), "%s %s of %.120s", pt->wl->program, pt->id, R->dir);
+	(void)runstate_workload(R->dir, pgid);
+	(void)machstate_hold_group(pgid, what);
+}
+
+static void workload_ended(struct runner *R)
+{
+	if (!R->pgid)
+		return;
+	machstate_release_group(R->pgid);
+	(void)runstate_workload(R->dir, 0);
+	R->pgid = 0;
+}
+
 /*
  * One workload process for point i: iters measured iterations after warm
  * warm-ups.  Returns 0 when it ran (the point may now be failed), EXIT_INTR
@@ -585,12 +635,14 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	}
 	rq = (struct exec_req){ .argv = run_argv, .out_path = out, .err_path = err,
 				.watchdog = R->cfg.watchdog, .no_aslr = R->no_aslr,
-				.stop = &stop_requested, .tick = progress, .tick_arg = R };
+				.stop = &stop_requested, .stops = &stop_count, .grace = R->grace,
+				.started = workload_started, .tick = progress, .tick_arg = R };
 	R->cur = i;
 	R->cur_out = out;
 	progress(R);
 	vb = sysinfo_vmstat();
 	rc = exec_workload(&rq, &res);
+	workload_ended(R);
 	va = sysinfo_vmstat();
 	R->cur_out = NULL;
 	if (run_argv != argv)
@@ -950,12 +1002,12 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	struct utsname u;
 	const char *label = rq->label, *db;
 	json_t *state = json_object();
-	bool exists = false, stopped = false, handlers = false;
+	bool exists = false, stopped = false, handlers = false, began = false;
 	int rc;
 
-	stop_requested = 0;
+	stop_requested = stop_count = 0;
 	R.unavailable = json_object();
-	if ((rc = load_env(&env, NULL)) ||
+	if ((rc = stop_grace(&R.grace)) || (rc = load_env(&env, NULL)) ||
 	    (rc = config_load_set(rq->config, &env, rq->sets, rq->nsets, &R.cfg)))
 		goto out;
 	if (rq->iterations > 0)
@@ -989,12 +1041,16 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	handlers = true;
 	if ((rc = machine_lock()))
 		goto out;
+	/* a killed runner's workload may still run: never beside this one */
+	if (exists && (rc = runstate_reap(R.dir)))
+		goto out;
 	/* before anything is written: a THP mode the config requires but
 	 * this machine cannot set fails the run with nothing left behind */
 	if ((rc = sysstate_apply(&R.cfg, state, R.unavailable, &R.no_aslr)))
 		goto out;
 	if ((rc = prepare_dir(&R, rq->results ? rq->results : "results")))
 		goto out;
+	began = !runstate_begin(R.dir);
 	R.perf = (struct perf_req){ .stat = R.cfg.perf == PERF_STAT,
 				    .record = R.cfg.perf == PERF_RECORD,
 				    .c2c = R.cfg.perf == PERF_C2C };
@@ -1073,6 +1129,8 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if (db)
 		rc = history_import(db, R.dir);
 out:
+	if (began)
+		runstate_end(R.dir);
 	machstate_restore();
 	for (int i = 0; handlers && i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);

@@ -1,0 +1,115 @@
+#!/bin/bash
+# What a lab does to a run (issue 16): the runner killed with SIGKILL (its
+# workload, forked clients included, must not survive it; --resume gives
+# exactly the planned samples), a workload that ignores Ctrl-C (a second
+# Ctrl-C, or the grace, stops the run within 2 s and leaves the point
+# pending for --resume).
+. "$(dirname "$0")/../lib.sh"
+MM=$BIN/mmscale
+D=$(cd "$(dirname "$0")/../data/configs" && pwd)
+RES=$TMP/res
+# a machine lock and journal of our own: other runs on this machine neither
+# delay these timings nor see our workloads
+export MMSCALE_STATE_DIR=$TMP/state
+# wait_until SECONDS COMMAND...: poll every 50 ms; false on timeout
+wait_until() {
+	local end=$(($(date +%s%N) + $1 * 1000000000)); shift
+	while ! "$@"; do
+		[ "$(date +%s%N)" -gt "$end" ] && return 1
+		sleep 0.05
+	done
+}
+ms() { echo $(($(date +%s%N) / 1000000)); }
+# the workload group of a run, from its runstate.json
+wl_pgid() { jq -r '.workload.pgid // empty' "$1/runstate.json" 2>/dev/null; }
+# live (not zombie) members of process group $1
+group_n() { ps -eo pgid=,stat= | awk -v g="${1:-0}" '$1 == g && $2 !~ /^Z/' | wc -l; }
+group_gone() { [ "$(group_n "$1")" = 0 ]; }
+leader_gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+running_point() { [ -e "$1/points/$2/.stdout" ] && [ -n "$(wl_pgid "$1")" ]; }
+# point $2 of run $1 runs, with at least $3 processes in its group
+running_n() { running_point "$1" "$2" && [ "$(group_n "$(wl_pgid "$1")")" -ge "$3" ]; }
+# every point has exactly iterations + warm-up lines, each a JSON object
+# with a unique global seq
+samples_exact() {	# dir lines-per-point
+	local p
+	for p in "$1"/points/*/; do
+		[ "$(wc -l <"$p/samples.jsonl")" = "$2" ] || return 1
+		jq -e -s "length == $2 and all(type == \"object\")" "$p/samples.jsonl" >/dev/null || return 1
+	done
+	[ "$(jq -s '[.[].seq[]] | length == (unique | length)' "$1"/points/*/point.json)" = true ]
+}
+
+# -- kill -9 of the runner while a processes-mode point runs
+"$MM" run "$D/lifecycle-kill.conf" --label k --results "$RES" 2>"$TMP/k.err" &
+pid=$!
+wait_until 10 running_n "$RES/k" p001 3
+pg=$(wl_pgid "$RES/k")
+check "the workload's process group is recorded in runstate.json (pgid ${pg:-none})" [ -n "$pg" ]
+check "... and holds the leader and its 2 forked clients" [ "$(group_n "$pg")" -ge 3 ]
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "kill -9 of the runner: the workload leader dies with it (parent-death signal)" \
+	wait_until 2 leader_gone "$pg"
+"$MM" list "$RES" >"$TMP/list.out" 2>"$TMP/list.err"
+check "the next command kills the clients left in its group: none survives" group_gone "$pg"
+check "... and says so once: $(head -c 200 "$TMP/list.err")" grep -q "killed [0-9] process(es) of its workload" "$TMP/list.err"
+"$MM" run "$D/lifecycle-kill.conf" --label k --results "$RES" --resume 2>"$TMP/k.resume"; rc=$?
+check "--resume after kill -9: exit 0, complete (exit $rc)" [ "$rc $(jq -r .status "$RES/k/meta.json")" = "0 complete" ]
+check "... exactly the planned samples: 4 per point, no stray line" samples_exact "$RES/k" 4
+check "... and no runstate.json left" [ ! -e "$RES/k/runstate.json" ]
+
+# -- the same where the machine journal cannot be written (a user without
+# /run/mmscale): the resume itself reaps the dead runner's clients
+(export MMSCALE_STATE_DIR=/proc/mmscale-none
+"$MM" run "$D/lifecycle-kill.conf" --label k2 --results "$RES" 2>/dev/null &
+pid=$!
+wait_until 10 running_n "$RES/k2" p001 3
+pg=$(wl_pgid "$RES/k2")
+kill -KILL $pid
+wait $pid 2>/dev/null
+wait_until 2 leader_gone "$pg"
+alive=$(group_n "$pg")
+"$MM" run "$D/lifecycle-kill.conf" --label k2 --results "$RES" --resume 2>"$TMP/k2.resume"; rc=$?
+echo "$rc $alive $pg" >"$TMP/k2.rc")
+read -r rc alive pg <"$TMP/k2.rc"
+check "no journal: $alive client(s) outlived the runner and its leader" [ "$alive" -ge 1 ]
+check "... --resume killed them before running: $(grep -v 'lock' "$TMP/k2.resume" | head -c 200)" \
+	grep -q "killed $alive process(es) of the workload dead runner pid [0-9]* left running" "$TMP/k2.resume"
+check "... none survives, and the resumed run is complete with exactly the planned samples" \
+	eval 'group_gone "$pg" && [ "$rc" = 0 ] && samples_exact "$RES/k2" 4'
+
+# -- a workload that ignores Ctrl-C: twice stops it, fast
+"$MM" run "$D/lifecycle-hang.conf" --label h --results "$RES" 2>"$TMP/h.err" &
+pid=$!
+wait_until 10 running_point "$RES/h" p001
+sleep 0.2
+t0=$(ms)
+kill -INT $pid
+sleep 0.2
+kill -INT $pid
+wait $pid; rc=$?
+t=$(($(ms) - t0))
+check "Ctrl-C twice on a hung workload: exit 130 within 2 s (${t} ms)" [ "$rc" = 130 -a "$t" -lt 2000 ]
+check "... the hung point is pending, the finished one ok" \
+	[ "$(jq -c '[.points[].status]' "$RES/h/summary.json")" = '["ok","pending"]' ]
+check "... its reason survives in stderr: $(grep -c stopping "$TMP/h.err") stopping line" grep -q "stopping: the workload finishes its iteration" "$TMP/h.err"
+check "... nothing of it left running" bash -c "! pgrep -f '^$BIN/null .*--hang' >/dev/null"
+"$MM" run "$D/lifecycle-hang.conf" --label h --results "$RES" --resume 2>"$TMP/h.resume"; rc=$?
+check "--resume reran the pending point (watchdog ended it this time): exit $rc" \
+	[ "$(jq -c '[.points[] | [.status, (.reason // "" | sub(",.*"; ""))]]' "$RES/h/summary.json")" = \
+	  '[["ok",""],["failed","watchdog: still running after 2 s"]]' ]
+
+# -- one Ctrl-C and the grace: MMSCALE_STOP_GRACE=0.5
+MMSCALE_STOP_GRACE=0.5 "$MM" run "$D/lifecycle-hang.conf" --label g --results "$RES" 2>"$TMP/g.err" &
+pid=$!
+wait_until 10 running_point "$RES/g" p001
+t0=$(ms)
+kill -TERM $pid
+wait $pid; rc=$?
+t=$(($(ms) - t0))
+check "one SIGTERM, MMSCALE_STOP_GRACE=0.5: exit 130 within 0.5-2 s (${t} ms)" [ "$rc" = 130 -a "$t" -ge 450 -a "$t" -lt 2000 ]
+check "... the point pending" [ "$(jq -r '.points[1].status' "$RES/g/summary.json")" = pending ]
+expect_exit 2 "MMSCALE_STOP_GRACE=soon: exit 2" env MMSCALE_STOP_GRACE=soon "$MM" run "$D/lifecycle-hang.conf" --label bad --results "$RES"
+check "... naming the variable, nothing written" bash -c "grep -q MMSCALE_STOP_GRACE '$TMP/err' && [ ! -e '$RES/bad' ]"
+echo "1..$n"
