@@ -348,8 +348,23 @@ static void md_summaries(const struct cmp *c)
 		       stats_test_name(c->test), c->alpha);
 }
 
+/* The model's warnings (warn.c) as the metadata of a markdown page. */
+static void md_warnings(const struct cmp *c)
+{
+	if (!c->nwarn)
+		return;
+	printf("### Warnings\n\n");
+	for (int i = 0; i < c->nwarn; i++) {
+		printf("- ");
+		md_str(c->warn[i]);
+		putchar('\n');
+	}
+	putchar('\n');
+}
+
 void cmp_print_markdown(const struct cmp *c)
 {
+	md_warnings(c);
 	for (int t = 0, shown = 0; t < c->ngroups; t++) {
 		const struct cmp_group *tb = &c->groups[t];
 
@@ -434,6 +449,9 @@ static void csv_str(const char *s)
 
 void cmp_print_csv(const struct cmp *c)
 {
+	/* warnings: comment lines before the header (readers skip '#') */
+	for (int i = 0; i < c->nwarn; i++)
+		printf("# warning: %s\n", c->warn[i]);
 	puts("group,stat,operation,metric,clients,run,label,status,value,change_pct,significant,p");
 	for (int t = 0; t < c->ngroups; t++)
 		for (int l = 0; l < c->groups[t].nrows; l++) {
@@ -597,6 +615,13 @@ int cmp_print_json(const struct cmp *c)
 	json_object_set_new(j, "schema", json_integer(1));
 	json_object_set_new(j, "test", json_string(stats_test_name(c->test)));
 	json_object_set_new(j, "alpha", json_real(c->alpha));
+	{
+		json_t *w = json_array();
+
+		for (int i = 0; i < c->nwarn; i++)
+			json_array_append_new(w, json_string(c->warn[i]));
+		json_object_set_new(j, "warnings", w);
+	}
 	for (int i = 0; i < c->nruns; i++)
 		json_array_append_new(runs, json_pack("{s:s,s:s}", "label", c->runs[i].label,
 						      "dir", c->runs[i].dir));

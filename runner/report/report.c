@@ -389,9 +389,24 @@ static void html_row(FILE *f, const struct cmp *c, const struct cmp_row *row)
 	fputs("</tr>\n", f);
 }
 
+/* The model's warnings (warn.c), above the table they qualify. */
+static void html_warnings(FILE *f, const struct cmp *c)
+{
+	if (!c->nwarn)
+		return;
+	fputs("<h2 id=\"warnings\">Warnings</h2>\n<ul class=\"warnings\">\n", f);
+	for (int i = 0; i < c->nwarn; i++) {
+		fputs("<li>", f);
+		esc(f, c->warn[i]);
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
 /* The comparison: the compare model's mean rows, one table per group. */
 static void compare_tables(FILE *f, const struct cmp *c)
 {
+	html_warnings(f, c);
 	fprintf(f, "<h2 id=\"comparison\">Comparison</h2>\n<p>Per run: the headline mean of the "
 		"measured iterations (Hmean for rates, Amean for times and counts, as each "
 		"metric declares) and its change against the first run; <code>*x%%*</code> marks "

@@ -130,6 +130,7 @@ static void fill_samples(struct cmp_cell *cl, const struct metric *m, struct sta
 	cl->n = st->n;
 	cl->mean = stats_headline(st);
 	cl->stddev = st->stddev;
+	cl->coeffvar = st->coeffvar;
 	cl->ci_lo = cl->ci_hi = NAN;
 	if (stats_headline_fallback(st))
 		cell_warn(cl, "Hmean undefined (a value <= 0): Amean shown");
@@ -235,7 +236,7 @@ static struct cmp_row *add_row(struct cmp_row **rows, int *nrows, int ncells,
 		.cells = xcalloc((size_t)ncells, sizeof(struct cmp_cell)) };
 	for (int i = 0; i < ncells; i++)
 		r->cells[i] = (struct cmp_cell){ .pct = NAN, .p = NAN, .mean = NAN,
-			.stddev = NAN, .ci_lo = NAN, .ci_hi = NAN };
+			.stddev = NAN, .coeffvar = NAN, .ci_lo = NAN, .ci_hi = NAN };
 	return r;
 }
 
@@ -778,11 +779,13 @@ void cmp_build(struct cmp *c)
 	for (int i = 0; i < c->nruns; i++)
 		footprint_of(c->runs[i].meta, &c->fp[i]);
 	study_build(c);
+	cmp_warnings(c);
 }
 
 void cmp_free(struct cmp *c)
 {
 	study_free(c);
+	cmp_warn_free(c);
 	for (int g = 0; g < c->ngroups; g++) {
 		for (int r = 0; r < c->groups[g].nrows; r++)
 			row_free(&c->groups[g].rows[r], c->nruns);
@@ -811,6 +814,7 @@ struct compare_args {
 	char *pivot, *stat;
 	int slab;	/* -1: as the format says, 0 off, 1 on */
 	int header;	/* labels, classic */
+	bool strict;	/* a warning is exit 2 */
 };
 
 #define A(f) OPT_OFF(struct compare_args, f)
@@ -834,6 +838,9 @@ static const struct opt compare_opts[] = {
 	  .help = "the Slab rows and the footprint (default on; mail: off)" },
 	{ "header", 'H', OPT_ENUM, A(header), "labels", "labels|classic",
 	  .help = "classic: run names over two lines, split as mmtests splits them" },
+	{ "strict", 0, OPT_BOOL, A(strict),
+	  .help = "exit 2 when compare warns (different configs, iterations or machines, the "
+		  "same kernel, fewer than 5 samples, a star within CoeffVar)" },
 	{ 0 }
 };
 #undef A
@@ -842,6 +849,7 @@ static const struct cli_exit compare_exits[] = {
 	{ EXIT_OK, "the comparison was printed" },
 	{ EXIT_FAIL, "writing the output failed" },
 	CLI_EXITS_COMMON,
+	{ EXIT_USAGE, "--strict: compare warned (each warning is a line on stderr)" },
 	{ -1 }
 };
 
@@ -926,6 +934,9 @@ static int compare_main(void *opts, int argc, char **argv)
 		cmp_free(&c);
 		goto out;
 	}
+	/* on stderr whatever the format: mail and text keep their layout */
+	for (int i = 0; i < c.nwarn; i++)
+		fprintf(stderr, "%s: compare: warning: %s\n", progname, c.warn[i]);
 	switch (fmt) {
 	case 0: cmp_print_text(&c); break;
 	case 1: cmp_print_markdown(&c); break;
@@ -937,6 +948,8 @@ static int compare_main(void *opts, int argc, char **argv)
 		errmsg(errno, "compare: writing the table");
 		rc = EXIT_FAIL;
 	}
+	if (rc == EXIT_OK && a->strict && c.nwarn)
+		rc = EXIT_USAGE;
 	cmp_free(&c);
 out:
 	for (int i = 0; i < loaded; i++)

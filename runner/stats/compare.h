@@ -35,6 +35,7 @@ struct cmp_cell {
 	/* the samples behind the cell (stat rows): n, headline mean, stddev */
 	int n;
 	double mean, stddev;
+	double coeffvar;	/* stddev * 100 / amean, as the CoeffVar row */
 	double ci_lo, ci_hi;	/* 95% interval of the mean; NAN until computed */
 	int nwarn;
 	char **warn;		/* one line each, e.g. "Hmean undefined: Amean shown" */
@@ -127,11 +128,18 @@ struct cmp {
 	struct footprint *fp;	/* one per run */
 	int nstudies;		/* the layouts side by side (study.h) */
 	struct study *studies;
+	int nwarn;		/* what the reader should know (warn.c): one line each, */
+	char **warn;		/* on stderr and in every format's metadata */
 };
 
 /* Build the model of c->runs under c->test, c->alpha and c->pivot. */
 void cmp_build(struct cmp *c);
 void cmp_free(struct cmp *c);
+
+/* The warnings about the runs (warn.c; cmp_build calls it). */
+void cmp_warnings(struct cmp *c);
+void cmp_warn(struct cmp *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmp_warn_free(struct cmp *c);
 
 /* Renderers of the model, to stdout (HTML: report.c). */
 void cmp_print_text(const struct cmp *c);

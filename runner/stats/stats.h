@@ -68,6 +68,10 @@ const char *stats_headline_name(enum aggregate agg);
  */
 double stats_gain_pct(double base, double now, bool lower_better);
 
+/* Fewer samples than this in a mean cell: compare warns (a t-test on 2-4
+ * samples has little power, and a star on them little meaning). */
+#define STATS_FEW_SAMPLES 5
+
 /* The significance rules. */
 enum sig_test {
 	SIG_MMTESTS,		/* mmtests 2019-2024: t-test on the rows' own means */
