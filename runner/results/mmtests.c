@@ -49,6 +49,20 @@
  * mixed compare line up.
  */
 static const char *const pft_ops[2] = { "faults/cpu", "faults/sec" };
+
+/*
+ * Decimals that print a rate with 17 significant digits, so that a run sent
+ * out to mmtests and read back holds the very same doubles: pft's own 6
+ * decimals lost the last bits, and compare's 4-decimal Hmean of the values
+ * read back then differed in its last digit in about 1 round trip of 12.
+ * mmtests' parser takes any number of decimals.
+ */
+static int exact_decimals(double v)
+{
+	int d = v != 0 ? 16 - (int)floor(log10(fabs(v))) : 6;
+
+	return d < 6 ? 6 : d > 17 ? 17 : d;
+}
 #define PFT_FIELDS 9	/* "", GB, threads, cachelines, user, sys, wall, cpu, sec */
 
 /* One mmtests run being read: per client count, the two operations' samples. */
@@ -796,9 +810,10 @@ static int export_run(const struct summary *s, const char *out)
 			return EXIT_FAIL;
 		}
 		for (int k = 0; k < m[0]->n; k++)
-			fprintf(f, " %3ld %4d %3d %8.2fs %8.2fs %8.2fs  %10.6f %10.6f\n", (long)gb,
+			fprintf(f, " %3ld %4d %3d %8.2fs %8.2fs %8.2fs  %10.*f %10.*f\n", (long)gb,
 				p->clients, 1, t ? t[3 * k] : 0, t ? t[3 * k + 1] : 0,
-				t ? t[3 * k + 2] : 0, m[0]->values[k], m[1]->values[k]);
+				t ? t[3 * k + 2] : 0, exact_decimals(m[0]->values[k]),
+				m[0]->values[k], exact_decimals(m[1]->values[k]), m[1]->values[k]);
 		free(t);
 		if (fclose(f)) {
 			errmsg(errno, "%s", path);
