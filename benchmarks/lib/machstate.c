@@ -544,7 +544,10 @@ void machstate_restore(void)
 		free(owed.v[i].path);
 		free(owed.v[i].was);
 	}
-	owed.n = 0;
+	/* the array too: restore runs from atexit, and LeakSanitizer counts it */
+	free(owed.v);
+	owed.v = NULL;
+	owed.n = owed.cap = 0;
 	if (!stop_fn)
 		uninstall();
 	machstate_block(false);
