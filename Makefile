@@ -31,7 +31,7 @@ else
 BUILD   ?= build
 endif
 
-PKGS    := hwloc numa gsl jansson inih sqlite3 libzstd liblzma
+PKGS    := hwloc numa gsl jansson inih sqlite3 libpq libzstd liblzma
 TESTPKG := cmocka
 
 ifeq ($(V),0)

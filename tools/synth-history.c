@@ -269,7 +269,7 @@ struct args {
 
 #define A(f) OPT_OFF(struct args, f)
 static const struct opt tool_opts[] = {
-	{ "db", 'd', OPT_STR, A(db), .arg = "PATH", .help = "the history database [" STORE_DEFAULT_DB "]" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB", .help = STORE_DB_HELP },
 	{ "quiet", 'q', OPT_BOOL, A(quiet), .help = "no output" },
 	{ "help", 'h', OPT_BOOL, A(help), .help = "this help" },
 	{ 0 }

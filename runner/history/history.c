@@ -22,6 +22,7 @@
 #include "harness.h"
 #include "options.h"
 #include "commands.h"
+#include "db.h"
 #include "store.h"
 #include "meta.h"
 #include "summary.h"
@@ -244,8 +245,8 @@ struct import_args {
 
 #define A(f) OPT_OFF(struct import_args, f)
 static const struct opt import_opts[] = {
-	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
-	  .help = "the history database [" STORE_DEFAULT_DB "]" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
+	  .help = STORE_DB_HELP },
 	{ "quiet", 'q', OPT_BOOL, A(quiet), .help = "no output" },
 	{ 0 }
 };
@@ -430,8 +431,8 @@ static const struct opt history_opts[] = {
 	{ "group", 'g', OPT_STR, A(group), .arg = "G", .help = "the point group of --metric" },
 	{ "last", 'k', OPT_INT, A(last), .min = 1, .max = 1e9, .arg = "K",
 	  .help = "only the K latest runs" },
-	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
-	  .help = "the history database [" STORE_DEFAULT_DB "]" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
+	  .help = STORE_DB_HELP },
 	{ 0 }
 };
 #undef A
@@ -448,12 +449,13 @@ static int history_main(void *opts, int argc, char **argv)
 	struct store_filter f = {
 		.machine = a->machine, .config = a->config, .label = a->label, .last = (int)a->last,
 	};
-	const char *db = a->db;
+	const char *db = store_default(a->db);
 	struct store *st;
 	int rc;
 
-	if (access(db ? db : STORE_DEFAULT_DB, F_OK)) {
-		errmsg(errno, "%s", db ? db : STORE_DEFAULT_DB);
+	/* Printing a history must not create an empty one. */
+	if (!db_is_url(db) && access(db, F_OK)) {
+		errmsg(errno, "%s", db);
 		return EXIT_NORES;
 	}
 	rc = store_open(db, &st);

@@ -73,9 +73,8 @@ static const struct opt nightly_opts[] = {
 	{ "report", 'r', OPT_STR, A(report), .arg = "DIR",
 	  .help = "write trend pictures and an HTML page into DIR" },
 	{ "json", 'J', OPT_BOOL, A(json), .help = "print the verdict as JSON" },
-	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
-	  .help = "the history database (default: the config's [run] db, else "
-		  STORE_DEFAULT_DB ")" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
+	  .help = STORE_DB_HELP "; default: the config's [run] db first" },
 	{ 0 }
 };
 #undef A

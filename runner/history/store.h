@@ -2,10 +2,10 @@
  * store.h - the history database, behind one small interface.
  *
  * Everything above this header (import, history, nightly, plots) talks to a
- * struct store through the functions below and never sees SQL.  The only
- * backend today is SQLite (store_sqlite.c); a shared PostgreSQL server for a
- * fleet would be one more struct store_ops and one more branch in
- * store_open(), nothing else.
+ * struct store through the functions below and never sees SQL.  store.c is
+ * the one implementation, above two SQL drivers (db.h): SQLite for a path,
+ * PostgreSQL (libpq) for a postgresql:// URL, e.g. one server a fleet of
+ * machines shares.
  *
  * Model: a run (one results directory: machine, kernel, config, label, start
  * time, nightly judgement) has points (one per workload x clients x group);
@@ -21,6 +21,9 @@
 #include "stats.h"
 
 #define STORE_DEFAULT_DB "results/history.sqlite"
+/* The help of every --db option (one text, store_default's rule). */
+#define STORE_DB_HELP "the history: an SQLite file or a postgresql://USER@HOST/DB URL" \
+	" [$MMSCALE_DB, else " STORE_DEFAULT_DB "]"
 
 /* struct store_run.good: the nightly judgement of a run. */
 enum {
@@ -131,20 +134,27 @@ struct store_ops {
 			    const char *group, const char *metric, int clients,
 			    struct store_sample **s, int *n);
 	int (*schema_version)(struct store *st);
+	const char *(*db_name)(struct store *st);	/* for messages */
 };
 
 struct store {
 	const struct store_ops *ops;
 };
 
-/* store_sqlite.c.  max_version 0 migrates to the newest schema; tests pass
- * an older version to build a db that a later open must migrate. */
-#define STORE_SQLITE_VERSION 2
+/* The schema version this mmscale writes.  max_version 0 migrates to it;
+ * tests pass an older version to build a db that a later open must migrate.
+ * A db whose schema is current is opened without any write. */
+#define STORE_VERSION 2
+#define STORE_SQLITE_VERSION STORE_VERSION
+int store_open_version(const char *db, int max_version, struct store **st);
 int store_sqlite_open(const char *path, int max_version, struct store **st);
 
-/* Open the history at PATH (NULL: STORE_DEFAULT_DB).  "postgresql://..."
- * is reserved for a server backend that is not built yet. */
-int store_open(const char *path, struct store **st);
+/* The history a command uses: DB if given (--db, a config's db =), else
+ * $MMSCALE_DB, else STORE_DEFAULT_DB.  A postgresql:// (or postgres://)
+ * URL is a PostgreSQL server, anything else an SQLite file. */
+const char *store_default(const char *db);
+/* Open that history. */
+int store_open(const char *db, struct store **st);
 
 static inline void store_close(struct store *st)
 { if (st) st->ops->close(st); }
@@ -175,8 +185,10 @@ static inline int store_query_series(struct store *st, const struct store_filter
 { return st->ops->query_series(st, f, group, metric, clients, s, n); }
 static inline int store_schema_version(struct store *st)
 { return st->ops->schema_version(st); }
+static inline const char *store_name(struct store *st)
+{ return st->ops->db_name(st); }
 
-/* Freeing query results (backend-independent, store_sqlite.c). */
+/* Freeing query results (store.c). */
 void store_run_clear(struct store_run *r);
 void store_runs_free(struct store_run *runs, int n);
 void store_values_free(struct store_values *v, int n);

@@ -644,7 +644,7 @@ struct import_mmtests_args {
 static const struct opt import_mmtests_opts[] = {
 	{ "results", 'r', OPT_STR, A(results), "results", .arg = "DIR",
 	  .help = "where each run becomes DIR/NAME" },
-	{ "db", 'd', OPT_STR, A(db), .arg = "PATH", .help = "also import the runs into this history" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB", .help = "also import the runs into this history" },
 	{ "mode", 'm', OPT_ENUM, A(mode), "threads", "threads|processes",
 	  .help = "the mode the points are recorded in" },
 	{ "quiet", 'q', OPT_BOOL, A(quiet), .help = "no output" },

@@ -1125,7 +1125,9 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if ((rc = write_meta(&R, "complete")))
 		goto out;
 	fprintf(stderr, "%s: %s complete: %d points\n", progname, R.dir, R.plan.npoints);
-	db = rq->no_import ? NULL : rq->db ? rq->db : R.cfg.db;
+	db = rq->no_import ? NULL : rq->db ? rq->db : R.cfg.db ? R.cfg.db : getenv("MMSCALE_DB");
+	if (db && !*db)
+		db = NULL;
 	if (db)
 		rc = history_import(db, R.dir);
 out:
@@ -1171,8 +1173,9 @@ static const struct opt run_opts[] = {
 	  .help = "where runs go [results]" },
 	{ "resume", 0, OPT_BOOL, A(resume),
 	  .help = "continue an interrupted run at its unfinished points" },
-	{ "db", 'd', OPT_STR, A(db), .arg = "PATH",
-	  .help = "also store the finished run in this history database" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
+	  .help = "also store the finished run in this history (an SQLite file or a "
+		  "postgresql:// URL; else the config's db =, else $MMSCALE_DB)" },
 	{ 0 }
 };
 #undef A

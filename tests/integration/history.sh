@@ -7,11 +7,28 @@
 #    40 A/A nights flag at most 1 (the bound is derived in
 #    tests/unit/test_verdict.c: 0.05 nights expected)
 #  - usage errors exit 2; a real quick nightly, if the runner works here
+#  - MMSCALE_TEST_DB=postgresql: all of it on a private PostgreSQL server
+#    (tests/pg.sh; history-server.sh runs it so, on a cluster it shares)
 . "$(dirname "$0")/../lib.sh"
 M=$BIN/mmscale
 SYNTH=$BIN/mmscale-synth-history	# synthetic nights (tools/synth-history.c)
-DB=$TMP/h.sqlite
-q() { sqlite3 "$1" "$2"; }
+BACKEND=${MMSCALE_TEST_DB:-sqlite}
+if [ "$BACKEND" = postgresql ]; then
+	. "$(dirname "$0")/../pg.sh"
+	if [ -z "${PG_BASE:-}" ]; then
+		why=$(pg_available) || { skip "history on PostgreSQL" "$why"; echo "1..$n"; exit 0; }
+		pg_start || { fail "start a PostgreSQL server"; echo "1..$n"; exit 1; }
+	fi
+	newdb() { pg_url "$1"; }
+	q() { local d=${1#*@/}; pg_sql "${d%%\?*}" "$2"; }
+else
+	newdb() { echo "$TMP/$1.sqlite"; }
+	q() { sqlite3 "$1" "$2"; }
+fi
+sqlite_only() {	# description, why: a check of SQLite's own file
+	[ "$BACKEND" = sqlite ] || { skip "$1" "SQLite only"; return 1; }
+}
+DB=$(newdb h)
 
 # A results directory as `mmscale run` writes it (results/README.md).
 mkrun() {	# dir label start host level
@@ -41,8 +58,31 @@ expect_exit 0 "re-import the same runs" "$M" import "$TMP/r2" "$TMP/r1" --db "$D
 runs=$(q "$DB" "select count(*) from runs") vals=$(q "$DB" "select count(*) from metric_values")
 if [ "$runs" = 2 ] && [ "$vals" = 20 ]; then ok "re-import is idempotent (2 runs, 20 values)"
 else fail "re-import: $runs runs, $vals values (want 2, 20)"; fi
-check "db is in WAL mode" test "$(q "$DB" 'pragma journal_mode')" = wal
+sqlite_only "db is in WAL mode" && check "db is in WAL mode" test "$(q "$DB" 'pragma journal_mode')" = wal
 check "schema version recorded" test "$(q "$DB" 'select max(version) from schema_version')" -ge 1
+# Readers never wait for writers, and a read-only file is read (issue 16).
+if sqlite_only "history while a writer holds the db"; then
+	sqlite3 "$DB" "BEGIN IMMEDIATE; UPDATE runs SET status = status;" ".shell sleep 4" "COMMIT;" &
+	w=$!
+	sleep 0.5
+	t0=$(date +%s%N)
+	"$M" history --db "$DB" >"$TMP/hw" 2>&1; r=$?
+	t1=$(date +%s%N)
+	check "history while a writer holds the db returns at once ($(((t1 - t0) / 1000000)) ms, exit $r)" \
+		test $r = 0 -a $(((t1 - t0) / 1000000)) -lt 2000 -a "$(grep -c ' r[12] ' "$TMP/hw")" = 2
+	wait $w
+	# (outside $TMP, which nobody may not enter)
+	RO=$(mktemp -d /tmp/mmscale-ro.XXXXXX) && chmod 755 "$RO"
+	cp "$DB" "$RO/h.sqlite" && chmod 444 "$RO/h.sqlite" && chmod 555 "$RO"
+	if is_root; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups -- "$M" history --db "$RO/h.sqlite" >"$TMP/ro.out" 2>&1
+	else
+		"$M" history --db "$RO/h.sqlite" >"$TMP/ro.out" 2>&1
+	fi
+	check "a read-only db in a read-only directory is read ($(head -c 200 "$TMP/ro.out"))" \
+		test "$(grep -c ' r[12] ' "$TMP/ro.out")" = 2
+	chmod 755 "$RO" && rm -rf "$RO"
+fi
 "$M" history --db "$DB" --metric faults/sec-2 >"$TMP/hist" 2>&1
 # Hmean of 2e6 x (0.98 0.99 1 1.01 1.02) = 999799.9720
 if grep -q '^2026-11-01 03:00  r1 .*hostA .* 999799.9720 .* 5 ' "$TMP/hist" && grep -q ' r2 ' "$TMP/hist"; then
@@ -52,7 +92,7 @@ check "history --machine filters" bash -c "! '$M' history --db '$DB' --machine n
 expect_exit 2 "import of a non-results directory" "$M" import "$TMP" --db "$DB"
 
 # ---- two importers at once ----------------------------------------------------
-CDB=$TMP/concurrent.sqlite
+CDB=$(newdb concurrent)
 for i in $(seq 1 30); do
 	mkrun "$TMP/c/a$i" "a$i" "2026-10-$(printf %02d $((i % 28 + 1)))T0$((i % 10)):00:00Z" hostC 400000
 	mkrun "$TMP/c/b$i" "b$i" "2026-10-$(printf %02d $((i % 28 + 1)))T0$((i % 10)):00:00Z" hostD 400000
@@ -68,10 +108,10 @@ runs=$(q "$CDB" "select count(*) from runs") vals=$(q "$CDB" "select count(*) fr
 # 60 dirs x 10 values + 400 nights x 2 clients x 2 metrics x 30 iterations
 if [ "$runs" = 460 ] && [ "$vals" = 48600 ]; then ok "every row kept (460 runs, 48600 values)"
 else fail "concurrent import: $runs runs, $vals values (want 460, 48600)"; fi
-check "integrity check passes" test "$(q "$CDB" 'pragma integrity_check')" = ok
+sqlite_only "integrity check passes" && check "integrity check passes" test "$(q "$CDB" 'pragma integrity_check')" = ok
 
 # ---- nightly verdict on 60 synthetic nights -------------------------------------
-NDB=$TMP/nights.sqlite
+NDB=$(newdb nights)
 "$SYNTH" nights=60,machine=a,seed=11,step=50:faults/sec-2:-8 --db "$NDB" >/dev/null
 "$SYNTH" nights=60,machine=b,seed=12 --db "$NDB" >/dev/null
 early=
@@ -146,7 +186,7 @@ expect_exit 2 "a bad --metric" "$M" history --db "$NDB" --metric faults/sec
 # ---- a real nightly, if the runner works on this machine --------------------------
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if "$M" plan "$ROOT/configs/quick.conf" >/dev/null 2>&1; then
-	RDB=$TMP/real.sqlite
+	RDB=$(newdb real)
 	"$M" nightly "$ROOT/configs/quick.conf" --iterations 3 --results "$TMP/res" --label n1 \
 		--db "$RDB" >"$TMP/n1" 2>&1
 	r1=$?
@@ -169,14 +209,15 @@ else
 fi
 
 # ---- nightly stores where the config's [run] db says, unless --db ---------------
+CFGDB=$(newdb cfg) OPTDB=$(newdb opt)
 printf '[run]\niterations = 2\nwarmup = 0\nduration = 0.05\ndb = %s\n[workload null]\nclients = 1\n' \
-	"$TMP/cfg.sqlite" >"$TMP/db.conf"
+	"$CFGDB" >"$TMP/db.conf"
 (cd "$TMP" && "$M" nightly "$TMP/db.conf" --results "$TMP/res" --label c1 >"$TMP/c1" 2>&1)
 check "nightly without --db stores in the config's db" \
-	test "$(q "$TMP/cfg.sqlite" "select label from runs")" = c1 -a ! -e "$TMP/results/history.sqlite"
-"$M" nightly "$TMP/db.conf" --results "$TMP/res" --label c2 --db "$TMP/opt.sqlite" >"$TMP/c2" 2>&1
+	test "$(q "$CFGDB" "select label from runs")" = c1 -a ! -e "$TMP/results/history.sqlite"
+"$M" nightly "$TMP/db.conf" --results "$TMP/res" --label c2 --db "$OPTDB" >"$TMP/c2" 2>&1
 check "--db overrides the config's db" \
-	test "$(q "$TMP/opt.sqlite" "select label from runs")/$(q "$TMP/cfg.sqlite" "select count(*) from runs")" = c2/1
+	test "$(q "$OPTDB" "select label from runs")/$(q "$CFGDB" "select count(*) from runs")" = c2/1
 
 echo "1..$n"
 rm -rf "$TMP"

@@ -1,0 +1,804 @@
+/*
+ * store.c - the history (store.h), one implementation above the SQL
+ * drivers of db.h: SQLite for a path, PostgreSQL for a postgresql:// URL.
+ *
+ * The schema is versioned (table schema_version) and built by numbered
+ * migrations applied in order inside one transaction, so an old db is
+ * upgraded in place the first time a newer mmscale opens it.  Opening a
+ * db whose schema is current takes no write lock at all: a reader never
+ * waits behind an importer, and a read-only file can be read.
+ *
+ * The SQL below is the subset SQLite and PostgreSQL share; the few words
+ * their schemas spell differently are tokens ({PK}, {INT8}, {REAL},
+ * {NOROWID}) each driver expands.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "harness.h"
+#include "db.h"
+#include "store.h"
+
+/* Migration N brings a db from version N-1 to N.  Never change what a
+ * shipped one makes: add the next. */
+static const char *const migrations[] = {
+	[1] =
+	"CREATE TABLE machines ("
+	"  id {PK},"
+	"  hostname TEXT NOT NULL,"
+	"  cpu_model TEXT NOT NULL,"
+	"  UNIQUE (hostname, cpu_model));"
+	"CREATE TABLE runs ("
+	"  id {PK},"
+	"  machine_id {INT8} NOT NULL REFERENCES machines(id),"
+	"  kernel TEXT NOT NULL,"
+	"  config_name TEXT NOT NULL,"
+	"  config_hash TEXT NOT NULL,"
+	"  toggles TEXT NOT NULL,"
+	"  label TEXT NOT NULL,"
+	"  time {INT8} NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  good INTEGER NOT NULL DEFAULT -1,"	/* STORE_UNJUDGED */
+	"  UNIQUE (machine_id, label, time));"
+	"CREATE TABLE points ("
+	"  id {PK},"
+	"  run_id {INT8} NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  pid TEXT NOT NULL,"
+	"  workload TEXT NOT NULL,"
+	"  grp TEXT NOT NULL,"
+	"  clients INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  params TEXT,"
+	"  UNIQUE (run_id, pid));"
+	/* raw iteration values: the input of every significance test */
+	"CREATE TABLE metric_values ("
+	"  point_id {INT8} NOT NULL REFERENCES points(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  iter INTEGER NOT NULL,"
+	"  value {REAL} NOT NULL,"
+	"  PRIMARY KEY (point_id, metric, iter)){NOROWID};"
+	/* per-point summaries: what series and plots read */
+	"CREATE TABLE summaries ("
+	"  point_id {INT8} NOT NULL REFERENCES points(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  better TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  mean {REAL} NOT NULL,"		/* Hmean (higher-is-better) or Amean */
+	"  amean {REAL}, hmean {REAL}, stddev {REAL}, coeffvar {REAL},"
+	"  min {REAL}, max {REAL}, best50 {REAL}, best95 {REAL}, best99 {REAL},"
+	"  PRIMARY KEY (point_id, metric)){NOROWID};",
+	/* v2: the verdict text of judged runs, and the index baseline lookups
+	 * walk (machine, config, newest first). */
+	[2] =
+	"ALTER TABLE runs ADD COLUMN verdict TEXT;"
+	"CREATE INDEX runs_by_config ON runs (machine_id, config_hash, time);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
+_Static_assert(NMIGRATIONS == STORE_VERSION, "STORE_VERSION");
+
+struct dbstore {
+	struct store base;
+	struct db *db;
+	const struct db_ops *o;
+	int version;
+	struct db_stmt *ins_point, *ins_value, *ins_summary, *run_values;
+};
+
+static const struct store_ops store_db_ops;
+
+static struct dbstore *S(struct store *st)
+{
+	return (struct dbstore *)st;
+}
+
+static char *col_strdup(struct dbstore *s, struct db_stmt *q, int i)
+{
+	const char *t = s->o->col_text(q, i);
+
+	return xstrdup(t ? t : "");
+}
+
+static int prepare(struct dbstore *s, const char *sql, struct db_stmt **q)
+{
+	return s->o->prepare(s->db, sql, false, q);
+}
+
+/* A statement run once per value of an import: kept prepared. */
+static int prepare_kept(struct dbstore *s, const char *sql, struct db_stmt **q)
+{
+	return *q ? 0 : s->o->prepare(s->db, sql, true, q);
+}
+
+/* Step a statement that returns no row; ready to bind again after. */
+static int step_done(struct dbstore *s, struct db_stmt *q, const char *what)
+{
+	int rc = s->o->step(q, what);
+
+	s->o->reset(q);
+	return rc == DB_DONE ? 0 : rc == DB_ROW ? 0 : rc;
+}
+
+char *db_expand(const struct db *db, const char *sql)
+{
+	static const struct { const char *tok; size_t off; } toks[] = {
+		{ "{PK}", offsetof(struct db_ops, pk) },
+		{ "{INT8}", offsetof(struct db_ops, int8) },
+		{ "{REAL}", offsetof(struct db_ops, real) },
+		{ "{NOROWID}", offsetof(struct db_ops, norowid) },
+	};
+	size_t cap = strlen(sql) * 2 + 256, len = 0;
+	char *out = xmalloc(cap);
+
+	for (const char *p = sql; *p;) {
+		const char *word = NULL;
+		size_t skip = 1;
+
+		for (size_t t = 0; t < sizeof(toks) / sizeof(toks[0]) && *p == '{'; t++)
+			if (!strncmp(p, toks[t].tok, strlen(toks[t].tok))) {
+				word = *(const char *const *)((const char *)db->ops + toks[t].off);
+				skip = strlen(toks[t].tok);
+			}
+		if (!word) {
+			out[len++] = *p;
+		} else {
+			size_t w = strlen(word);
+
+			if (len + w + 1 >= cap)
+				out = xrealloc(out, cap = 2 * cap + w, 1);
+			memcpy(out + len, word, w);
+			len += w;
+		}
+		p += skip;
+		if (len + 2 >= cap)
+			out = xrealloc(out, cap *= 2, 1);
+	}
+	out[len] = 0;
+	return out;
+}
+
+/* ---- schema ------------------------------------------------------------ */
+
+static int read_int(struct dbstore *s, const char *sql, const char *what, int *v)
+{
+	struct db_stmt *q = NULL;
+	int rc = prepare(s, sql, &q);
+
+	if (rc)
+		return rc;
+	rc = s->o->step(q, what);
+	*v = rc == DB_ROW ? (int)s->o->col_int64(q, 0) : 0;
+	s->o->finalize(q);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : rc;
+}
+
+static int read_version(struct dbstore *s, int *version)
+{
+	int has = 0, rc = read_int(s, s->o->has_schema_sql, "read schema version", &has);
+
+	*version = 0;
+	if (!rc && has)
+		rc = read_int(s, "SELECT max(version) FROM schema_version", "read schema version",
+			      version);
+	return rc;
+}
+
+static int too_new(struct dbstore *s, int version)
+{
+	if (version <= NMIGRATIONS)
+		return 0;
+	errmsg(0, "%s: schema version %d is newer than this mmscale knows (%d): "
+	       "use a newer mmscale", s->db->name, version, NMIGRATIONS);
+	return EXIT_USAGE;
+}
+
+/* Bring the schema to max_version, all or nothing, in the schema
+ * transaction (one process at a time; the version is read again inside). */
+static int migrate(struct dbstore *s, int max_version)
+{
+	int version, rc;
+
+	rc = s->o->begin(s->db, true);
+	if (rc)
+		return rc;
+	rc = s->o->exec(s->db, "CREATE TABLE IF NOT EXISTS schema_version ("
+			"version INTEGER NOT NULL, applied BIGINT NOT NULL)", "schema_version");
+	rc = rc ?: read_version(s, &version);
+	rc = rc ?: too_new(s, version);
+	for (int v = version + 1; !rc && v <= max_version; v++) {
+		char *sql = db_expand(s->db, migrations[v]);
+		struct db_stmt *q = NULL;
+
+		rc = s->o->exec(s->db, sql, "migrate");
+		free(sql);
+		rc = rc ?: prepare(s, "INSERT INTO schema_version VALUES (?1, ?2)", &q);
+		if (!rc) {
+			s->o->bind_int64(q, 1, v);
+			s->o->bind_int64(q, 2, (int64_t)time(NULL));
+			rc = step_done(s, q, "migrate");
+			s->o->finalize(q);
+		}
+		version = v;
+	}
+	if (rc) {
+		s->o->rollback(s->db);
+		return rc;
+	}
+	s->version = version;
+	return s->o->commit(s->db);
+}
+
+static int open_schema(struct dbstore *s, int max_version)
+{
+	int version, rc = read_version(s, &version);
+
+	rc = rc ?: too_new(s, version);
+	if (rc)
+		return rc;
+	s->version = version;
+	if (version >= max_version)
+		return 0;
+	if (s->db->readonly) {
+		errmsg(0, "%s: schema version %d needs migrating to %d, and the file is read-only",
+		       s->db->name, version, max_version);
+		return EXIT_NORES;
+	}
+	return migrate(s, max_version);
+}
+
+int store_open_version(const char *path, int max_version, struct store **st)
+{
+	struct dbstore *s = xcalloc(1, sizeof(*s));
+	int rc;
+
+	s->base.ops = &store_db_ops;
+	if (max_version <= 0 || max_version > NMIGRATIONS)
+		max_version = NMIGRATIONS;
+	rc = db_is_url(path) ? db_pg_open(path, &s->db) : db_sqlite_open(path, &s->db);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	s->o = s->db->ops;
+	rc = open_schema(s, max_version);
+	if (rc) {
+		store_db_ops.close(&s->base);
+		return rc;
+	}
+	*st = &s->base;
+	return 0;
+}
+
+int store_sqlite_open(const char *path, int max_version, struct store **st)
+{
+	return store_open_version(path, max_version, st);
+}
+
+const char *store_default(const char *path)
+{
+	const char *env = getenv("MMSCALE_DB");
+
+	return path ? path : env && *env ? env : STORE_DEFAULT_DB;
+}
+
+int store_open(const char *path, struct store **st)
+{
+	return store_open_version(store_default(path), 0, st);
+}
+
+static void db_store_close(struct store *st)
+{
+	struct dbstore *s = S(st);
+
+	s->o->finalize(s->ins_point);
+	s->o->finalize(s->ins_value);
+	s->o->finalize(s->ins_summary);
+	s->o->finalize(s->run_values);
+	s->o->close(s->db);
+	free(s);
+}
+
+static int db_schema_version(struct store *st)
+{
+	return S(st)->version;
+}
+
+static const char *db_name(struct store *st)
+{
+	return S(st)->db->name;
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+static int db_begin(struct store *st)
+{
+	return S(st)->o->begin(S(st)->db, false);
+}
+
+static int db_commit(struct store *st)
+{
+	return S(st)->o->commit(S(st)->db);
+}
+
+static void db_rollback(struct store *st)
+{
+	S(st)->o->rollback(S(st)->db);
+}
+
+/* One statement that returns one row; its first column as an id. */
+static int step_id(struct dbstore *s, struct db_stmt *q, const char *what, int64_t *id, int *good)
+{
+	int rc = s->o->step(q, what);
+
+	if (rc == DB_ROW) {
+		*id = s->o->col_int64(q, 0);
+		if (good)
+			*good = (int)s->o->col_int64(q, 1);
+		rc = 0;
+	} else if (rc == DB_DONE) {
+		errmsg(0, "%s: %s: no row returned", s->db->name, what);
+		rc = EXIT_FAIL;
+	}
+	return rc;
+}
+
+static int machine_id(struct dbstore *s, const struct store_run *r, int64_t *id)
+{
+	struct db_stmt *q = NULL;
+	int rc = prepare(s, "INSERT INTO machines (hostname, cpu_model) VALUES (?1, ?2) "
+			 "ON CONFLICT (hostname, cpu_model) DO UPDATE SET hostname = excluded.hostname"
+			 " RETURNING id", &q);
+
+	if (rc)
+		return rc;
+	s->o->bind_text(q, 1, r->hostname ? r->hostname : "unknown");
+	s->o->bind_text(q, 2, r->cpu_model ? r->cpu_model : "unknown");
+	rc = step_id(s, q, "store machine", id, NULL);
+	s->o->finalize(q);
+	return rc;
+}
+
+static int db_put_run(struct store *st, struct store_run *r)
+{
+	struct dbstore *s = S(st);
+	struct db_stmt *q = NULL;
+	int64_t mid = 0;
+	int rc;
+
+	rc = machine_id(s, r, &mid);
+	/* The judgement survives a re-import: it is about the same run. */
+	rc = rc ?: prepare(s, "INSERT INTO runs (machine_id, kernel, config_name, config_hash,"
+			   " toggles, label, time, status) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
+			   "ON CONFLICT (machine_id, label, time) DO UPDATE SET"
+			   " kernel = excluded.kernel, config_name = excluded.config_name,"
+			   " config_hash = excluded.config_hash, toggles = excluded.toggles,"
+			   " status = excluded.status RETURNING id, good", &q);
+	if (rc)
+		return rc;
+	s->o->bind_int64(q, 1, mid);
+	s->o->bind_text(q, 2, r->kernel ? r->kernel : "unknown");
+	s->o->bind_text(q, 3, r->config_name ? r->config_name : "unknown");
+	s->o->bind_text(q, 4, r->config_hash ? r->config_hash : "");
+	s->o->bind_text(q, 5, r->toggles ? r->toggles : "{}");
+	s->o->bind_text(q, 6, r->label);
+	s->o->bind_int64(q, 7, r->time);
+	s->o->bind_text(q, 8, r->status ? r->status : "complete");
+	rc = step_id(s, q, "store run", &r->id, &r->good);
+	s->o->finalize(q);
+	q = NULL;
+	rc = rc ?: prepare(s, "DELETE FROM points WHERE run_id = ?1", &q);
+	if (rc)
+		return rc;
+	s->o->bind_int64(q, 1, r->id);
+	rc = step_done(s, q, "replace points");
+	s->o->finalize(q);
+	return rc;
+}
+
+static int put_metric(struct dbstore *s, int64_t point_id, const struct store_metric *m)
+{
+	const struct stats *t = &m->st;
+	struct db_stmt *v = s->ins_value, *u = s->ins_summary;
+	const struct db_ops *o = s->o;
+	int rc;
+
+	for (int i = 0; i < m->n; i++) {
+		o->bind_int64(v, 1, point_id);
+		o->bind_text(v, 2, m->name);
+		o->bind_int64(v, 3, i);
+		o->bind_double(v, 4, m->values[i]);
+		rc = step_done(s, v, "store value");
+		if (rc)
+			return rc;
+	}
+	o->bind_int64(u, 1, point_id);
+	o->bind_text(u, 2, m->name);
+	o->bind_text(u, 3, m->dir == BETTER_HIGHER ? "higher" : "lower");
+	o->bind_int64(u, 4, t->n);
+	o->bind_double(u, 5, stats_headline(t));	/* the one rule: stats.h */
+	o->bind_double(u, 6, t->amean);
+	o->bind_double(u, 7, t->hmean);
+	o->bind_double(u, 8, t->stddev);
+	o->bind_double(u, 9, t->coeffvar);
+	o->bind_double(u, 10, t->min);
+	o->bind_double(u, 11, t->max);
+	o->bind_double(u, 12, t->best50);
+	o->bind_double(u, 13, t->best95);
+	o->bind_double(u, 14, t->best99);
+	return step_done(s, u, "store summary");
+}
+
+static int db_put_point(struct store *st, int64_t run_id, const struct store_point *p)
+{
+	struct dbstore *s = S(st);
+	struct db_stmt *q;
+	int64_t point_id = 0;
+	int rc;
+
+	rc = prepare_kept(s, "INSERT INTO points (run_id, pid, workload, grp, clients, status,"
+			  " reason, params) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
+			  &s->ins_point);
+	rc = rc ?: prepare_kept(s, "INSERT INTO metric_values VALUES (?1,?2,?3,?4)",
+				&s->ins_value);
+	rc = rc ?: prepare_kept(s, "INSERT INTO summaries VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+				"?10,?11,?12,?13,?14)", &s->ins_summary);
+	if (rc)
+		return rc;
+	q = s->ins_point;
+	s->o->bind_int64(q, 1, run_id);
+	s->o->bind_text(q, 2, p->pid);
+	s->o->bind_text(q, 3, p->workload ? p->workload : "");
+	s->o->bind_text(q, 4, p->group ? p->group : "");
+	s->o->bind_int64(q, 5, p->clients);
+	s->o->bind_text(q, 6, p->status ? p->status : "ok");
+	s->o->bind_text(q, 7, p->reason);
+	s->o->bind_text(q, 8, p->params);
+	rc = step_id(s, q, "store point", &point_id, NULL);
+	s->o->reset(q);
+	for (int i = 0; i < p->nmetrics && !rc; i++)
+		rc = put_metric(s, point_id, &p->metrics[i]);
+	return rc;
+}
+
+static int db_set_judgement(struct store *st, int64_t run_id, int good, const char *json)
+{
+	struct dbstore *s = S(st);
+	struct db_stmt *q = NULL;
+	int rc = prepare(s, "UPDATE runs SET good = ?2, verdict = ?3 WHERE id = ?1", &q);
+
+	if (rc)
+		return rc;
+	s->o->bind_int64(q, 1, run_id);
+	s->o->bind_int64(q, 2, good);
+	s->o->bind_text(q, 3, json);
+	rc = step_done(s, q, "store judgement");
+	s->o->finalize(q);
+	return rc;
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+#define RUN_COLS "r.id, m.hostname, m.cpu_model, r.kernel, r.config_name, r.config_hash," \
+		 " r.toggles, r.label, r.time, r.status, r.good"
+#define RUN_FROM " FROM runs r JOIN machines m ON m.id = r.machine_id WHERE" \
+		 " (?1 IS NULL OR m.hostname = ?1) AND (?2 IS NULL OR m.cpu_model = ?2)" \
+		 " AND (?3 IS NULL OR r.config_name = ?3 OR r.config_hash = ?3)" \
+		 " AND (?4 IS NULL OR r.label = ?4)" \
+		 " AND (r.time < ?5 OR (r.time = ?5 AND r.id < ?6))" \
+		 " AND (?7 = 0 OR (r.good <> 0 AND r.status = 'complete'))" \
+		 " ORDER BY r.time DESC, r.id DESC LIMIT ?8"
+
+static void bind_filter(struct dbstore *s, struct db_stmt *q, const struct store_filter *f)
+{
+	static const struct store_filter none;
+	const struct db_ops *o = s->o;
+
+	if (!f)
+		f = &none;
+	o->bind_text(q, 1, f->machine);
+	o->bind_text(q, 2, f->cpu_model);
+	o->bind_text(q, 3, f->config);
+	o->bind_text(q, 4, f->label);
+	/* every parameter bound, and typed, whatever the filter: PostgreSQL
+	 * cannot type "?5 IS NULL" alone */
+	o->bind_int64(q, 5, f->before ? f->before_time : INT64_MAX);
+	o->bind_int64(q, 6, f->before ? f->before_id : INT64_MAX);
+	o->bind_int64(q, 7, f->baseline);
+	o->bind_int64(q, 8, f->last > 0 ? f->last : INT64_MAX);
+}
+
+static void read_run(struct dbstore *s, struct db_stmt *q, struct store_run *r)
+{
+	*r = (struct store_run){
+		.id = s->o->col_int64(q, 0),
+		.hostname = col_strdup(s, q, 1),
+		.cpu_model = col_strdup(s, q, 2),
+		.kernel = col_strdup(s, q, 3),
+		.config_name = col_strdup(s, q, 4),
+		.config_hash = col_strdup(s, q, 5),
+		.toggles = col_strdup(s, q, 6),
+		.label = col_strdup(s, q, 7),
+		.time = s->o->col_int64(q, 8),
+		.status = col_strdup(s, q, 9),
+		.good = (int)s->o->col_int64(q, 10),
+	};
+}
+
+/* The statement returns newest first (so LIMIT keeps the newest); callers
+ * want chronological order. */
+static void reverse_runs(struct store_run *r, int n)
+{
+	for (int i = 0; i < n / 2; i++) {
+		struct store_run t = r[i];
+
+		r[i] = r[n - 1 - i];
+		r[n - 1 - i] = t;
+	}
+}
+
+static int db_query_runs(struct store *st, const struct store_filter *f,
+			 struct store_run **runs, int *n)
+{
+	struct dbstore *s = S(st);
+	struct db_stmt *q = NULL;
+	struct store_run *r = NULL;
+	int cnt = 0, cap = 0, rc;
+
+	rc = prepare(s, "SELECT " RUN_COLS RUN_FROM, &q);
+	if (rc)
+		return rc;
+	bind_filter(s, q, f);
+	while ((rc = s->o->step(q, "query runs")) == DB_ROW) {
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			r = xrealloc(r, cap, sizeof(*r));
+		}
+		read_run(s, q, &r[cnt++]);
+	}
+	s->o->finalize(q);
+	if (rc != DB_DONE) {
+		store_runs_free(r, cnt);
+		return rc;
+	}
+	reverse_runs(r, cnt);
+	*runs = r;
+	*n = cnt;
+	return 0;
+}
+
+static int db_run_values(struct store *st, int64_t run_id, struct store_values **out, int *n)
+{
+	struct dbstore *s = S(st);
+	const struct db_ops *o = s->o;
+	struct db_stmt *q;
+	struct store_values *v = NULL, *cur = NULL;
+	int cnt = 0, cap = 0, vcap = 0, rc;
+
+	rc = prepare_kept(s, "SELECT p.grp, v.metric, p.clients, s.better, v.value"
+			  " FROM points p JOIN summaries s ON s.point_id = p.id"
+			  " JOIN metric_values v ON v.point_id = p.id AND v.metric = s.metric"
+			  " WHERE p.run_id = ?1 AND p.status = 'ok'"
+			  " ORDER BY p.grp, v.metric, p.clients, p.id, v.iter", &s->run_values);
+	if (rc)
+		return rc;
+	q = s->run_values;
+	o->bind_int64(q, 1, run_id);
+	while ((rc = o->step(q, "query values")) == DB_ROW) {
+		const char *grp = o->col_text(q, 0), *metric = o->col_text(q, 1);
+		int clients = (int)o->col_int64(q, 2);
+
+		if (!cur || cur->clients != clients || strcmp(cur->metric, metric) ||
+		    strcmp(cur->group, grp)) {
+			if (cnt == cap) {
+				cap = cap ? 2 * cap : 16;
+				v = xrealloc(v, cap, sizeof(*v));
+			}
+			cur = &v[cnt++];
+			*cur = (struct store_values){
+				.group = xstrdup(grp),
+				.metric = xstrdup(metric),
+				.clients = clients,
+				.dir = strcmp(o->col_text(q, 3), "lower") ? BETTER_HIGHER :
+				       BETTER_LOWER,
+			};
+			vcap = 0;
+		}
+		if (cur->n == vcap) {
+			vcap = vcap ? 2 * vcap : 32;
+			cur->values = xrealloc(cur->values, vcap, sizeof(double));
+		}
+		cur->values[cur->n++] = o->col_double(q, 4);
+	}
+	o->reset(q);
+	if (rc != DB_DONE) {
+		store_values_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int db_run_points(struct store *st, int64_t run_id, struct store_point_status **out,
+			 int *n)
+{
+	struct dbstore *s = S(st);
+	struct db_stmt *q = NULL;
+	struct store_point_status *p = NULL;
+	int cnt = 0, cap = 0, rc;
+
+	rc = prepare(s, "SELECT pid, grp, clients, status, reason FROM points"
+		     " WHERE run_id = ?1 ORDER BY pid", &q);
+	if (rc)
+		return rc;
+	s->o->bind_int64(q, 1, run_id);
+	while ((rc = s->o->step(q, "query points")) == DB_ROW) {
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			p = xrealloc(p, cap, sizeof(*p));
+		}
+		p[cnt++] = (struct store_point_status){
+			.pid = col_strdup(s, q, 0),
+			.group = col_strdup(s, q, 1),
+			.clients = (int)s->o->col_int64(q, 2),
+			.status = col_strdup(s, q, 3),
+			.reason = s->o->col_text(q, 4) ? col_strdup(s, q, 4) : NULL,
+		};
+	}
+	s->o->finalize(q);
+	if (rc != DB_DONE) {
+		store_points_free(p, cnt);
+		return rc;
+	}
+	*out = p;
+	*n = cnt;
+	return 0;
+}
+
+static int db_query_series(struct store *st, const struct store_filter *f, const char *group,
+			   const char *metric, int clients, struct store_sample **out, int *n)
+{
+	struct dbstore *s = S(st);
+	const struct db_ops *o = s->o;
+	struct db_stmt *q = NULL;
+	struct store_sample *v = NULL;
+	int cnt = 0, cap = 0, rc;
+
+	/* LIMIT counts runs, not rows, so it sits in the subquery. */
+	rc = prepare(s, "SELECT " RUN_COLS ", p.grp, p.clients, su.n, su.amean, su.hmean,"
+		     " su.stddev, su.coeffvar, su.min, su.max, su.best50, su.best95, su.best99,"
+		     " su.better, su.mean FROM runs r JOIN machines m ON m.id = r.machine_id"
+		     " JOIN points p ON p.run_id = r.id"
+		     " JOIN summaries su ON su.point_id = p.id"
+		     " WHERE r.id IN (SELECT r.id" RUN_FROM ")"
+		     " AND su.metric = ?9 AND p.clients = ?10 AND (?11 IS NULL OR p.grp = ?11)"
+		     " AND p.status = 'ok' ORDER BY r.time, r.id, p.grp", &q);
+	if (rc)
+		return rc;
+	bind_filter(s, q, f);
+	o->bind_text(q, 9, metric);
+	o->bind_int64(q, 10, clients);
+	o->bind_text(q, 11, group);
+	while ((rc = o->step(q, "query series")) == DB_ROW) {
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = xrealloc(v, cap, sizeof(*v));
+		}
+		struct store_sample *x = &v[cnt++];
+
+		read_run(s, q, &x->run);
+		x->group = col_strdup(s, q, 11);
+		x->clients = (int)o->col_int64(q, 12);
+		x->dir = strcmp(o->col_text(q, 23), "lower") ? BETTER_HIGHER : BETTER_LOWER;
+		x->mean = o->col_double(q, 24);
+		x->st = (struct stats){
+			.n = (int)o->col_int64(q, 13),
+			.amean = o->col_double(q, 14),
+			.hmean = o->col_double(q, 15),
+			.stddev = o->col_double(q, 16),
+			.coeffvar = o->col_double(q, 17),
+			.min = o->col_double(q, 18),
+			.max = o->col_double(q, 19),
+			.best50 = o->col_double(q, 20),
+			.best95 = o->col_double(q, 21),
+			.best99 = o->col_double(q, 22),
+		};
+	}
+	o->finalize(q);
+	if (rc != DB_DONE) {
+		store_samples_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static const struct store_ops store_db_ops = {
+	.name = "db",
+	.close = db_store_close,
+	.begin = db_begin,
+	.commit = db_commit,
+	.rollback = db_rollback,
+	.put_run = db_put_run,
+	.put_point = db_put_point,
+	.set_judgement = db_set_judgement,
+	.query_runs = db_query_runs,
+	.run_values = db_run_values,
+	.run_points = db_run_points,
+	.query_series = db_query_series,
+	.schema_version = db_schema_version,
+	.db_name = db_name,
+};
+
+/* ---- freeing ----------------------------------------------------- */
+
+void store_run_clear(struct store_run *r)
+{
+	free((void *)r->hostname);
+	free((void *)r->cpu_model);
+	free((void *)r->kernel);
+	free((void *)r->config_name);
+	free((void *)r->config_hash);
+	free((void *)r->toggles);
+	free((void *)r->label);
+	free((void *)r->status);
+	*r = (struct store_run){ 0 };
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void store_run_copy(struct store_run *dst, const struct store_run *src)
+{
+	*dst = *src;
+	dst->hostname = dup_or_null(src->hostname);
+	dst->cpu_model = dup_or_null(src->cpu_model);
+	dst->kernel = dup_or_null(src->kernel);
+	dst->config_name = dup_or_null(src->config_name);
+	dst->config_hash = dup_or_null(src->config_hash);
+	dst->toggles = dup_or_null(src->toggles);
+	dst->label = dup_or_null(src->label);
+	dst->status = dup_or_null(src->status);
+}
+
+void store_runs_free(struct store_run *runs, int n)
+{
+	for (int i = 0; i < n; i++)
+		store_run_clear(&runs[i]);
+	free(runs);
+}
+
+void store_values_free(struct store_values *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(v[i].group);
+		free(v[i].metric);
+		free(v[i].values);
+	}
+	free(v);
+}
+
+void store_samples_free(struct store_sample *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		store_run_clear(&s[i].run);
+		free(s[i].group);
+	}
+	free(s);
+}
+
+void store_points_free(struct store_point_status *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(p[i].pid);
+		free(p[i].group);
+		free(p[i].status);
+		free(p[i].reason);
+	}
+	free(p);
+}
