@@ -46,14 +46,69 @@ const char *cmp_pct_text(const struct cmp_cell *cl, char *pct, size_t n)
 	return pct;
 }
 
-static int text_cell(char *b, size_t n, const struct cmp_row *l, const struct cmp_cell *cl)
+/* The widest bound of any mean cell's interval (--ci), in its row's decimals. */
+static int ci_width(const struct cmp *c)
+{
+	char b[64];
+	int w = 3;
+
+	for (int t = 0; c->show_ci && t < c->ngroups; t++)
+		for (int l = 0; l < c->groups[t].nrows; l++) {
+			const struct cmp_row *r = &c->groups[t].rows[l];
+
+			for (int i = 0; r->mean && i < c->nruns; i++) {
+				const struct cmp_cell *cl = &r->cells[i];
+				int a, z;
+
+				if (cl->state != C_OK || isnan(cl->ci_lo))
+					continue;
+				a = snprintf(b, sizeof(b), "%.*f", prec(r), cl->ci_lo);
+				z = snprintf(b, sizeof(b), "%.*f", prec(r), cl->ci_hi);
+				w = w > a ? w : a;
+				w = w > z ? w : z;
+			}
+		}
+	return w;
+}
+
+#define PW 10	/* " p=%-7.3g" */
+
+/* A run's column: the value and change, then (--ci) " [lo, hi]" and
+ * (--show-p) " p=x" on mean rows, blanks elsewhere so columns stay aligned. */
+static int col_width(const struct cmp *c, int ciw)
+{
+	return COLW + (c->show_ci ? 2 * ciw + 5 : 0) + (c->show_p ? PW : 0);
+}
+
+static int text_cell(char *b, size_t n, const struct cmp *c, int ciw, const struct cmp_row *l,
+		     const struct cmp_cell *cl)
 {
 	char pct[16];
+	int k;
 
 	if (cl->state != C_OK)
-		return snprintf(b, n, " %*s %-10s", VALW - 1, cl->state == C_FAILED ? "failed" : "-", "");
-	cmp_pct_text(cl, pct, sizeof(pct));
-	return snprintf(b, n, "%*.*f %s", VALW, prec(l), cl->value, pct);
+		k = snprintf(b, n, " %*s %-10s", VALW - 1, cl->state == C_FAILED ? "failed" : "-", "");
+	else
+		k = snprintf(b, n, "%*.*f %s", VALW, prec(l), cl->value, cmp_pct_text(cl, pct, sizeof(pct)));
+	if (k < 0 || (size_t)k >= n)
+		return k;
+	if (c->show_ci) {
+		bool have = l->mean && cl->state == C_OK && !isnan(cl->ci_lo);
+
+		if (have)
+			k += snprintf(b + k, n - k, " [%*.*f, %*.*f]", ciw, prec(l), cl->ci_lo, ciw,
+				      prec(l), cl->ci_hi);
+		else
+			k += snprintf(b + k, n - k, " %-*s", 2 * ciw + 4,
+				      l->mean && cl->state == C_OK ? "[n < 2]" : "");
+	}
+	if (k >= 0 && (size_t)k < n && c->show_p) {
+		if (l->mean && cl->state == C_OK && !isnan(cl->p))
+			k += snprintf(b + k, n - k, " p=%-7.3g", cl->p);
+		else
+			k += snprintf(b + k, n - k, "%*s", PW, "");
+	}
+	return k;
 }
 
 static void text_footprint(const struct cmp *c, int labw)
@@ -95,13 +150,13 @@ static void text_footprint(const struct cmp *c, int labw)
 
 /* Each run's label ends where its values end; a long label reaches left
  * into the blank above the previous percentage, never into a neighbour. */
-static void text_header(const struct cmp *c, int indent, char *buf, size_t size)
+static void text_header(const struct cmp *c, int indent, int colw, char *buf, size_t size)
 {
 	size_t n = 0;
 
 	for (int i = 0; i < c->nruns; i++) {
 		const char *l = c->runs[i].label;
-		size_t len = strlen(l), end = indent + (size_t)i * COLW + VALW;
+		size_t len = strlen(l), end = indent + (size_t)i * colw + VALW;
 		size_t start = len < end ? end - len : 0;
 
 		if (i && start <= n)
@@ -174,7 +229,7 @@ static void text_summaries(const struct cmp *c)
  * whole on the second line (mmtests would print it less its last character
  * on the first).
  */
-static void classic_header(const struct cmp *c, int indent)
+static void classic_header(const struct cmp *c, int indent, int colw)
 {
 	for (int line = 0; line < 2; line++) {
 		char buf[4096];
@@ -193,7 +248,7 @@ static void classic_header(const struct cmp *c, int indent)
 				snprintf(part, sizeof(part), "%.*s", dash ? (int)idx : 0, l);
 			else
 				snprintf(part, sizeof(part), "%s", dash ? l + idx + (l[idx] ? 1 : 0) : l);
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%*s", COLW, part);
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%*s", i ? colw : COLW, part);
 		}
 		put_line(buf);
 	}
@@ -215,13 +270,14 @@ static void text_widths(const struct cmp *c, int *statw, int *opw, int minstat, 
 static void text_rows(const struct cmp *c, const struct cmp_group *tb, int statw, int opw)
 {
 	char buf[4096];
+	int ciw = ci_width(c);
 
 	for (int l = 0; l < tb->nrows; l++) {
 		const struct cmp_row *ln = &tb->rows[l];
 		size_t n = (size_t)snprintf(buf, sizeof(buf), "%-*s %-*s", statw, ln->stat, opw, ln->op);
 
 		for (int i = 0; i < c->nruns && n < sizeof(buf); i++)
-			n += (size_t)text_cell(buf + n, sizeof(buf) - n, ln, &ln->cells[i]);
+			n += (size_t)text_cell(buf + n, sizeof(buf) - n, c, ciw, ln, &ln->cells[i]);
 		put_line(buf);
 	}
 }
@@ -264,14 +320,17 @@ void cmp_print_text(const struct cmp *c)
 		if (c->ngroups > 1)
 			printf("%s\n", tb->name);
 		if (c->classic_header)
-			classic_header(c, statw + 1 + opw);
+			classic_header(c, statw + 1 + opw, col_width(c, ci_width(c)));
 		else
-			text_header(c, statw + 1 + opw, buf, sizeof(buf));
+			text_header(c, statw + 1 + opw, col_width(c, ci_width(c)), buf, sizeof(buf));
 		text_rows(c, tb, statw, opw);
 	}
 	if (c->nruns > 1 && c->ngroups)
 		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
+	if (c->show_ci && c->ngroups)
+		printf("[lo, hi]: the %g%% confidence interval of the mean (mean +- t * stddev / "
+		       "sqrt(n))\n", STATS_CI_LEVEL * 100);
 	text_summaries(c);
 	study_print_text(c);
 	if (!c->no_slab)
@@ -447,12 +506,30 @@ static void csv_str(const char *s)
 	putchar('"');
 }
 
+/* ",n,mean,stddev,ci_lo,ci_hi" of a cell's samples; empty where it has
+ * none (extra rows are one number per point) or no interval (n < 2). */
+static void csv_samples(const struct cmp_row *r, const struct cmp_cell *cl)
+{
+	int d = prec(r) + 2;	/* two more decimals than the value: a bound */
+
+	if (cl->state != C_OK || r->kind == ST_EXTRA || !cl->n) {
+		printf(",,,,,");
+		return;
+	}
+	printf(",%d,%.*f,%.*f,", cl->n, d, cl->mean, d, cl->stddev);
+	if (!isnan(cl->ci_lo))
+		printf("%.*f,%.*f", d, cl->ci_lo, d, cl->ci_hi);
+	else
+		putchar(',');
+}
+
 void cmp_print_csv(const struct cmp *c)
 {
 	/* warnings: comment lines before the header (readers skip '#') */
 	for (int i = 0; i < c->nwarn; i++)
 		printf("# warning: %s\n", c->warn[i]);
-	puts("group,stat,operation,metric,clients,run,label,status,value,change_pct,significant,p");
+	puts("group,stat,operation,metric,clients,run,label,status,value,change_pct,significant,p,"
+	     "n,mean,stddev,ci_lo,ci_hi");
 	for (int t = 0; t < c->ngroups; t++)
 		for (int l = 0; l < c->groups[t].nrows; l++) {
 			const struct cmp_row *ln = &c->groups[t].rows[l];
@@ -476,6 +553,7 @@ void cmp_print_csv(const struct cmp *c)
 				printf(",%s,", cl->sig ? "true" : "false");
 				if (!isnan(cl->p))
 					printf("%.6g", cl->p);
+				csv_samples(ln, cl);
 				putchar('\n');
 			}
 		}
@@ -501,6 +579,7 @@ void cmp_print_csv(const struct cmp *c)
 				printf(",%s,", cl->sig ? "true" : "false");
 				if (!isnan(cl->p))
 					printf("%.6g", cl->p);
+				printf(",,,,,");
 				putchar('\n');
 			}
 		}
@@ -517,7 +596,7 @@ void cmp_print_csv(const struct cmp *c)
 			printf(",ok,%lu,", pages);
 			if (k == f->n && c->fp[0].n)
 				printf("%.2f", stats_gain_pct((double)c->fp[0].pages, (double)pages, false));
-			printf(",false,\n");
+			printf(",false,,,,,,\n");
 		}
 	}
 }
@@ -635,12 +714,23 @@ int cmp_print_json(const struct cmp *c)
 			for (int i = 0; i < c->nruns; i++) {
 				const struct cmp_cell *cl = &ln->cells[i];
 
-				json_array_append_new(cells, json_pack("{s:s,s:o,s:o,s:b,s:o}",
+				json_t *cj = json_pack("{s:s,s:o,s:o,s:b,s:o}",
 					"status", cmp_state_name(cl->state),
 					"value", cl->state == C_OK ? json_real(cl->value) : json_null(),
 					"change_pct", num_or_null(cl->pct),
 					"significant", cl->sig,
-					"p", num_or_null(cl->p)));
+					"p", num_or_null(cl->p));
+
+				/* the samples behind the cell (not for one-number extra rows) */
+				if (cl->state == C_OK && ln->kind != ST_EXTRA && cl->n) {
+					json_object_set_new(cj, "n", json_integer(cl->n));
+					json_object_set_new(cj, "mean", num_or_null(cl->mean));
+					json_object_set_new(cj, "stddev", num_or_null(cl->stddev));
+					json_object_set_new(cj, "ci", isnan(cl->ci_lo) ? json_null() :
+						json_pack("{s:f,s:f,s:f}", "level", STATS_CI_LEVEL,
+							  "lo", cl->ci_lo, "hi", cl->ci_hi));
+				}
+				json_array_append_new(cells, cj);
 			}
 			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:b,s:o}",
 				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,

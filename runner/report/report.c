@@ -53,7 +53,7 @@ static const char css[] =
 	"td.num{text-align:right;font-family:monospace;white-space:pre}"
 	"tr.better td.sig,td.better{background:#e0f3e0}tr.worse td.sig,td.worse{background:#f8dcdc}"
 	".regression{color:#b00;font-weight:bold}.improvement{color:#070;font-weight:bold}"
-	".ok{color:#070;font-weight:bold}"
+	".ok{color:#070;font-weight:bold}span.p{color:#666;font-size:.85em}ul.warnings li{color:#8a5a00}"
 	"table.meta td{overflow-wrap:anywhere;max-width:40em}td.differs{background:#fff4d6}"
 	".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,560px),1fr));gap:1em}"
 	"figure{margin:0}img{width:100%;max-width:800px;height:auto}figcaption{font-size:.85em}"
@@ -373,8 +373,11 @@ static void html_row(FILE *f, const struct cmp *c, const struct cmp_row *row)
 		}
 		if (cl->sig)
 			cls = cl->pct > 0 ? " better" : cl->pct < 0 ? " worse" : "";
-		fprintf(f, "<td class=\"num\" title=\"n=%d stddev=%.4g CoeffVar=%.2f%%", cl->n,
-			cl->stddev, cl->mean ? cl->stddev * 100 / cl->mean : 0);
+		fprintf(f, "<td class=\"num\" title=\"n=%d mean=%.*f stddev=%.4g CoeffVar=%.2f%%", cl->n,
+			prec ? prec : 4, cl->mean, cl->stddev, cl->mean ? cl->stddev * 100 / cl->mean : 0);
+		if (!isnan(cl->ci_lo))
+			fprintf(f, " %g%% CI=[%.*f, %.*f]", STATS_CI_LEVEL * 100, prec ? prec : 4,
+				cl->ci_lo, prec ? prec : 4, cl->ci_hi);
 		if (!isnan(cl->p))
 			fprintf(f, " p=%.4g", cl->p);
 		for (int w = 0; w < cl->nwarn; w++) {
@@ -384,6 +387,9 @@ static void html_row(FILE *f, const struct cmp *c, const struct cmp_row *row)
 		fprintf(f, "\">%14.*f</td><td class=\"num%s%s\">", prec ? prec : 4, cl->value,
 			cl->sig ? " sig" : "", cls);
 		fputs(cmp_pct_text(cl, pct, sizeof(pct)), f);
+		/* p in print, not only in the tooltip: a reader weighs a star by it */
+		if (!isnan(cl->p))
+			fprintf(f, " <span class=\"p\">p=%.3g</span>", cl->p);
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
@@ -410,8 +416,9 @@ static void compare_tables(FILE *f, const struct cmp *c)
 	fprintf(f, "<h2 id=\"comparison\">Comparison</h2>\n<p>Per run: the headline mean of the "
 		"measured iterations (Hmean for rates, Amean for times and counts, as each "
 		"metric declares) and its change against the first run; <code>*x%%*</code> marks "
-		"a significant difference (%s rule, alpha %.2g), positive is better.  Hover a "
-		"value for n, stddev, CoeffVar and p.</p>\n", stats_test_name(c->test), c->alpha);
+		"a significant difference (%s rule, alpha %.2g), positive is better, and p is "
+		"the test's p-value.  Hover a value for n, mean, stddev, CoeffVar and the 95%% "
+		"confidence interval of the mean.</p>\n", stats_test_name(c->test), c->alpha);
 	for (int g = 0; g < c->ngroups; g++) {
 		const struct cmp_group *grp = &c->groups[g];
 

@@ -132,6 +132,12 @@ static void fill_samples(struct cmp_cell *cl, const struct metric *m, struct sta
 	cl->stddev = st->stddev;
 	cl->coeffvar = st->coeffvar;
 	cl->ci_lo = cl->ci_hi = NAN;
+	if (st->n >= 2) {
+		double h = stats_ci_halfwidth(st, STATS_CI_LEVEL);
+
+		cl->ci_lo = cl->mean - h;
+		cl->ci_hi = cl->mean + h;
+	}
 	if (stats_headline_fallback(st))
 		cell_warn(cl, "Hmean undefined (a value <= 0): Amean shown");
 }
@@ -815,6 +821,7 @@ struct compare_args {
 	int slab;	/* -1: as the format says, 0 off, 1 on */
 	int header;	/* labels, classic */
 	bool strict;	/* a warning is exit 2 */
+	bool ci, show_p;
 };
 
 #define A(f) OPT_OFF(struct compare_args, f)
@@ -838,6 +845,11 @@ static const struct opt compare_opts[] = {
 	  .help = "the Slab rows and the footprint (default on; mail: off)" },
 	{ "header", 'H', OPT_ENUM, A(header), "labels", "labels|classic",
 	  .help = "classic: run names over two lines, split as mmtests splits them" },
+	{ "ci", 0, OPT_BOOL, A(ci),
+	  .help = "text: each mean cell's 95% confidence interval of the headline mean "
+		  "[lo, hi] (mean +- t * stddev / sqrt(n)); JSON and CSV always carry it" },
+	{ "show-p", 0, OPT_BOOL, A(show_p),
+	  .help = "text: each mean cell's p-value; JSON, CSV and HTML always carry it" },
 	{ "strict", 0, OPT_BOOL, A(strict),
 	  .help = "exit 2 when compare warns (different configs, iterations or machines, the "
 		  "same kernel, fewer than 5 samples, a star within CoeffVar)" },
@@ -909,7 +921,7 @@ static int compare_main(void *opts, int argc, char **argv)
 	const struct compare_args *a = opts;
 	/* --test's choices are in enum sig_test's order */
 	struct cmp c = { .test = (enum sig_test)a->test, .alpha = a->alpha,
-			 .classic_header = a->header == 1 };
+			 .classic_header = a->header == 1, .show_ci = a->ci, .show_p = a->show_p };
 	int rc = EXIT_OK, loaded = 0, fmt = a->format;
 
 	if (a->pivot && parse_pivot(&c, a->pivot))

@@ -163,6 +163,20 @@ double stats_gain_pct(double base, double now, bool lower_better)
 	return 100 - now * 100 / base;
 }
 
+double stats_ci_halfwidth(const struct stats *s, double level)
+{
+	if (s->n < 2)
+		return NAN;
+	return gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, s->n - 1) * s->stddev / sqrt(s->n);
+}
+
+double stats_ci_rel(const struct stats *s, double level)
+{
+	double h = stats_ci_halfwidth(s, level), m = stats_headline(s);
+
+	return isnan(h) || m == 0 ? NAN : h / fabs(m);
+}
+
 static const char *const test_names[] = {
 	[SIG_MMTESTS] = "mmtests", [SIG_WELCH] = "welch", [SIG_MMTESTS_2026] = "mmtests-2026",
 };

@@ -68,6 +68,18 @@ const char *stats_headline_name(enum aggregate agg);
  */
 double stats_gain_pct(double base, double now, bool lower_better);
 
+/*
+ * The confidence interval of the headline mean: headline +- t(1 - (1 -
+ * level) / 2; n - 1) * stddev / sqrt(n), Student's t quantile (GSL), the
+ * sample stddev: the standard error the mmtests rule tests with, centred
+ * on the mean it tests (Hmean for rates).  NAN for n < 2.  Its ratio to
+ * the headline is the precision adaptive iterations stop on.
+ */
+#define STATS_CI_LEVEL 0.95
+double stats_ci_halfwidth(const struct stats *s, double level);
+/* Half-width / |headline| (0.02 = 2%); NAN for n < 2 or a zero mean. */
+double stats_ci_rel(const struct stats *s, double level);
+
 /* Fewer samples than this in a mean cell: compare warns (a t-test on 2-4
  * samples has little power, and a star on them little meaning). */
 #define STATS_FEW_SAMPLES 5

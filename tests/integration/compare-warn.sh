@@ -4,7 +4,8 @@
 # problem: different config hashes, different parameters, different
 # iterations, the same kernel and command line, fewer than 5 samples, a star
 # within CoeffVar, a different machine.  Each is one line on stderr and in
-# the JSON, CSV, markdown and HTML metadata; --strict exits 2.
+# the JSON, CSV, markdown and HTML metadata; --strict exits 2.  Then the
+# 95% intervals and p-values every format carries (--ci, --show-p in text).
 . "$(dirname "$0")/../lib.sh"
 MM=$BIN/mmscale
 R=$TMP/res
@@ -102,4 +103,24 @@ check "a starred 10% change at CoeffVar 1%: starred, no warning" \
 MMSCALE_GNUPLOT=/nonexistent "$MM" plot "$R/base" "$R/aa" --report "$TMP/rep" >/dev/null 2>&1
 check "html: a Warnings list with the A/A hint" \
 	grep -q '<li>same kernel: base and aa both ran 6.18.0-base' "$TMP/rep/index.html"
+# ---- confidence intervals and p ---------------------------------------------
+# base: 30 samples 99/101, stddev sqrt(30/29), Hmean 2/(1/99 + 1/101);
+# t(0.975; 29) = 2.0452296421327 (the printed tables' 2.045)
+ci=$(awk 'BEGIN { h = 2 / (1/99 + 1/101); w = 2.0452296421327 * sqrt(30/29) / sqrt(30)
+	printf "%.4f %.4f", h - w, h + w }')
+"$MM" compare "$R/base" "$R/clear" --format json >"$TMP/ci.json" 2>/dev/null
+check "json: the base cell's 95% interval is Hmean +- t * s / sqrt(n) ($ci)" 	[ "$(jq -r '.groups[0].rows[] | select(.mean_row) | .cells[0].ci | "\(.lo*10000|round/10000) \(.hi*10000|round/10000)"' "$TMP/ci.json" |
+	     awk '{printf "%.4f %.4f", $1, $2}')" = "$ci" ]
+check "json: every stat cell carries n, mean, stddev, ci and p" 	[ "$(jq '[.groups[0].rows[] | select(.stat != "Slab") | .cells[1] | select(has("n") and has("mean") and has("stddev") and has("ci") and has("p"))] | length' "$TMP/ci.json")" = 8 ]
+"$MM" compare "$R/base" "$R/clear" --ci --show-p >"$TMP/ci.txt" 2>/dev/null
+lo=${ci% *} hi=${ci#* }
+check "text --ci --show-p: the interval and p on the Hmean row" 	grep -qE "^Hmean +faults/sec-1 .*\\( +0.00%\\) \\[ *$lo, +$hi\\] .*%\\* \\[.*\\] p=[0-9.e-]+$" "$TMP/ci.txt"
+check "text --ci: other rows have no interval" [ "$(grep -c '\[' "$TMP/ci.txt")" = 2 ]
+check "text without --ci: no interval" [ "$("$MM" compare "$R/base" "$R/clear" 2>/dev/null | grep -c '\[')" = 0 ]
+"$MM" compare "$R/base" "$R/clear" --format csv >"$TMP/ci.csv" 2>/dev/null
+check "csv: n, mean, stddev, ci_lo, ci_hi after p" \
+	[ "$(awk -F, '$2 == "Hmean" && $6 == 0 {printf "%s %.4f %.4f", $13, $16, $17}' "$TMP/ci.csv")" = "30 $ci" ]
+check "html: p printed beside the change" \
+	grep -qE 'data-metric="faults/sec-1".*<span class="p">p=[0-9.e-]+</span>' "$TMP/rep/index.html"
+
 echo "1..$n"

@@ -9,8 +9,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <math.h>
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+#include <jansson.h>
 #include "stats.h"
 #include "compare.h"
 
@@ -187,6 +191,72 @@ static void test_mean_change(void **st)
 	assert_int_equal(cmp_mean_cell(&c, 0, &pa[0], 1, &pb[0], "nope", 21, &cl), -1);
 }
 
+/*
+ * The 95% interval of the headline mean on a fixed case, by hand: {9, 10,
+ * 11, 12, 13} has stddev sqrt(2.5) and t(0.975; 4) = 2.7764451051977987
+ * (the printed tables' 2.776), so the half-width is 2.7764 * sqrt(2.5/5)
+ * around the Hmean.  The model's cell and the JSON compare prints carry
+ * exactly that; the relative half-width is what adaptive stopping reads.
+ */
+static json_t *json_of(const struct cmp *c)
+{
+	FILE *tf = tmpfile();
+	int saved;
+	json_t *j;
+
+	assert_non_null(tf);
+	fflush(stdout);
+	saved = dup(1);
+	assert_true(saved >= 0 && dup2(fileno(tf), 1) == 1);
+	assert_int_equal(cmp_print_json(c), 0);
+	fflush(stdout);
+	assert_int_equal(dup2(saved, 1), 1);
+	close(saved);
+	rewind(tf);
+	j = json_loadf(tf, 0, NULL);
+	fclose(tf);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_ci(void **st)
+{
+	double v[] = { 12, 9, 13, 10, 11 }, w[] = { 11, 12, 13, 14, 15 };
+	double h = 5 / (1 / 9.0 + 1 / 10.0 + 1 / 11.0 + 1 / 12.0 + 1 / 13.0);
+	double t = gsl_cdf_tdist_Pinv(0.975, 4), half = t * sqrt(2.5) / sqrt(5);
+	struct metric ma = { .name = "faults/sec", .dir = BETTER_HIGHER, .agg = AGG_HARMONIC, .n = 5, .values = v };
+	struct metric mb = { .name = "faults/sec", .dir = BETTER_HIGHER, .agg = AGG_HARMONIC, .n = 5, .values = w };
+	struct point pa = { .workload = "g", .group = "g", .clients = 1, .status = "ok", .nmetrics = 1, .metrics = &ma };
+	struct point pb = { .workload = "g", .group = "g", .clients = 1, .status = "ok", .nmetrics = 1, .metrics = &mb };
+	struct summary runs[] = { { .label = "a", .dir = "a", .npoints = 1, .points = &pa },
+				  { .label = "b", .dir = "b", .npoints = 1, .points = &pb } };
+	struct cmp c = { .nruns = 2, .runs = runs, .test = SIG_MMTESTS, .alpha = NAN, .no_slab = true };
+	struct stats s;
+	json_t *j, *cell = NULL, *row;
+	size_t k;
+
+	near(t, 2.7764451051977987, 1e-12, "t(0.975; 4) as the tables print it");
+	stats_compute(v, 5, BETTER_HIGHER, &s);
+	near(stats_ci_halfwidth(&s, 0.95), half, 1e-12, "half-width");
+	near(stats_ci_rel(&s, 0.95), half / h, 1e-12, "relative half-width");
+	assert_true(isnan(stats_ci_halfwidth(&(struct stats){ .n = 1 }, 0.95)));
+
+	cmp_build(&c);
+	j = json_of(&c);
+	json_array_foreach(json_object_get(json_array_get(json_object_get(j, "groups"), 0), "rows"), k, row)
+		if (json_is_true(json_object_get(row, "mean_row")))
+			cell = json_array_get(json_object_get(row, "cells"), 0);
+	assert_non_null(cell);
+	assert_int_equal(json_integer_value(json_object_get(cell, "n")), 5);
+	near(json_real_value(json_object_get(cell, "mean")), h, 1e-9, "JSON mean = Hmean");
+	near(json_real_value(json_object_get(cell, "stddev")), sqrt(2.5), 1e-12, "JSON stddev");
+	near(json_real_value(json_object_get(json_object_get(cell, "ci"), "lo")), h - half, 1e-9, "JSON ci.lo");
+	near(json_real_value(json_object_get(json_object_get(cell, "ci"), "hi")), h + half, 1e-9, "JSON ci.hi");
+	near(json_real_value(json_object_get(json_object_get(cell, "ci"), "level")), 0.95, 0, "JSON ci.level");
+	json_decref(j);
+	cmp_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_aa),
 		cmocka_unit_test(test_zero_spread),
 		cmocka_unit_test(test_mean_change),
+		cmocka_unit_test(test_ci),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
