@@ -16,7 +16,8 @@ PG_DIR=${PG_DIR:-}
 
 # As root the server's commands run as nobody.
 pg_as() {
-	if is_root; then setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+	# from /, which nobody may enter (the test's cwd may not be)
+	if is_root; then (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@")
 	else "$@"; fi
 }
 

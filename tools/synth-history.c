@@ -32,11 +32,15 @@ struct synth {
 	long step_night, step_clients;	/* from that night on, metric x (1+pct) */
 	char *step_metric;
 	double step_pct;
+	long drift_night, drift_clients; /* from that night on, x (1+pct*nights) */
+	char *drift_metric;
+	double drift_pct;
 	const char *machine, *cpu, *config, *prefix, *kernel, *clients_s, *metrics_s, *step_s;
+	const char *drift_s;
 	int nclients, nmetrics;
 	int clients[64];
 	char *metrics[16];
-	char *lists[3];		/* copies strtok_r may cut up */
+	char *lists[4];		/* copies strtok_r may cut up */
 };
 
 /* The SPEC's keys: the same table kind the workloads' options use, so the
@@ -60,6 +64,8 @@ static const struct opt spec_keys[] = {
 	{ "metrics", 0, OPT_STR, S(metrics_s), "faults/sec:faults/cpu",
 	  .help = "metrics, M:M:..." },
 	{ "step", 0, OPT_STR, S(step_s), .help = "NIGHT:METRIC-N:PCT: a step from NIGHT on" },
+	{ "drift", 0, OPT_STR, S(drift_s),
+	  .help = "NIGHT:METRIC-N:PCT: PCT more every night from NIGHT on" },
 	{ 0 }
 };
 #undef S
@@ -97,6 +103,33 @@ static int number(const char *spec, const char *key, const char *val, enum opt_t
 
 	if (opt_check(&o, val, 0, out, why, sizeof(why)))
 		return bad(spec, "%s: %s", key, why);
+	return 0;
+}
+
+/* step= and drift=: NIGHT:METRIC-N:PCT */
+static int parse_shift(const char *orig, const char *key, const char *val, char **copy,
+		       long *night, char **metric, long *clients, double *pct)
+{
+	char *p[3], *dash, what[32];
+	union opt_val v;
+	int rc;
+
+	if (split_list(*copy = xstrdup(val), p, 3) != 3 || !(dash = strrchr(p[1], '-')))
+		return bad(orig, "%s: want NIGHT:METRIC-N:PCT", key);
+	*dash = 0;
+	*metric = p[1];
+	snprintf(what, sizeof(what), "%s night", key);
+	if ((rc = number(orig, what, p[0], OPT_INT, 1, 100000, &v)))
+		return rc;
+	*night = v.l;
+	snprintf(what, sizeof(what), "%s clients", key);
+	if ((rc = number(orig, what, dash + 1, OPT_INT, 1, 65536, &v)))
+		return rc;
+	*clients = v.l;
+	snprintf(what, sizeof(what), "%s percent", key);
+	if ((rc = number(orig, what, p[2], OPT_DOUBLE, -100, 10000, &v)))
+		return rc;
+	*pct = v.d;
 	return 0;
 }
 
@@ -148,23 +181,12 @@ static int synth_parse(char *spec, const char *orig, struct synth *y)
 	y->nmetrics = split_list(y->lists[1] = xstrdup(y->metrics_s), y->metrics, 16);
 	if (y->nmetrics < 1)
 		return bad(orig, "metrics: want 1 to 16 names M:M:...");
-	if (y->step_s) {
-		char *p[3], *dash;
-
-		if (split_list(y->lists[2] = xstrdup(y->step_s), p, 3) != 3 || !(dash = strrchr(p[1], '-')))
-			return bad(orig, "step: want NIGHT:METRIC-N:PCT");
-		*dash = 0;
-		y->step_metric = p[1];
-		if ((rc = number(orig, "step night", p[0], OPT_INT, 1, 100000, &v)))
-			return rc;
-		y->step_night = v.l;
-		if ((rc = number(orig, "step clients", dash + 1, OPT_INT, 1, 65536, &v)))
-			return rc;
-		y->step_clients = v.l;
-		if ((rc = number(orig, "step percent", p[2], OPT_DOUBLE, -100, 10000, &v)))
-			return rc;
-		y->step_pct = v.d;
-	}
+	if (y->step_s && (rc = parse_shift(orig, "step", y->step_s, &y->lists[2], &y->step_night,
+					    &y->step_metric, &y->step_clients, &y->step_pct)))
+		return rc;
+	if (y->drift_s && (rc = parse_shift(orig, "drift", y->drift_s, &y->lists[3], &y->drift_night,
+					     &y->drift_metric, &y->drift_clients, &y->drift_pct)))
+		return rc;
 	if (!y->prefix)
 		y->prefix = y->machine;
 	return 0;
@@ -211,6 +233,9 @@ static int synth_night(struct store *st, const struct synth *y, gsl_rng *rng, in
 			if (y->step_night && night >= y->step_night &&
 			    y->clients[c] == y->step_clients && !strcmp(y->metrics[k], y->step_metric))
 				level *= 1 + y->step_pct / 100;
+			if (y->drift_night && night >= y->drift_night &&
+			    y->clients[c] == y->drift_clients && !strcmp(y->metrics[k], y->drift_metric))
+				level *= 1 + y->drift_pct / 100 * (night - y->drift_night + 1);
 			for (int i = 0; i < y->iterations; i++)
 				v[i] = level * (1 + gsl_ran_gaussian(rng, y->cv / 100));
 			ms[k] = (struct store_metric){
@@ -256,7 +281,7 @@ out:
 	gsl_rng_free(rng);
 	free(vals);
 	free(spec);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		free(y.lists[i]);
 	return rc;
 }

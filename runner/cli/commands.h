@@ -19,6 +19,7 @@ extern const struct cli_command cli_cmd_import_mmtests;	/* results/mmtests.c */
 extern const struct cli_command cli_cmd_export;		/* results/mmtests.c */
 extern const struct cli_command cli_cmd_history;	/* history.c */
 extern const struct cli_command cli_cmd_nightly;	/* nightly.c */
+extern const struct cli_command cli_cmd_fleet;		/* fleet.c */
 extern const struct cli_command cli_cmd_plot;		/* plot.c */
 extern const struct cli_command cli_cmd_help;		/* cli.c */
 

@@ -23,6 +23,7 @@
 #include "options.h"
 #include "commands.h"
 #include "db.h"
+#include "changes.h"
 #include "store.h"
 #include "meta.h"
 #include "summary.h"
@@ -416,9 +417,97 @@ static int print_series(struct store *st, const struct store_filter *f, const ch
 	return 0;
 }
 
+/* ---- history --changes -------------------------------------------------- */
+
+struct change_print {
+	const char *row;		/* --metric: only this row */
+	int series, found;
+};
+
+static int print_series_changes(void *arg, const struct series *sr)
+{
+	struct change_print *cp = arg;
+	struct change c[64];
+	char row[256], when[32];
+	int n;
+
+	point_row_name(sr->metric, sr->clients, row, sizeof(row));
+	if (cp->row && strcmp(cp->row, row))
+		return 0;
+	if (!cp->series++)
+		printf("%-16s  %-16s  %-18s  %-10s  %-20s  %-20s  %9s  %-6s  %s\n", "machine",
+		       "config", "metric", "night", "label", "kernel", "shift", "", "p");
+	n = series_changes(sr, c, 64);
+	for (int i = 0; i < n; i++) {
+		const struct store_run *r = &sr->s[c[i].at].run;
+		time_t t = (time_t)r->time;
+		struct tm tm;
+
+		strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&t, &tm));
+		printf("%-16s  %-16s  %-18s  %-10s  %-20s  %-20s  %+8.2f%%  %-6s  %.4f\n",
+		       r->hostname, r->config_name, row, when, r->label, r->kernel, change_pct(&c[i]),
+		       change_is_worse(&c[i], sr->dir) ? "worse" : "better", c[i].p);
+	}
+	cp->found += n;
+	return 0;
+}
+
+/* "2026-02-19" (UTC) -> epoch seconds; -1 when it is not a date */
+static int64_t parse_date(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%d", &tm);
+
+	if (!end || *end)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static int print_changes(struct store *st, const struct store_filter *f, const char *row,
+			 const char *since)
+{
+	struct change_print cp = { .row = row };
+	int64_t from = 0;
+	int rc;
+
+	if (since && (from = parse_date(since)) < 0) {
+		errmsg(0, "--since %s: want a date, YYYY-MM-DD (UTC)", since);
+		return EXIT_USAGE;
+	}
+	rc = history_series_each(st, f, from, 0, print_series_changes, &cp);
+	if (rc)
+		return rc;
+	if (row && !cp.series) {
+		errmsg(0, "--metric %s: no such row in the history", row);
+		return EXIT_USAGE;
+	}
+	printf("%d change point%s in %d series (E-divisive means, 199 permutations, alpha 0.005)\n",
+	       cp.found, cp.found == 1 ? "" : "s", cp.series);
+	return 0;
+}
+
+static int copy_history(const char *from_db, const char *to_db)
+{
+	struct store *from = NULL, *to = NULL;
+	long n[5];
+	int rc;
+
+	rc = store_open_existing(from_db, &from);
+	rc = rc ?: store_open(to_db, &to);
+	rc = rc ?: store_copy(from, to, n);
+	if (!rc)
+		printf("copied %s to %s: %ld machines, %ld runs, %ld points, %ld values, "
+		       "%ld summaries\n", store_name(from), store_name(to), n[0], n[1], n[2], n[3],
+		       n[4]);
+	store_close(from);
+	store_close(to);
+	return rc;
+}
+
 struct history_args {
-	const char *db, *machine, *config, *label, *metric, *group;
+	const char *db, *machine, *config, *label, *metric, *group, *since, *copy;
 	long last;
+	bool changes;
 };
 
 #define A(f) OPT_OFF(struct history_args, f)
@@ -431,6 +520,13 @@ static const struct opt history_opts[] = {
 	{ "group", 'g', OPT_STR, A(group), .arg = "G", .help = "the point group of --metric" },
 	{ "last", 'k', OPT_INT, A(last), .min = 1, .max = 1e9, .arg = "K",
 	  .help = "only the K latest runs" },
+	{ "changes", 'C', OPT_BOOL, A(changes),
+	  .help = "the change points of every headline series, per machine and config "
+		  "(E-divisive means with a permutation test)" },
+	{ "copy", 0, OPT_STR, A(copy), .arg = "FROM",
+	  .help = "copy every row of the history FROM (a file or URL) into TO, or into --db" },
+	{ "since", 's', OPT_STR, A(since), .arg = "DATE",
+	  .help = "with --changes: only the nights from DATE (YYYY-MM-DD, UTC) on" },
 	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
 	  .help = STORE_DB_HELP },
 	{ 0 }
@@ -449,30 +545,39 @@ static int history_main(void *opts, int argc, char **argv)
 	struct store_filter f = {
 		.machine = a->machine, .config = a->config, .label = a->label, .last = (int)a->last,
 	};
-	const char *db = store_default(a->db);
 	struct store *st;
 	int rc;
 
-	/* Printing a history must not create an empty one. */
-	if (!db_is_url(db) && access(db, F_OK)) {
-		errmsg(errno, "%s", db);
-		return EXIT_NORES;
+	if (argc && !a->copy) {
+		errmsg(0, "history: TO is the target of --copy FROM (see mmscale history --help)");
+		return EXIT_USAGE;
 	}
-	rc = store_open(db, &st);
+	if (a->copy)
+		return copy_history(a->copy, argc ? argv[0] : a->db);
+	rc = store_open_existing(a->db, &st);
 	if (rc)
 		return rc;
-	rc = a->metric ? print_series(st, &f, a->group, a->metric) : print_runs(st, &f);
+	if (a->since && !a->changes) {
+		errmsg(0, "--since needs --changes");
+		rc = EXIT_USAGE;
+	} else if (a->changes) {
+		rc = print_changes(st, &f, a->metric, a->since);
+	} else {
+		rc = a->metric ? print_series(st, &f, a->group, a->metric) : print_runs(st, &f);
+	}
 	store_close(st);
 	return rc;
 }
 
 const struct cli_command cli_cmd_history = {
-	.name = "history", .operands = "", .min_operands = 0, .max_operands = 0,
+	.name = "history", .operands = "[TO]", .min_operands = 0, .max_operands = 1,
 	.summary = "the runs in the history, or one metric's series over them",
 	.description =
 		"Without --metric, lists the runs; with it, prints the metric's series\n"
 		"(Hmean for rates, Amean for times) over the runs, oldest first.  A metric\n"
-		"the history has never stored is an error.\n",
+		"the history has never stored is an error.  --changes prints where each\n"
+		"headline series of each machine and config changed: the night, its label\n"
+		"and kernel, the shift of the mean and its p-value.\n",
 	.opts = history_opts, .opts_size = sizeof(struct history_args),
 	.exits = history_exits, .main = history_main,
 };

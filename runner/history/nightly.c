@@ -20,6 +20,8 @@
 #include "report.h"
 #include "run.h"
 #include "store.h"
+#include "changes.h"
+#include "summary.h"
 #include "verdict.h"
 
 enum nightly_exit {
@@ -43,6 +45,8 @@ static const struct cli_exit nightly_exits[] = {
 
 struct nightly {
 	const char *config, *label, *judge_only, *machine, *db, *report, *results, *baseline;
+	const char *since;
+	bool judge_all;
 	long iterations;
 	int test;	/* mmtests, welch */
 	double threshold, alpha;	/* NAN: the default */
@@ -68,8 +72,14 @@ static const struct opt nightly_opts[] = {
 	  .help = "measured iterations per point, instead of the config's" },
 	{ "judge-only", 'j', OPT_STR, A(judge_only), .arg = "LABEL",
 	  .help = "judge this run already in the history; nothing is run" },
+	{ "judge-all", 'A', OPT_BOOL, A(judge_all),
+	  .help = "judge every night never judged, oldest first, as nightly would have; "
+		  "nothing is run" },
+	{ "since", 's', OPT_STR, A(since), .arg = "DATE",
+	  .help = "judge (again) every night from DATE (YYYY-MM-DD, UTC) on, oldest first" },
 	{ "machine", 'm', OPT_STR, A(machine), .arg = "HOST",
-	  .help = "with --judge-only: the run's machine (default this one)" },
+	  .help = "with --judge-only: the run's machine (default this one); with "
+		  "--judge-all or --since: only this machine" },
 	{ "report", 'r', OPT_STR, A(report), .arg = "DIR",
 	  .help = "write trend pictures and an HTML page into DIR" },
 	{ "json", 'J', OPT_BOOL, A(json), .help = "print the verdict as JSON" },
@@ -103,8 +113,14 @@ static int parse_args(int argc, char **argv, struct nightly *n)
 		n->vo.test = SIG_WELCH;
 	if (argc)
 		n->config = argv[0];
-	if (!n->config && !n->judge_only) {
-		errmsg(0, "nightly: needs CONFIG, or --judge-only LABEL (see mmscale nightly --help)");
+	if ((n->judge_all || n->since) && (n->config || n->judge_only)) {
+		errmsg(0, "nightly: --judge-all and --since judge the history: no CONFIG, "
+		       "no --judge-only");
+		return NIGHTLY_USAGE;
+	}
+	if (!n->config && !n->judge_only && !n->judge_all && !n->since) {
+		errmsg(0, "nightly: needs CONFIG, --judge-only LABEL, --judge-all or --since DATE "
+		       "(see mmscale nightly --help)");
 		return NIGHTLY_USAGE;
 	}
 	/* A bad spec should fail before an hour of running, not after. */
@@ -302,6 +318,100 @@ static void draw_trends(struct store *st, const struct verdict *v, const char *d
 			return;	/* the message is out; the report goes on */
 }
 
+/*
+ * "this regression started on night X (kernel Y)": the latest change point
+ * of the metric's series up to the judged night that made it worse, when
+ * there is one (it needs 3 nights on each side: not on the first bad night).
+ */
+static void print_started(struct store *st, const struct verdict *v)
+{
+	struct store_filter f = {
+		.machine = v->run.hostname, .cpu_model = v->run.cpu_model,
+		.config = v->run.config_hash, .before = true,
+		.before_time = v->run.time, .before_id = v->run.id + 1,
+	};
+
+	for (int i = 0; i < v->nmetrics; i++) {
+		const struct verdict_metric *m = &v->m[i];
+		struct store_sample *s;
+		struct change c[64];
+		int n, nc, k;
+		char row[256], when[32];
+
+		if (m->cls != V_REGRESSION ||
+		    store_query_series(st, &f, m->group, m->metric, m->clients, &s, &n))
+			continue;
+		nc = series_changes(&(struct series){ .s = s, .n = n, .dir = m->dir }, c, 64);
+		for (k = nc - 1; k >= 0 && !change_is_worse(&c[k], m->dir); k--)
+			;
+		if (k >= 0) {
+			const struct store_run *r = &s[c[k].at].run;
+			time_t t = (time_t)r->time;
+			struct tm tm;
+
+			strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&t, &tm));
+			point_row_name(m->metric, m->clients, row, sizeof(row));
+			printf("started:   %s: this regression started on night %s (%s, kernel %s): "
+			       "%+.2f%%, p=%.4f\n", row, r->label, when, r->kernel, change_pct(&c[k]),
+			       c[k].p);
+		}
+		store_samples_free(s, n);
+	}
+}
+
+/* --judge-all / --since: every night they select, oldest first, one line
+ * each; a flagged night leaves later baselines as a nightly job would. */
+static int judge_history(struct store *st, const struct nightly *n)
+{
+	struct store_filter f = { .machine = n->machine };
+	struct store_run *r;
+	int cnt, rc, judged = 0, regressed = 0, failed = 0;
+	int64_t since = 0;
+	char when[32];
+
+	if (n->since) {
+		struct tm tm = { 0 };
+		const char *end = strptime(n->since, "%Y-%m-%d", &tm);
+
+		if (!end || *end) {
+			errmsg(0, "--since %s: want a date, YYYY-MM-DD (UTC)", n->since);
+			return NIGHTLY_USAGE;
+		}
+		since = (int64_t)timegm(&tm);
+	}
+	rc = store_query_runs(st, &f, &r, &cnt);
+	if (rc)
+		return rc == EXIT_USAGE ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
+	for (int i = 0; i < cnt && !rc; i++) {
+		struct verdict v = { 0 };
+		time_t t = (time_t)r[i].time;
+		struct tm tm;
+
+		if (r[i].time < since || (n->judge_all && r[i].good != STORE_UNJUDGED))
+			continue;
+		rc = verdict_judge(st, &r[i], &n->vo, &v);
+		rc = rc ?: verdict_record(st, &v);
+		if (!rc) {
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+			printf("%-16s  %-20s  %-16s  %s", when, r[i].label, r[i].hostname,
+			       verdict_word(&v));
+			if (v.regressions)
+				printf(" (%d metric%s)", v.regressions, v.regressions == 1 ? "" : "s");
+			printf("\n");
+			judged++;
+			regressed += v.regressions > 0;
+			failed += !v.regressions && verdict_run_failed(&v);
+		}
+		verdict_free(&v);
+	}
+	store_runs_free(r, cnt);
+	if (rc)
+		return rc == EXIT_USAGE ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
+	printf("judged %d night%s: %d regressed, %d failed\n", judged, judged == 1 ? "" : "s",
+	       regressed, failed);
+	return regressed ? NIGHTLY_REGRESSION : failed ? NIGHTLY_RUN_FAILED : NIGHTLY_OK;
+}
+
 static int nightly_main(void *opts, int argc, char **argv)
 {
 	struct nightly n = *(struct nightly *)opts;
@@ -327,6 +437,10 @@ static int nightly_main(void *opts, int argc, char **argv)
 	rc = store_open(n.db, &st);
 	if (rc)
 		return rc == EXIT_USAGE || rc == EXIT_UNSUPP ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
+	if (n.judge_all || n.since) {
+		rc = judge_history(st, &n);
+		goto out;
+	}
 	rc = n.judge_only ? find_run(st, &n, &run) :
 		run_and_import(st, &n, &run, outdir, sizeof(outdir));
 	if (rc)
@@ -346,6 +460,7 @@ static int nightly_main(void *opts, int argc, char **argv)
 		json_decref(j);
 	} else {
 		verdict_print(stdout, &v);
+		print_started(st, &v);
 	}
 	if (n.report) {
 		json_t *j = verdict_to_json(&v);
@@ -379,7 +494,10 @@ const struct cli_command cli_cmd_nightly = {
 		"Runs CONFIG, stores it in the history and judges every headline metric\n"
 		"against the baseline (the previous good nights on this machine and\n"
 		"config): a regression is significant (compare's test) and worse than the\n"
-		"threshold.  --judge-only LABEL judges a stored run instead of running.\n",
+		"threshold.  --judge-only LABEL judges a stored run instead of running;\n"
+		"--judge-all judges every night never judged, --since DATE every night\n"
+		"from DATE, oldest first.  A regression that a change point of its series\n"
+		"explains says on which night (and kernel) it started.\n",
 	.opts = nightly_opts, .opts_size = sizeof(struct nightly), .init = nightly_init,
 	.exits = nightly_exits, .main = nightly_main,
 };

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "harness.h"
 #include "db.h"
 #include "store.h"
@@ -75,6 +76,20 @@ static const char *const migrations[] = {
 	[2] =
 	"ALTER TABLE runs ADD COLUMN verdict TEXT;"
 	"CREATE INDEX runs_by_config ON runs (machine_id, config_hash, time);",
+	/* v3: views for dashboards (Grafana's PostgreSQL source, psql,
+	 * sqlite3), documented in the README: every headline summary with its
+	 * run, and each machine + config's newest night. */
+	[3] =
+	"CREATE VIEW metric_series AS SELECT m.hostname AS machine, m.cpu_model,"
+	" r.config_name, r.config_hash, r.id AS run_id, r.label, r.kernel, r.time, r.status,"
+	" r.good, p.grp, p.clients, s.metric, s.better, s.n, s.mean, s.stddev, s.coeffvar"
+	" FROM runs r JOIN machines m ON m.id = r.machine_id JOIN points p ON p.run_id = r.id"
+	" JOIN summaries s ON s.point_id = p.id WHERE p.status = 'ok';"
+	"CREATE VIEW latest_night AS SELECT m.hostname AS machine, m.cpu_model,"
+	" r.config_name, r.config_hash, r.id AS run_id, r.label, r.kernel, r.time, r.status,"
+	" r.good, r.verdict FROM runs r JOIN machines m ON m.id = r.machine_id"
+	" WHERE NOT EXISTS (SELECT 1 FROM runs n WHERE n.machine_id = r.machine_id"
+	" AND n.config_hash = r.config_hash AND (n.time > r.time OR (n.time = r.time AND n.id > r.id)));",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 _Static_assert(NMIGRATIONS == STORE_VERSION, "STORE_VERSION");
@@ -286,6 +301,17 @@ const char *store_default(const char *path)
 int store_open(const char *path, struct store **st)
 {
 	return store_open_version(store_default(path), 0, st);
+}
+
+int store_open_existing(const char *path, struct store **st)
+{
+	const char *db = store_default(path);
+
+	if (!db_is_url(db) && access(db, F_OK)) {
+		errmsg(errno, "%s", db);
+		return EXIT_NORES;
+	}
+	return store_open(db, st);
 }
 
 static void db_store_close(struct store *st)
@@ -716,6 +742,187 @@ static int db_query_series(struct store *st, const struct store_filter *f, const
 	return 0;
 }
 
+static int db_run_verdict(struct store *st, int64_t run_id, char **json)
+{
+	struct dbstore *s = S(st);
+	struct db_stmt *q = NULL;
+	int rc = prepare(s, "SELECT verdict FROM runs WHERE id = ?1", &q);
+
+	*json = NULL;
+	if (rc)
+		return rc;
+	s->o->bind_int64(q, 1, run_id);
+	rc = s->o->step(q, "query verdict");
+	if (rc == DB_ROW && s->o->col_text(q, 0))
+		*json = xstrdup(s->o->col_text(q, 0));
+	s->o->finalize(q);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : rc;
+}
+
+/* ---- copying a history ------------------------------------------------- */
+
+/* old id -> new id, filled in old-id order (the SELECTs below sort by id) */
+struct idmap {
+	int64_t *from, *to;
+	int n, cap;
+};
+
+static void idmap_add(struct idmap *m, int64_t from, int64_t to)
+{
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 256;
+		m->from = xrealloc(m->from, m->cap, sizeof(int64_t));
+		m->to = xrealloc(m->to, m->cap, sizeof(int64_t));
+	}
+	m->from[m->n] = from;
+	m->to[m->n++] = to;
+}
+
+static bool idmap_get(const struct idmap *m, int64_t from, int64_t *to)
+{
+	int lo = 0, hi = m->n - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (m->from[mid] == from) {
+			*to = m->to[mid];
+			return true;
+		}
+		if (m->from[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+static void idmap_free(struct idmap *m)
+{
+	free(m->from);
+	free(m->to);
+}
+
+/* Column kinds of a copied table: i integer, r real, t text (may be NULL),
+ * and the id columns mapped through a map: M machine, R run, P point. */
+struct table_copy {
+	const char *select, *insert, *cols;
+	int returns_id;		/* the insert returns the new id of column 0 */
+	struct idmap *own;	/* where the returned ids go */
+};
+
+static int copy_table(struct dbstore *a, struct dbstore *b, const struct table_copy *t,
+		      struct idmap *maps[3], long *count)
+{
+	struct db_stmt *q = NULL, *ins = NULL;
+	int rc = prepare(a, t->select, &q), ncols = (int)strlen(t->cols);
+
+	rc = rc ?: prepare_kept(b, t->insert, &ins);
+	while (!rc && (rc = a->o->step(q, "copy: read")) == DB_ROW) {
+		int64_t old_id = a->o->col_int64(q, 0), id;
+		int bi = 1;
+
+		rc = 0;
+		for (int c = t->returns_id ? 1 : 0; c < ncols && !rc; c++, bi++) {
+			const char *k = strchr("MRP", t->cols[c]);
+
+			if (k) {
+				if (!idmap_get(maps[k - "MRP"], a->o->col_int64(q, c), &id)) {
+					errmsg(0, "%s: copy: a row refers to a missing %s", a->db->name,
+					       t->cols[c] == 'M' ? "machine" : t->cols[c] == 'R' ? "run" :
+					       "point");
+					rc = EXIT_USAGE;
+				}
+				b->o->bind_int64(ins, bi, id);
+			} else if (t->cols[c] == 'i') {
+				b->o->bind_int64(ins, bi, a->o->col_int64(q, c));
+			} else if (t->cols[c] == 'r') {
+				b->o->bind_double(ins, bi, a->o->col_double(q, c));
+			} else {
+				b->o->bind_text(ins, bi, a->o->col_text(q, c));
+			}
+		}
+		if (rc)
+			break;
+		if (t->returns_id) {
+			rc = step_id(b, ins, "copy: write", &id, NULL);
+			b->o->reset(ins);
+			if (!rc)
+				idmap_add(t->own, old_id, id);
+		} else {
+			rc = step_done(b, ins, "copy: write");
+		}
+		(*count)++;
+	}
+	if (rc == DB_DONE)
+		rc = 0;
+	a->o->finalize(q);
+	b->o->finalize(ins);
+	return rc;
+}
+
+int store_copy(struct store *from, struct store *to, long counts[5])
+{
+	struct dbstore *a = S(from), *b = S(to);
+	struct idmap mm = { 0 }, rm = { 0 }, pm = { 0 };
+	struct idmap *maps[3] = { &mm, &rm, &pm };
+	/* runs keep their judgement; a run already in TO is replaced, as a
+	 * re-import would */
+	const struct table_copy tables[] = {
+		{ "SELECT id, hostname, cpu_model FROM machines ORDER BY id",
+		  "INSERT INTO machines (hostname, cpu_model) VALUES (?1, ?2) ON CONFLICT"
+		  " (hostname, cpu_model) DO UPDATE SET hostname = excluded.hostname RETURNING id",
+		  "itt", 1, &mm },
+		{ "SELECT id, machine_id, kernel, config_name, config_hash, toggles, label, time,"
+		  " status, good, verdict FROM runs ORDER BY id",
+		  "INSERT INTO runs (machine_id, kernel, config_name, config_hash, toggles, label,"
+		  " time, status, good, verdict) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
+		  " ON CONFLICT (machine_id, label, time) DO UPDATE SET kernel = excluded.kernel,"
+		  " config_name = excluded.config_name, config_hash = excluded.config_hash,"
+		  " toggles = excluded.toggles, status = excluded.status, good = excluded.good,"
+		  " verdict = excluded.verdict RETURNING id",
+		  "iMtttttiiit", 1, &rm },
+		{ "SELECT id, run_id, pid, workload, grp, clients, status, reason, params"
+		  " FROM points ORDER BY id",
+		  "INSERT INTO points (run_id, pid, workload, grp, clients, status, reason, params)"
+		  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
+		  "iRtttittt", 1, &pm },
+		{ "SELECT point_id, metric, iter, value FROM metric_values ORDER BY point_id",
+		  "INSERT INTO metric_values VALUES (?1,?2,?3,?4)", "Ptir", 0, NULL },
+		{ "SELECT point_id, metric, better, n, mean, amean, hmean, stddev, coeffvar, min,"
+		  " max, best50, best95, best99 FROM summaries ORDER BY point_id",
+		  "INSERT INTO summaries VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+		  "Pttirrrrrrrrrr", 0, NULL },
+	};
+	int rc;
+
+	memset(counts, 0, 5 * sizeof(long));
+	rc = b->o->begin(b->db, false);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 5 && !rc; i++) {
+		rc = copy_table(a, b, &tables[i], maps, &counts[i]);
+		/* the runs copied replace what TO had of them */
+		if (!rc && i == 1) {
+			struct db_stmt *q = NULL;
+
+			rc = prepare_kept(b, "DELETE FROM points WHERE run_id = ?1", &q);
+			for (int k = 0; k < rm.n && !rc; k++) {
+				b->o->bind_int64(q, 1, rm.to[k]);
+				rc = step_done(b, q, "copy: replace points");
+			}
+			b->o->finalize(q);
+		}
+	}
+	rc = rc ?: b->o->commit(b->db);
+	if (rc)
+		b->o->rollback(b->db);
+	idmap_free(&mm);
+	idmap_free(&rm);
+	idmap_free(&pm);
+	return rc;
+}
+
 static const struct store_ops store_db_ops = {
 	.name = "db",
 	.close = db_store_close,
@@ -731,6 +938,7 @@ static const struct store_ops store_db_ops = {
 	.query_series = db_query_series,
 	.schema_version = db_schema_version,
 	.db_name = db_name,
+	.run_verdict = db_run_verdict,
 };
 
 /* ---- freeing ----------------------------------------------------- */

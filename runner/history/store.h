@@ -135,6 +135,8 @@ struct store_ops {
 			    struct store_sample **s, int *n);
 	int (*schema_version)(struct store *st);
 	const char *(*db_name)(struct store *st);	/* for messages */
+	/* The stored verdict JSON of a judged run (*json NULL if none); free() it. */
+	int (*run_verdict)(struct store *st, int64_t run_id, char **json);
 };
 
 struct store {
@@ -144,7 +146,7 @@ struct store {
 /* The schema version this mmscale writes.  max_version 0 migrates to it;
  * tests pass an older version to build a db that a later open must migrate.
  * A db whose schema is current is opened without any write. */
-#define STORE_VERSION 2
+#define STORE_VERSION 3
 #define STORE_SQLITE_VERSION STORE_VERSION
 int store_open_version(const char *db, int max_version, struct store **st);
 int store_sqlite_open(const char *path, int max_version, struct store **st);
@@ -155,6 +157,9 @@ int store_sqlite_open(const char *path, int max_version, struct store **st);
 const char *store_default(const char *db);
 /* Open that history. */
 int store_open(const char *db, struct store **st);
+/* The same for commands that only read: a file that does not exist is an
+ * error (EXIT_NORES), not a new empty history. */
+int store_open_existing(const char *db, struct store **st);
 
 static inline void store_close(struct store *st)
 { if (st) st->ops->close(st); }
@@ -187,6 +192,13 @@ static inline int store_schema_version(struct store *st)
 { return st->ops->schema_version(st); }
 static inline const char *store_name(struct store *st)
 { return st->ops->db_name(st); }
+static inline int store_run_verdict(struct store *st, int64_t run_id, char **json)
+{ return st->ops->run_verdict(st, run_id, json); }
+
+/* Copy every row of FROM into TO, in one transaction of TO (a run TO has
+ * already is replaced); counts[]: machines, runs, points, values,
+ * summaries copied. */
+int store_copy(struct store *from, struct store *to, long counts[5]);
 
 /* Freeing query results (store.c). */
 void store_run_clear(struct store_run *r);

@@ -279,7 +279,7 @@ static const char *class_name(enum vclass c)
 	return names[c];
 }
 
-static const char *verdict_word(const struct verdict *v)
+const char *verdict_word(const struct verdict *v)
 {
 	if (v->regressions)
 		return "regression";

@@ -116,6 +116,9 @@ void verdict_print(FILE *f, const struct verdict *v);
  */
 json_t *verdict_to_json(const struct verdict *v);
 
+/* "regression", "failed", "ok" or "no-baseline" */
+const char *verdict_word(const struct verdict *v);
+
 /* Has the run points that did not end ok (or none at all)? */
 bool verdict_run_failed(const struct verdict *v);
 

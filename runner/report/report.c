@@ -26,7 +26,7 @@
 
 /* ---- HTML helpers ----------------------------------------------------- */
 
-static void esc(FILE *f, const char *s)
+void html_esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -66,9 +66,9 @@ static void head(FILE *f, const char *title)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
-	esc(f, title);
+	html_esc(f, title);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", css);
-	esc(f, title);
+	html_esc(f, title);
 	fputs("</h1>\n", f);
 }
 
@@ -205,9 +205,9 @@ static void flat_rows(FILE *f, json_t *flat)
 
 	json_object_foreach(flat, k, v) {
 		fputs("<tr><th>", f);
-		esc(f, k);
+		html_esc(f, k);
 		fputs("</th><td>", f);
-		esc(f, json_string_value(v));
+		html_esc(f, json_string_value(v));
 		fputs("</td></tr>\n", f);
 	}
 }
@@ -275,7 +275,7 @@ static void unavail_list(FILE *f, json_t *set, bool known)
 	fputs("<ul class=\"unavail\">\n", f);
 	json_object_foreach(set, k, v) {
 		fputs("<li>", f);
-		esc(f, k);
+		html_esc(f, k);
 		fputs("</li>\n", f);
 	}
 	fputs("</ul>\n", f);
@@ -286,24 +286,24 @@ static void figure(FILE *f, const char *png, const char *title, const char *name
 		   const char *data)
 {
 	fputs("<figure><img src=\"", f);
-	esc(f, png);
+	html_esc(f, png);
 	fprintf(f, "\" width=\"%d\" height=\"%d\" alt=\"", PLOT_WIDTH, PLOT_HEIGHT);
-	esc(f, title);
+	html_esc(f, title);
 	fputs("\"><figcaption>", f);
-	esc(f, title);
+	html_esc(f, title);
 	if (name) {
 		fputs(" &mdash; ", f);
 		if (svg) {
 			fputs("<a href=\"", f);
-			esc(f, name);
+			html_esc(f, name);
 			fputs(".svg\">SVG</a>, ", f);
 		}
 		fputs("<a href=\"", f);
-		esc(f, name);
+		html_esc(f, name);
 		fputs(".gp\">gnuplot script</a>", f);
 		if (data) {
 			fputs(", <a href=\"", f);
-			esc(f, data);
+			html_esc(f, data);
 			fputs("\">data</a>", f);
 		}
 	}
@@ -357,9 +357,9 @@ static void html_row(FILE *f, const struct cmp *c, const struct cmp_row *row)
 	char pct[32];
 
 	fputs("<tr class=\"row\" data-metric=\"", f);
-	esc(f, row->op);
+	html_esc(f, row->op);
 	fprintf(f, "\"><td>%s</td><td>", row->stat);
-	esc(f, row->op);
+	html_esc(f, row->op);
 	fputs("</td>", f);
 	for (int r = 0; r < c->nruns; r++) {
 		const struct cmp_cell *cl = &row->cells[r];
@@ -382,7 +382,7 @@ static void html_row(FILE *f, const struct cmp *c, const struct cmp_row *row)
 			fprintf(f, " p=%.4g", cl->p);
 		for (int w = 0; w < cl->nwarn; w++) {
 			fputs("; ", f);
-			esc(f, cl->warn[w]);
+			html_esc(f, cl->warn[w]);
 		}
 		fprintf(f, "\">%14.*f</td><td class=\"num%s%s\">", prec ? prec : 4, cl->value,
 			cl->sig ? " sig" : "", cls);
@@ -403,7 +403,7 @@ static void html_warnings(FILE *f, const struct cmp *c)
 	fputs("<h2 id=\"warnings\">Warnings</h2>\n<ul class=\"warnings\">\n", f);
 	for (int i = 0; i < c->nwarn; i++) {
 		fputs("<li>", f);
-		esc(f, c->warn[i]);
+		html_esc(f, c->warn[i]);
 		fputs("</li>\n", f);
 	}
 	fputs("</ul>\n", f);
@@ -425,12 +425,12 @@ static void compare_tables(FILE *f, const struct cmp *c)
 		if (c->nruns == 1 && study_has_group(c, grp->key))
 			continue;	/* one run's layouts: side by side below */
 		fputs("<h3>", f);
-		esc(f, grp->name);
+		html_esc(f, grp->name);
 		fprintf(f, "</h3>\n<div class=\"tw\"><table class=\"cmp\" id=\"cmp-%d\">\n<thead><tr><th>stat</th>"
 			"<th>metric</th>", g);
 		for (int r = 0; r < c->nruns; r++) {
 			fputs("<th colspan=\"2\">", f);
-			esc(f, c->runs[r].label);
+			html_esc(f, c->runs[r].label);
 			fputs("</th>", f);
 		}
 		fputs("</tr></thead>\n<tbody>\n", f);
@@ -466,20 +466,20 @@ static void html_pivots(FILE *f, const struct cmp *c)
 		const struct cmp_pivot *pv = &c->pivots[i];
 
 		fputs("<h3 class=\"pivot\">", f);
-		esc(f, pv->name);
+		html_esc(f, pv->name);
 		fputs("</h3>\n<p>", f);
-		esc(f, pv->note);
+		html_esc(f, pv->note);
 		fputs("; <code>*x%*</code>: significant.</p>\n<div class=\"tw\"><table class=\"cmp "
 		      "pivot\">\n<thead><tr><th>stat</th><th>metric</th>", f);
 		for (int k = 0; k < pv->ncols; k++) {
 			fputs("<th>", f);
-			esc(f, pv->cols[k].title);
+			html_esc(f, pv->cols[k].title);
 			fputs("</th>", f);
 		}
 		fputs("</tr></thead>\n<tbody>\n", f);
 		for (int r = 0; r < pv->nrows; r++) {
 			fprintf(f, "<tr><td>%s</td><td>", pv->rows[r].stat);
-			esc(f, pv->rows[r].op);
+			html_esc(f, pv->rows[r].op);
 			fputs("</td>", f);
 			for (int k = 0; k < pv->ncols; k++)
 				pct_cell(f, &pv->rows[r].cells[k]);
@@ -496,7 +496,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 		const struct study *s = &c->studies[i];
 
 		fprintf(f, "<h2 id=\"study-%d\">", i);
-		esc(f, s->name);
+		html_esc(f, s->name);
 		fputs("</h2>\n", f);
 		if (s->reading) {	/* a paragraph per run */
 			fputs("<p class=\"reading\"><b>Reading.</b> ", f);
@@ -505,7 +505,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 				char para[8192];
 
 				snprintf(para, sizeof(para), "%.*s", (int)n, r);
-				esc(f, para);
+				html_esc(f, para);
 				r += n;
 				if (*r == '\n') {
 					fputs("</p>\n<p class=\"reading\">", f);
@@ -522,7 +522,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 				tb->clients == 1 ? "" : "s", tb->clients);
 			for (int k = 0; k < s->ncols; k++) {
 				fputs("<th>", f);
-				esc(f, s->cols[k].title);
+				html_esc(f, s->cols[k].title);
 				fputs("</th>", f);
 			}
 			fputs("</tr></thead>\n<tbody>\n", f);
@@ -531,7 +531,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 				int prec = sm->precision == METRIC_INTEGER ? 0 : sm->precision ? sm->precision : 4;
 
 				fprintf(f, "<tr class=\"mean\"><th>%s ", sm->stat);
-				esc(f, sm->metric);
+				html_esc(f, sm->metric);
 				fputs("</th>", f);
 				for (int k = 0; k < s->ncols; k++)
 					if (sm->cells[k].state == C_OK)
@@ -541,7 +541,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 					else
 						fputs("<td class=\"num\">-</td>", f);
 				fputs("</tr>\n<tr><th>CoeffVar ", f);
-				esc(f, sm->metric);
+				html_esc(f, sm->metric);
 				fputs("</th>", f);
 				for (int k = 0; k < s->ncols; k++)
 					if (isnan(sm->cv[k]))
@@ -551,7 +551,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 				fputs("</tr>\n", f);
 				for (int x = 0; x < sm->nchanges; x++) {
 					fputs("<tr class=\"change\"><th>&nbsp;&nbsp;", f);
-					esc(f, sm->changes[x].name);
+					html_esc(f, sm->changes[x].name);
 					fputs("</th>", f);
 					for (int k = 0; k < s->ncols; k++)
 						pct_cell(f, &sm->changes[x].cells[k]);
@@ -560,7 +560,7 @@ static void html_studies(FILE *f, const struct cmp *c)
 			}
 			for (int x = 0; x < tb->nfacts; x++) {
 				fputs("<tr class=\"fact\"><th>", f);
-				esc(f, tb->f[x].name);
+				html_esc(f, tb->f[x].name);
 				fputs("</th>", f);
 				for (int k = 0; k < s->ncols; k++)
 					if (tb->f[x].v[k] == STUDY_NO_FACT)
@@ -617,7 +617,7 @@ static void perf_tables(FILE *f, struct summary *runs, int nruns, json_t *unavai
 		if (!has)
 			continue;
 		fputs("<h3>", f);
-		esc(f, runs[r].label);
+		html_esc(f, runs[r].label);
 		fputs("</h3>\n<div class=\"tw\"><table class=\"perf\">\n<thead><tr><th>point</th><th>group</th>"
 		      "<th>clients</th><th>task-clock ms</th><th>page-faults</th>"
 		      "<th>context-switches</th><th>cpu-migrations</th><th>cycles</th>"
@@ -634,9 +634,9 @@ static void perf_tables(FILE *f, struct summary *runs, int nruns, json_t *unavai
 				continue;
 			unavail_from_probe(unavail, json_object_get(perf, "probe"), "perf ");
 			fputs("<tr><td>", f);
-			esc(f, p->id);
+			html_esc(f, p->id);
 			fputs("</td><td>", f);
-			esc(f, p->group);
+			html_esc(f, p->group);
 			fprintf(f, "</td><td class=\"num\">%d</td>", p->clients);
 			num_cell(f, counter(perf, "task-clock"), "%.1f");
 			num_cell(f, counter(perf, "page-faults"), "%.0f");
@@ -714,12 +714,12 @@ static void monitor_tables(FILE *f, struct summary *runs, int nruns, json_t *una
 		int ntop = top_counters(&runs[r], top, 4);
 
 		fputs("<h3>", f);
-		esc(f, runs[r].label);
+		html_esc(f, runs[r].label);
 		fputs("</h3>\n<div class=\"tw\"><table class=\"monitors\">\n<thead><tr><th>point</th>"
 		      "<th>group</th><th>clients</th><th>samples</th><th>busy %</th><th>steal %</th>", f);
 		for (int t = 0; t < ntop; t++) {
 			fputs("<th>", f);
-			esc(f, top[t]);
+			html_esc(f, top[t]);
 			fputs("</th>", f);
 		}
 		fputs("<th>interrupts</th><th>vm_area_struct</th></tr></thead>\n<tbody>\n", f);
@@ -742,9 +742,9 @@ static void monitor_tables(FILE *f, struct summary *runs, int nruns, json_t *una
 					unavail_add(unavail, feature, json_string_value(v) + 13);
 				}
 			fputs("<tr><td>", f);
-			esc(f, p->id);
+			html_esc(f, p->id);
 			fputs("</td><td>", f);
-			esc(f, p->group);
+			html_esc(f, p->group);
 			fprintf(f, "</td><td class=\"num\">%d</td>", p->clients);
 			v = json_object_get(json_object_get(m, "vmstat"), "samples");
 			if (!v)
@@ -792,7 +792,7 @@ static void iso_date(FILE *f, const char *iso)
 		d[10] = ' ';
 		snprintf(d + 19, sizeof(d) - 19, " UTC");
 	}
-	esc(f, d);
+	html_esc(f, d);
 }
 
 /* The runs side by side: label, directory, when, status, points. */
@@ -801,13 +801,13 @@ static void runs_table(FILE *f, struct summary *runs, int nruns)
 	fputs("<div class=\"tw\"><table class=\"meta\" id=\"runs-table\">\n<thead><tr><th></th>", f);
 	for (int r = 0; r < nruns; r++) {
 		fputs("<th>", f);
-		esc(f, runs[r].label);
+		html_esc(f, runs[r].label);
 		fputs("</th>", f);
 	}
 	fputs("</tr></thead>\n<tbody>\n<tr><th>directory</th>", f);
 	for (int r = 0; r < nruns; r++) {
 		fputs("<td>", f);
-		esc(f, runs[r].dir);
+		html_esc(f, runs[r].dir);
 		fputs("</td>", f);
 	}
 	for (int k = 1; k < 4; k++) {
@@ -820,7 +820,7 @@ static void runs_table(FILE *f, struct summary *runs, int nruns)
 			if (k < 3)
 				iso_date(f, v);
 			else
-				esc(f, v ? v : "-");
+				html_esc(f, v ? v : "-");
 			fputs("</td>", f);
 		}
 	}
@@ -871,7 +871,7 @@ static int meta_diff(FILE *f, struct summary *runs, int nruns, json_t **flat)
 		      "<th>field</th>", f);
 		for (int r = 0; r < nruns; r++) {
 			fputs("<th>", f);
-			esc(f, runs[r].label);
+			html_esc(f, runs[r].label);
 			fputs("</th>", f);
 		}
 		fputs("</tr></thead>\n<tbody>\n", f);
@@ -879,16 +879,16 @@ static int meta_diff(FILE *f, struct summary *runs, int nruns, json_t **flat)
 	json_array_foreach(differ, i, v) {
 		k = json_string_value(v);
 		fputs("<tr data-key=\"", f);
-		esc(f, k);
+		html_esc(f, k);
 		fputs("\"><th>", f);
-		esc(f, k);
+		html_esc(f, k);
 		fputs("</th>", f);
 		for (int r = 0; r < nruns; r++) {
 			const char *x = json_string_value(json_object_get(flat[r], k));
 
 			fprintf(f, "<td%s>", r && !same_value(flat[0], flat[r], k) ?
 				" class=\"differs\"" : "");
-			esc(f, x ? x : "(absent)");
+			html_esc(f, x ? x : "(absent)");
 			fputs("</td>", f);
 		}
 		fputs("</tr>\n", f);
@@ -924,7 +924,7 @@ static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unava
 	}
 	for (int r = 0; r < nruns; r++) {
 		fputs("<details><summary>All metadata of ", f);
-		esc(f, runs[r].label);
+		html_esc(f, runs[r].label);
 		fprintf(f, " (%zu fields)</summary>\n<div class=\"tw\"><table class=\"meta\">\n",
 			json_object_size(flat[r]));
 		flat_rows(f, flat[r]);
@@ -935,16 +935,16 @@ static void run_metadata(FILE *f, struct summary *runs, int nruns, json_t *unava
 			if (!p->status || !strcmp(p->status, "ok"))
 				continue;
 			fputs("<p>", f);
-			esc(f, runs[r].label);
+			html_esc(f, runs[r].label);
 			fputs(": point ", f);
-			esc(f, p->id);
+			html_esc(f, p->id);
 			fputs(" (", f);
-			esc(f, p->group);
+			html_esc(f, p->group);
 			fprintf(f, ", %d clients): ", p->clients);
-			esc(f, p->status);
+			html_esc(f, p->status);
 			if (p->reason) {
 				fputs(": ", f);
-				esc(f, p->reason);
+				html_esc(f, p->reason);
 			}
 			fputs("</p>\n", f);
 		}
@@ -1079,13 +1079,13 @@ static void verdict_table(FILE *f, json_t *metrics)
 		bool sig = json_is_true(json_object_get(m, "significant"));
 
 		fprintf(f, "<tr class=\"row %s\" data-metric=\"", cls ? cls : "");
-		esc(f, json_string_value(json_object_get(m, "name")));
+		html_esc(f, json_string_value(json_object_get(m, "name")));
 		fputs("\"><td>", f);
-		esc(f, json_string_value(json_object_get(m, "stat")));
+		html_esc(f, json_string_value(json_object_get(m, "stat")));
 		fputs("</td><td>", f);
-		esc(f, json_string_value(json_object_get(m, "name")));
+		html_esc(f, json_string_value(json_object_get(m, "name")));
 		fputs("</td><td>", f);
-		esc(f, json_string_value(json_object_get(m, "group")));
+		html_esc(f, json_string_value(json_object_get(m, "group")));
 		fputs("</td>", f);
 		num_cell(f, json_is_number(json_object_get(m, "base_mean")) ?
 			 json_number_value(json_object_get(m, "base_mean")) : NAN, "%14.4f");
@@ -1101,9 +1101,9 @@ static void verdict_table(FILE *f, json_t *metrics)
 		num_cell(f, json_is_number(json_object_get(m, "coeffvar")) ?
 			 json_number_value(json_object_get(m, "coeffvar")) : NAN, "%.2f%%");
 		fputs("<td class=\"", f);
-		esc(f, cls);
+		html_esc(f, cls);
 		fputs("\">", f);
-		esc(f, cls);
+		html_esc(f, cls);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);
@@ -1135,7 +1135,7 @@ int report_nightly(const char *dir, json_t *verdict)
 	generated(f);
 	fprintf(f, "<p>Verdict: <span class=\"%s\">", vs && !strcmp(vs, "regression") ?
 		"regression" : "ok");
-	esc(f, vs ? vs : "?");
+	html_esc(f, vs ? vs : "?");
 	fprintf(f, "</span>: %lld regression(s), %lld improvement(s) beyond %.4g%% "
 		"(test %s, alpha %.4g).</p>\n",
 		(long long)json_integer_value(json_object_get(verdict, "regressions")),
@@ -1144,18 +1144,18 @@ int report_nightly(const char *dir, json_t *verdict)
 		json_string_value(json_object_get(verdict, "test")) ?: "?",
 		json_number_value(json_object_get(verdict, "alpha")));
 	fputs("<p>Baseline ", f);
-	esc(f, json_string_value(json_object_get(base, "spec")));
+	html_esc(f, json_string_value(json_object_get(base, "spec")));
 	fputs(":", f);
 	json_array_foreach(json_object_get(base, "runs"), i, b) {
 		char when[64];
 
 		fputs(i ? ", " : " ", f);
-		esc(f, json_string_value(json_object_get(b, "label")));
+		html_esc(f, json_string_value(json_object_get(b, "label")));
 		scalar_text("time", json_object_get(b, "time"), when, sizeof(when));
 		fputs(" (", f);
-		esc(f, when);
+		html_esc(f, when);
 		fputs(", ", f);
-		esc(f, json_string_value(json_object_get(b, "kernel")) ?: "?");
+		html_esc(f, json_string_value(json_object_get(b, "kernel")) ?: "?");
 		fputs(")", f);
 	}
 	if (!json_array_size(json_object_get(base, "runs")))

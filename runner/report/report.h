@@ -19,4 +19,8 @@ int report_nightly(const char *dir, json_t *verdict);
  * EXIT_* code with a message printed. */
 int report_compare(const char *dir, char **dirs, int ndirs);
 
+/* Text into HTML: & < > " ' escaped. */
+#include <stdio.h>
+void html_esc(FILE *f, const char *s);
+
 #endif

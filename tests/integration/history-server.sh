@@ -8,6 +8,9 @@
 #    the run is stored whole or not at all
 #  - wrong credentials (exit 2), no server (exit 3), a schema newer than
 #    this mmscale (exit 2): one line each, nothing written
+#  - history --copy of an SQLite history into PostgreSQL: every row of every
+#    table, judgements kept, a second copy replaces rather than doubles, and
+#    fleet and --changes print the same from both
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../pg.sh"
 M=$BIN/mmscale
@@ -52,7 +55,7 @@ check "  one line: cannot reach the server" one_line "cannot reach the server"
 expect_exit 2 "a database that does not exist" "$M" history --db "postgresql://mmscale:$PG_PW@/nope?host=$PG_SOCK"
 pg_sql faults "INSERT INTO schema_version VALUES (99, 0)"
 expect_exit 2 "a schema newer than this mmscale" "$SYNTH" nights=2,machine=g --db "$U"
-check "  one line naming both versions" one_line "schema version 99 is newer than this mmscale knows (2)"
+check "  one line naming both versions" one_line "schema version 99 is newer than this mmscale knows (3)"
 check "  nothing written" test "$(pg_sql faults 'select count(*) from runs')" = 3
 expect_exit 2 "  history refuses it too" "$M" history --db "$U"
 
@@ -123,6 +126,36 @@ check "  the run is all there or not at all ($runs runs, $vals values)" \
 	test "$runs/$vals" = 0/0 -o "$runs/$vals" = 1/80000
 expect_exit 0 "  importing it again stores it whole" "$M" import --db "$U" "$TMP/big"
 check "  80000 values" test "$(pg_sql gone 'select count(*) from metric_values')" = 80000
+
+# ---- SQLite -> PostgreSQL ------------------------------------------------------------
+S=$TMP/copy.sqlite
+"$SYNTH" nights=40,machine=c1,seed=41,step=30:faults/sec-2:-8 --db "$S" >/dev/null
+"$SYNTH" nights=40,machine=c2,seed=42,clients=1:2:4 --db "$S" >/dev/null
+"$M" nightly --judge-all --db "$S" >/dev/null
+U=$(pg_url copy)
+expect_exit 0 "history --copy SQLite -> PostgreSQL" "$M" history --copy "$S" "$U"
+check "  it says what it copied" grep -q '^copied .*: 2 machines, 80 runs, 200 points, 12000 values, 400 summaries' "$TMP/out"
+rows=""
+for t in machines runs points metric_values summaries; do
+	a=$(sqlite3 "$S" "select count(*) from $t") b=$(pg_sql copy "select count(*) from $t")
+	[ "$a" = "$b" ] || rows="$rows $t:$a/$b"
+done
+check "  every row of every table (${rows:-all equal})" test -z "$rows"
+sum() { echo "$1" | awk '{ printf "%.6e\n", $1 }'; }
+check "  the same values (sum of all of them)" test \
+	"$(sum "$(sqlite3 "$S" 'select sum(value) from metric_values')")" = \
+	"$(sum "$(pg_sql copy 'select sum(value) from metric_values')")"
+check "  judgements kept" test "$(sqlite3 "$S" 'select count(*) from runs where good = 0')" = \
+	"$(pg_sql copy 'select count(*) from runs where good = 0')"
+"$M" history --copy "$S" "$U" >/dev/null
+check "  a second copy replaces, never doubles" test "$(pg_sql copy 'select count(*) from metric_values')" = 12000
+"$M" fleet --db "$S" >"$TMP/f1"; r1=$?
+"$M" fleet --db "$U" >"$TMP/f2"; r2=$?
+check "  fleet prints the same from both (exit $r1, $r2)" cmp -s "$TMP/f1" "$TMP/f2"
+"$M" history --changes --db "$S" >"$TMP/c1"
+"$M" history --changes --db "$U" >"$TMP/c2"
+check "  so does history --changes ($(grep -c worse "$TMP/c1") worse)" cmp -s "$TMP/c1" "$TMP/c2"
+expect_exit 3 "  --copy from a file that does not exist" "$M" history --copy "$TMP/none.sqlite" "$U"
 
 echo "1..$n"
 rm -rf "$TMP"

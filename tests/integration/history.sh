@@ -146,9 +146,60 @@ for night in $(seq 1 60); do
 	fi
 done
 check "A/A: $flagged of 40 nights flagged (bound 1), others exit 0" test "$flagged" -le 1 -a -z "$codes"
+# the dashboard views (README): each machine's newest night, the series
+check "view latest_night: a-n060 and b-n060" \
+	test "$(q "$NDB" "select label from latest_night order by label" | tr '\n' ' ')" = "a-n060 b-n060 "
+check "view metric_series: 60 nights of a's faults/sec-2, night 50 flagged" test \
+	"$(q "$NDB" "select count(*) || ':' || sum(case when label = 'a-n050' and good = 0 then 1 else 0 end) from metric_series where machine = 'a' and metric = 'faults/sec' and clients = 2")" = 60:1
 "$M" history --db "$NDB" --machine a --metric faults/sec-2 --last 12 >"$TMP/hist"
 check "history marks night 50 FLAGGED" grep -q 'a-n050 .*FLAGGED' "$TMP/hist"
 check "history --last 12 prints 12 nights" test "$(grep -c ' a-n0' "$TMP/hist")" = 12
+
+# ---- where a regression started, change points, judging a whole history ----------
+"$M" nightly --judge-only a-n055 --db "$NDB" >"$TMP/n55" 2>&1
+check "night 55: its regression started on night 50" \
+	grep -q '^started: *faults/sec-2: this regression started on night a-n050 (2026-02-20, kernel 6.18.0-synthetic): -[0-9.]*%' "$TMP/n55"
+XDB=$(newdb changes)
+"$SYNTH" nights=60,machine=s,seed=21,cv=2,step=30:faults/sec-2:-5 --db "$XDB" >/dev/null
+"$SYNTH" nights=60,machine=d,seed=22,drift=1:faults/sec-2:-0.2 --db "$XDB" >/dev/null
+"$SYNTH" nights=60,machine=q,seed=23 --db "$XDB" >/dev/null
+expect_exit 0 "history --changes" "$M" history --changes --db "$XDB"
+cp "$TMP/out" "$TMP/changes"
+at=$(awk '$1 == "s" && $3 == "faults/sec-2" { sub("s-n0*", "", $5); print $5; exit }' "$TMP/changes")
+check "a 5% step at CoeffVar 2% on night 30 found on night ${at:-none}" \
+	test -n "$at" -a "${at:-0}" -ge 28 -a "${at:-0}" -le 32
+check "  as about -5%, worse" awk '$1 == "s" && $3 == "faults/sec-2" && $5 == "s-n0'"${at:-x}"'" \
+	{ v = $7 + 0; if (v < -4 && v > -6 && $8 == "worse") ok = 1 } END { exit !ok }' "$TMP/changes"
+check "  and nothing else on s" test "$(awk '$1 == "s"' "$TMP/changes" | wc -l)" = 1
+check "a drift of -0.2%/night over 60 nights is reported" \
+	grep -Eq '^d +pft-threads +faults/sec-2 .* worse ' "$TMP/changes"
+check "60 A/A nights: no change point" test "$(awk '$1 == "q"' "$TMP/changes" | wc -l)" = 0
+check "the summary counts 12 series" grep -q ' in 12 series ' "$TMP/changes"
+"$M" history --changes --since 2026-02-15 --machine s --db "$XDB" >"$TMP/since" 2>&1
+check "--since 2026-02-15 leaves the step of night 30 out" \
+	test "$(awk '$1 == "s"' "$TMP/since" | wc -l)" = 0 -a "$(grep -c ' in 4 series' "$TMP/since")" = 1
+expect_exit 2 "--since with a bad date" "$M" history --changes --since 2026-13-45x --db "$XDB"
+expect_exit 2 "--since without --changes" "$M" history --since 2026-02-15 --db "$XDB"
+# The issue's case: judging only the last night of an imported history
+# whose step was 10 nights earlier says ok; --judge-all flags it.
+J1=$(newdb judge1) J2=$(newdb judge2)
+"$SYNTH" nights=60,machine=j,seed=11,step=50:faults/sec-2:-8 --db "$J1" >/dev/null
+"$SYNTH" nights=60,machine=j,seed=11,step=50:faults/sec-2:-8 --db "$J2" >/dev/null
+expect_exit 0 "judging only the last night of it: ok (its baseline is after the step)" \
+	"$M" nightly --judge-only j-n060 --db "$J1"
+expect_exit 1 "nightly --judge-all judges every night in order: a regression" \
+	"$M" nightly --judge-all --db "$J2"
+check "  60 nights judged" grep -q '^judged 60 nights: ' "$TMP/out"
+flag_after=$(q "$J2" "select count(*) from runs where good = 0 and label >= 'j-n050'")
+flag_before=$(q "$J2" "select count(*) from runs where good = 0 and label < 'j-n050'")
+check "  nights 50-60 flagged ($flag_after of 11), at most 1 before ($flag_before)" \
+	test "$flag_after" = 11 -a "$flag_before" -le 1
+expect_exit 1 "  then the last night is a regression" "$M" nightly --judge-only j-n060 --db "$J2"
+expect_exit 0 "--judge-all again: nothing left to judge" "$M" nightly --judge-all --db "$J2"
+check "  judged 0 nights" grep -q '^judged 0 nights' "$TMP/out"
+expect_exit 1 "--since 2026-02-25 judges nights 55-60 again" "$M" nightly --since 2026-02-25 --db "$J2"
+check "  6 nights" grep -q '^judged 6 nights: 6 regressed' "$TMP/out"
+expect_exit 2 "--judge-all with a CONFIG" "$M" nightly configs/quick.conf --judge-all --db "$J2"
 
 # The trend pictures of --report: night 55 shows the drop from night 50 on,
 # flagged, against a band that stayed where the good nights were.
