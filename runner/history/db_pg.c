@@ -28,7 +28,7 @@
 #define FLOAT8OID 701
 /* pg_advisory_xact_lock key of the schema transaction: "mmsc" */
 #define SCHEMA_LOCK 0x6d6d7363
-#define MAX_PARAMS 32
+#define MAX_PARAMS 160
 
 struct pg_db {
 	struct db base;

