@@ -67,7 +67,8 @@ static const char *const run_defaults[] = { "placement", "mempolicy", "duration"
 /* Every [run] key, for "did you mean". */
 static const char *const run_keys[] = {
 	"iterations", "warmup", "placement", "mempolicy", "duration", "oversubscribe", "thp",
-	"aslr", "watchdog", "perf", "interleave", "db", NULL
+	"aslr", "watchdog", "perf", "interleave", "db", "precision", "min_iterations",
+	"max_iterations", NULL
 };
 
 static int __attribute__((format(printf, 4, 5)))
@@ -391,7 +392,25 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 	if ((rc = single(c, kv)))
 		return rc;
 	v = kv->vals[0];
-	if (!strcmp(k, "iterations") || !strcmp(k, "warmup")) {
+	if (!strcmp(k, "precision")) {
+		double d;
+		size_t len = strlen(v);
+		char num[64];
+
+		if (!strcmp(v, "off")) {
+			c->precision = 0;
+			return 0;
+		}
+		snprintf(num, sizeof(num), "%.*s", len ? (int)len - 1 : 0, v);
+		if (!len || v[len - 1] != '%' || parse_double(num, &d) || d <= 0 || d > 100)
+			return cfg_error(c, kv->line, k, "'%s' is not a percentage in (0%%, 100%%] "
+					 "(e.g. 2%%) or off", v);
+		c->precision = d / 100;
+	} else if (!strcmp(k, "min_iterations") || !strcmp(k, "max_iterations")) {
+		if (parse_long(v, &l) || l < 2 || l > 1000000)
+			return cfg_error(c, kv->line, k, "'%s' is not a whole number in [2, 1000000]", v);
+		*(k[1] == 'i' ? &c->min_iterations : &c->max_iterations) = (int)l;
+	} else if (!strcmp(k, "iterations") || !strcmp(k, "warmup")) {
 		long min = k[0] == 'i' ? 1 : 0;
 
 		if (parse_long(v, &l) || l < min || l > 1000000)
@@ -432,7 +451,8 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 			suggest_offer(&sg, run_keys[i]);
 		return cfg_error(c, kv->line, k, "unknown key in [run]%s (iterations, warmup, "
 				 "placement, mempolicy, duration, oversubscribe, thp, aslr, "
-				 "watchdog, perf, interleave, db)", suggest_text(&sg, "", hint, sizeof(hint)));
+				 "watchdog, perf, interleave, db, precision, min_iterations, "
+				 "max_iterations)", suggest_text(&sg, "", hint, sizeof(hint)));
 	}
 	return 0;
 }
@@ -893,7 +913,8 @@ int config_load_set(const char *path, const struct cfg_env *env, const char *con
 	int rc, line;
 
 	*c = (struct config){ .path = xstrdup(path), .env = *env, .iterations = 5,
-			      .warmup = 1, .watchdog = 600 };
+			      .warmup = 1, .watchdog = 600, .min_iterations = 10,
+			      .max_iterations = 100 };
 	x.f = fopen(path, "r");
 	if (!x.f) {
 		errmsg(errno, "%s: cannot open the config", path);

@@ -64,6 +64,11 @@ struct config {
 	char hash[17];		/* FNV-1a 64 of text and sets, hex */
 	struct cfg_env env;
 	int iterations, warmup;
+	/* adaptive iterations: 0 off, else the target relative 95% half-width
+	 * of each point's headline mean (0.02 = 2%), a pilot of
+	 * min_iterations and at most max_iterations kept (stats.h) */
+	double precision;
+	int min_iterations, max_iterations;
 	double watchdog;	/* seconds per workload invocation, 0: none */
 	enum cfg_thp thp;
 	enum cfg_aslr aslr;

@@ -9,6 +9,7 @@
  * restored on every path out (sysstate.c, prefetch.c).
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -85,6 +86,7 @@ struct pstate {
 	int slab_err;		/* 0: slab_before holds a snapshot; else why not (errno) */
 	double wall;
 	int invocations;
+	int pilot;		/* adaptive: the first measured lines, not summarised */
 };
 
 struct runner {
@@ -195,6 +197,7 @@ static void ps_reset(struct pstate *s)
 	s->reason[0] = 0;
 	s->wall = 0;
 	s->invocations = 0;
+	s->pilot = 0;
 	s->slab_err = ENOENT;
 }
 
@@ -259,6 +262,7 @@ static void point_metrics(const struct plan_point *pt, const struct pstate *s, s
 	size_t n = json_array_size(s->samples), nm = json_array_size(pt->metrics), i;
 	json_t *j;
 	char why[160];
+	int measured = 0;
 
 	*invalid_why = NULL;
 	p->nmetrics = 0;
@@ -281,6 +285,8 @@ static void point_metrics(const struct plan_point *pt, const struct pstate *s, s
 
 		if (json_is_true(json_object_get(j, "warmup")))
 			continue;
+		if (measured++ < s->pilot)
+			continue;	/* adaptive's pilot: it chose n, it is not one of them */
 		if (!json_is_true(json_object_get(j, "valid"))) {
 			if (!*invalid_why)
 				*invalid_why = json_string_value(json_object_get(j, "reason"));
@@ -335,6 +341,8 @@ static json_t *point_extra(const struct plan_point *pt, const struct pstate *s)
 		json_object_set(e, "vmstat", json_object_get(s->pj, "vmstat"));
 	if (json_object_get(s->pj, "perf"))
 		json_object_set(e, "perf", json_object_get(s->pj, "perf"));
+	if (json_object_get(s->pj, "precision"))
+		json_object_set(e, "precision", json_object_get(s->pj, "precision"));
 	return e;
 }
 
@@ -717,12 +725,105 @@ static void conclude(struct runner *R, int i)
 	R->points_done++;
 }
 
-/* Run one interleave set: its points iteration by iteration (A B A B ...),
- * or a lone point in one invocation. */
+/* iters measured iterations of the points idx[0..n): a lone point in one
+ * invocation, an interleave set iteration by iteration (A B A B ...). */
+static int run_rounds(struct runner *R, const int *idx, int n, int iters, int warm)
+{
+	int rc = 0;
+
+	if (n == 1)
+		return invoke(R, idx[0], iters, warm);
+	for (int it = 0; it < iters && !rc; it++) {
+		for (int k = 0; k < n && !rc; k++) {
+			if (finished(&R->ps[idx[k]]))
+				continue;	/* failed earlier: the others go on */
+			rc = invoke(R, idx[k], 1, it ? 0 : warm);
+			if (!rc && stop_requested)
+				rc = EXIT_INTR;
+		}
+	}
+	return rc;
+}
+
+/* The headline metric of point i (its first declared), summarised. */
+static int point_headline(struct runner *R, int i, struct stats *st, char *name, size_t nn)
+{
+	struct point p = { 0 };
+	const char *why;
+
+	point_metrics(&R->plan.pts[i], &R->ps[i], &p, &why);
+	if (!p.nmetrics) {
+		metrics_free(&p);
+		return -1;
+	}
+	stats_compute_agg(p.metrics[0].values, p.metrics[0].n, p.metrics[0].dir, p.metrics[0].agg, st);
+	snprintf(name, nn, "%s", p.metrics[0].name);
+	metrics_free(&p);
+	return 0;
+}
+
+/* point.json's (and summary.json's extra) precision: what the point
+ * reached on its headline metric, how many samples it kept and why it
+ * stopped ("fixed" without a target). */
+static void record_precision(struct runner *R, int i, enum stats_stop why, bool capped)
+{
+	struct pstate *s = &R->ps[i];
+	struct stats st;
+	char name[128];
+	double rel;
+
+	if (finished(s) || point_headline(R, i, &st, name, sizeof(name)))
+		return;
+	rel = stats_ci_rel(&st, STATS_CI_LEVEL);
+	if (R->cfg.precision > 0)
+		why = stats_adaptive_stop(rel, R->cfg.precision, capped);
+	json_object_set_new(s->pj, "precision", json_pack("{s:o, s:o, s:s, s:i, s:i, s:s}",
+		"target", R->cfg.precision > 0 ? json_real(R->cfg.precision) : json_null(),
+		"reached", isnan(rel) ? json_null() : json_real(rel), "metric", name,
+		"iterations", st.n, "pilot", s->pilot, "stop", stats_stop_name(why)));
+}
+
+/*
+ * Adaptive iterations (stats.h): a pilot of min_iterations, then the
+ * estimated count from the pilot's spread, the pilot left out of the
+ * summary.  An interleave set stays paired: every point runs the largest
+ * estimate of the set, A B A B, so its toggles still alternate.
+ */
+static int run_adaptive(struct runner *R, const int *idx, int n, bool *capped)
+{
+	int rc, need = 0;
+
+	rc = run_rounds(R, idx, n, R->cfg.min_iterations, R->cfg.warmup);
+	if (rc)
+		return rc;
+	*capped = false;
+	for (int k = 0; k < n; k++) {
+		struct pstate *s = &R->ps[idx[k]];
+		struct stats st;
+		char name[128];
+		size_t j;
+		json_t *l;
+		bool cap;
+		int m;
+
+		if (finished(s) || point_headline(R, idx[k], &st, name, sizeof(name)))
+			continue;
+		m = stats_adaptive_n(&st, R->cfg.precision, R->cfg.max_iterations, &cap);
+		need = m > need ? m : need;
+		*capped |= cap;
+		s->pilot = 0;
+		json_array_foreach(s->samples, j, l)
+			s->pilot += !json_is_true(json_object_get(l, "warmup"));
+	}
+	return need ? run_rounds(R, idx, n, need, 0) : 0;
+}
+
+/* Run one interleave set: fixed iterations, or adaptive ones. */
 static int run_set(struct runner *R, int set)
 {
 	int idx[R->plan.npoints], n = 0, rc = 0;
 	int iters = R->cfg.iterations, warm = R->cfg.warmup;
+	bool capped = false;
 
 	for (int i = 0; i < R->plan.npoints; i++)
 		if (R->plan.pts[i].set == set)
@@ -739,19 +840,12 @@ static int run_set(struct runner *R, int set)
 			unlink(p);
 		}
 	}
-	if (n == 1) {
-		rc = invoke(R, idx[0], iters, warm);
-	} else {
-		for (int it = 0; it < iters && !rc; it++) {
-			for (int k = 0; k < n && !rc; k++) {
-				if (finished(&R->ps[idx[k]]))
-					continue;	/* failed earlier: the others go on */
-				rc = invoke(R, idx[k], 1, it ? 0 : warm);
-				if (!rc && stop_requested)
-					rc = EXIT_INTR;
-			}
-		}
-	}
+	if (R->cfg.precision > 0)
+		rc = run_adaptive(R, idx, n, &capped);
+	else
+		rc = run_rounds(R, idx, n, iters, warm);
+	for (int k = 0; k < n && !rc; k++)
+		record_precision(R, idx[k], STOP_NOT, capped);
 	if (rc) {
 		/* interrupted or broken: the set stays pending, to be rerun whole */
 		for (int k = 0; k < n; k++) {
@@ -871,6 +965,8 @@ static int load_existing(struct runner *R)
 			 json_string_value(json_object_get(pj, "reason")) ?: "");
 		s->wall = json_number_value(json_object_get(pj, "wall_sec"));
 		s->invocations = (int)json_integer_value(json_object_get(pj, "invocations"));
+		s->pilot = (int)json_integer_value(json_object_get(json_object_get(pj, "precision"),
+								   "pilot"));
 		R->points_done++;
 	}
 	return 0;
@@ -901,6 +997,13 @@ static json_t *build_meta(struct runner *R, const char *label, json_t *state)
 		"watchdog", R->cfg.watchdog, "thp", cfg_thp_names[R->cfg.thp],
 		"aslr", cfg_aslr_names[R->cfg.aslr], "perf", cfg_perf_names[R->cfg.perf],
 		"bindir", R->cfg.env.bindir));
+	if (R->cfg.precision > 0) {
+		json_t *set = json_object_get(m, "settings");
+
+		json_object_set_new(set, "precision", json_real(R->cfg.precision));
+		json_object_set_new(set, "min_iterations", json_integer(R->cfg.min_iterations));
+		json_object_set_new(set, "max_iterations", json_integer(R->cfg.max_iterations));
+	}
 	json_object_set_new(m, "applied", json_incref(state));
 	if (R->cfg.perf != PERF_OFF)
 		json_object_set_new(m, "perf", perf_probe());
@@ -1010,8 +1113,10 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if ((rc = stop_grace(&R.grace)) || (rc = load_env(&env, NULL)) ||
 	    (rc = config_load_set(rq->config, &env, rq->sets, rq->nsets, &R.cfg)))
 		goto out;
-	if (rq->iterations > 0)
+	if (rq->iterations > 0) {
 		R.cfg.iterations = rq->iterations;
+		R.cfg.precision = 0;	/* an explicit count: fixed iterations */
+	}
 	if (rq->warmup_given)
 		R.cfg.warmup = rq->warmup;
 	if ((rc = plan_build(&R.cfg, &R.plan)))
@@ -1070,7 +1175,8 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	R.t0 = mono();
 	for (int i = 0; i < R.plan.npoints; i++)
 		if (!finished(&R.ps[i]))
-			R.iters_total += R.cfg.warmup + R.cfg.iterations;
+			R.iters_total += R.cfg.warmup + (R.cfg.precision > 0 ?
+				2 * R.cfg.min_iterations : R.cfg.iterations);
 	if (R.points_done)
 		fprintf(stderr, "%s: resuming %s: %d of %d points already finished\n", progname,
 			R.dir, R.points_done, R.plan.npoints);
@@ -1279,8 +1385,14 @@ static int plan_main(void *opts, int argc, char **argv)
 			putchar('\n');
 			json_decref(j);
 		} else {
-			printf("# %s: %d points, %d CPUs, %d iterations + %d warm-up each\n",
-			       cfg.path, plan.npoints, plan.ncpus, cfg.iterations, cfg.warmup);
+			if (cfg.precision > 0)
+				printf("# %s: %d points, %d CPUs, precision %g%%: a pilot of %d, then "
+				       "as many as it estimates (at most %d) + %d warm-up each\n",
+				       cfg.path, plan.npoints, plan.ncpus, cfg.precision * 100,
+				       cfg.min_iterations, cfg.max_iterations, cfg.warmup);
+			else
+				printf("# %s: %d points, %d CPUs, %d iterations + %d warm-up each\n",
+				       cfg.path, plan.npoints, plan.ncpus, cfg.iterations, cfg.warmup);
 			plan_print(&plan, stdout);
 		}
 		plan_free(&plan);

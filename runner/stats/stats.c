@@ -177,6 +177,38 @@ double stats_ci_rel(const struct stats *s, double level)
 	return isnan(h) || m == 0 ? NAN : h / fabs(m);
 }
 
+int stats_adaptive_n(const struct stats *pilot, double target, int max, bool *capped)
+{
+	double rel = stats_ci_rel(pilot, STATS_CI_LEVEL), t, est;
+
+	*capped = true;
+	if (max < 2)
+		max = 2;
+	if (isnan(rel) || !(target > 0))
+		return max;
+	t = gsl_cdf_tdist_Pinv(1 - (1 - STATS_CI_LEVEL) / 2, pilot->n - 1);
+	est = ceil(pow(t * pilot->stddev / (target * fabs(stats_headline(pilot))), 2));
+	*capped = est > max;
+	return est < 2 ? 2 : est > max ? max : (int)est;
+}
+
+enum stats_stop stats_adaptive_stop(double rel, double target, bool capped)
+{
+	if (rel <= target)
+		return STOP_PRECISION;
+	return capped ? STOP_MAX : STOP_ESTIMATE;
+}
+
+const char *stats_stop_name(enum stats_stop why)
+{
+	switch (why) {
+	case STOP_PRECISION: return "precision";
+	case STOP_ESTIMATE: return "estimate";
+	case STOP_MAX: return "max_iterations";
+	default: return "fixed";
+	}
+}
+
 static const char *const test_names[] = {
 	[SIG_MMTESTS] = "mmtests", [SIG_WELCH] = "welch", [SIG_MMTESTS_2026] = "mmtests-2026",
 };
