@@ -11,6 +11,28 @@ check "null: every client counted ops and started within 50 ms of each other" \
 check "null: wall span close to --duration" [ "$(jq -s 'map(.wall_ns > 0.19e9 and .wall_ns < 0.4e9) | all' <<<"$out")" = true ]
 check "null: tids are distinct threads" [ "$(jq -s 'map(.clients_detail | map(.tid) | unique | length == 2) | all' <<<"$out")" = true ]
 
+# skew fields: recomputed from the clients' own timestamps (start_ns and
+# end_ns are relative to the earliest start), in both modes
+skew_ok='.start_skew_ns == (.clients_detail | map(.start_ns) | max)
+	and .end_skew_ns == (.clients_detail | (map(.end_ns) | max) - (map(.end_ns) | min))
+	and .wall_ns == (.clients_detail | map(.end_ns) | max)'
+rate_ok='.clients_detail | map(.rate_sec as $r | ($r - .ops * 1e9 / (.end_ns - .start_ns)) | fabs <= 1e-6 * $r) | all'
+# disturbed is there in every line, true exactly when there are reasons, and
+# the start-skew reason fires exactly when the skew is over 1% of the span
+dist_ok='(.disturbed == (.disturbed_reasons | length > 0))
+	and ((.disturbed_reasons | map(startswith("start skew")) | any) == (.start_skew_ns * 100 > .wall_ns))'
+for m in -t -n; do
+	out=$($NULLW $m 2 -d 0.05 -i 4 -w 0)
+	check "null $m 2: start_skew_ns, end_skew_ns and wall_ns agree with the clients' timestamps" \
+		[ "$(jq -s "map($skew_ok) | all" <<<"$out")" = true ]
+	check "null $m 2: each client's rate_sec is its ops over its own span" \
+		[ "$(jq -s "map($rate_ok) | all" <<<"$out")" = true ]
+	check "null $m 2: disturbed and its start-skew reason follow the 1% rule" \
+		[ "$(jq -s "map($dist_ok) | all" <<<"$out")" = true ]
+done
+out=$($NULLW -t 1 -d 0.02 -i 1 -w 0)
+check "null -t 1: no skew, not disturbed" [ "$(jq -c '[.start_skew_ns, .end_skew_ns, .disturbed, .disturbed_reasons]' <<<"$out")" = '[0,0,false,[]]' ]
+
 out=$($NULLW -n 2 -d 0.1 -i 1 -w 0)
 check "null -n 2: valid, pinned to 0,1" [ "$(jq -c '[.valid, .mode, .cpus]' <<<"$out")" = '[true,"processes",[0,1]]' ]
 out=$($NULLW -t 2 -d 0.1 -i 1 -w 0 --placement none)

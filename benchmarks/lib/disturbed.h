@@ -1,0 +1,31 @@
+/*
+ * disturbed.h - the one judgement of whether an iteration was disturbed.
+ *
+ * A disturbed iteration ran correctly (it stays `valid`) but something
+ * outside the work it measures may have moved its numbers: it is kept,
+ * printed and counted, marked `"disturbed": true` with one reason per cause
+ * in `"disturbed_reasons"`.  Every cause is judged in run_disturbed() and
+ * nowhere else; a new cause adds a field to struct iter_noise and one check
+ * there (README, "Workloads and the harness", documents each threshold).
+ */
+#ifndef MMSCALE_DISTURBED_H
+#define MMSCALE_DISTURBED_H
+#include <stdint.h>
+#include <jansson.h>
+
+/* A start skew above this share of the iteration's span disturbs it. */
+#define DISTURB_START_SKEW_PCT 1.0
+
+/* What one iteration measured about its own conditions. */
+struct iter_noise {
+	int nclients;		/* clients that started their loop */
+	uint64_t span_ns;	/* latest end minus earliest start */
+	uint64_t start_skew_ns;	/* latest start minus earliest start */
+	uint64_t end_skew_ns;	/* latest end minus earliest end */
+};
+
+/* Append one string per cause to reasons (a JSON array); returns how many
+ * were appended, 0 for an undisturbed iteration. */
+int run_disturbed(const struct iter_noise *n, json_t *reasons);
+
+#endif
