@@ -52,7 +52,7 @@ CFLAGS   ?= -O2 -g
 RUN_DIRS := $(sort $(dir $(wildcard runner/*/*.c runner/*/*.h)))
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ibenchmarks/lib $(addprefix -I,$(RUN_DIRS:/=)) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
-	     -DMMSCALE_VERSION='"$(VERSION)"' -DMMSCALE_GIT='"$(GIT)"'
+	     -DMMSCALE_VERSION='"$(VERSION)"' -DMMSCALE_GIT='"$(GIT)"' -DMMSCALE_IMAGE_DIR='"$(BUILD)/images"'
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs $(TESTPKG) 2>/dev/null)
 
@@ -69,6 +69,11 @@ WL_BINS  := $(WL_SRCS:benchmarks/workloads/%.c=$(BUILD)/bin/%)
 # benchmarks/helpers/NAME.c: tiny static programs workloads exec.
 HLP_SRCS := $(wildcard benchmarks/helpers/*.c)
 HLP_BINS := $(HLP_SRCS:benchmarks/helpers/%.c=$(BUILD)/bin/%)
+# benchmarks/images/NAME.c: a workload's client image (image.h), static,
+# embedded in benchmarks/workloads/NAME.c's program (.incbin), so it needs
+# no install path of its own.
+IMG_SRCS := $(wildcard benchmarks/images/*.c)
+IMG_BINS := $(IMG_SRCS:benchmarks/images/%.c=$(BUILD)/images/%.image)
 # benchmarks/bare/NAME.c: bare reference loops (the kernel's own limit) that
 # scripts/bench-harness measures the workloads against.
 BARE_SRCS := $(wildcard benchmarks/bare/*.c)
@@ -116,13 +121,24 @@ $(BUILD)/bin/%: $(BUILD)/benchmarks/workloads/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
+# Images and helpers are static and link libc alone: their mm is the
+# point.  Never sanitized: ASan's runtime would map VMAs of its own.
+$(BUILD)/images/%.image: benchmarks/images/%.c benchmarks/images/%.h benchmarks/lib/image.h
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -Ibenchmarks/lib $(CPPFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+
+# a workload with an image embeds it: its object is built after the image
+$(foreach i,$(IMG_SRCS:benchmarks/images/%.c=%),$(eval $(BUILD)/benchmarks/workloads/$(i).o: $(BUILD)/images/$(i).image))
+
 $(BUILD)/bin/%: benchmarks/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call E,LD,$@)$(CC) -O2 -static -Wall -Werror $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
+# The bare loops are static too: the reference mm holds the loop, libc's
+# few mappings and nothing else (12 VMAs for bare-fork).
 $(BUILD)/bin/bare-%: benchmarks/bare/%.c benchmarks/bare/bare.h
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+	$(call E,LD,$@)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
 $(MMSCALE): $(BUILD)/runner/cli/main.o $(RUNLIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,8 @@
 /*
- * bare.h - what the bare reference loops share: their command line.  They
+ * bare.h - what the bare reference loops share: their command line and a
+ * count of their VMAs.  They
  * stay free of the harness and its libraries on purpose (their mm is the
- * reference), so this is a header of two inline helpers, nothing more.
+ * reference), so this is a header of inline helpers, nothing more.
  */
 #ifndef MMSCALE_BARE_H
 #define MMSCALE_BARE_H
@@ -17,6 +18,21 @@ static inline void bare_help(int argc, char **argv, const char *usage)
 		       "no libraries.\nexit codes: 0 ok, 1 the loop failed, 2 bad usage\n", usage);
 		exit(0);
 	}
+}
+
+/* lines of /proc/self/maps: this mm's VMAs, or -1 */
+static inline long bare_count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	long n = 0;
+	int ch;
+
+	if (!f)
+		return -1;
+	while ((ch = getc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
 }
 
 /* a bad argument: the usage on stderr, exit 2 */

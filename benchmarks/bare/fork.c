@@ -4,7 +4,8 @@
  * timer like the harness's stop flag.  CPU time includes the children's
  * (RUSAGE_CHILDREN).  scripts/bench.d/fork-exit.sh runs it beside
  * `fork-exit -t 1`.
- * Usage: bare-fork SECONDS ROUNDS; one JSON line per round.
+ * Usage: bare-fork SECONDS ROUNDS; one JSON line per round, with the
+ * forking mm's VMA count ("vmas") that fork-exit's forker_vmas is held to.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 	if (rounds <= 0 || dur <= 0)
 		return bare_usage(USAGE);
 	sigaction(SIGALRM, &sa, NULL);
+	long vmas = bare_count_maps();
+
 	for (long r = 0; r < rounds; r++) {
 		struct itimerval it = { .it_value = { .tv_sec = (time_t)dur,
 			.tv_usec = (suseconds_t)((dur - (time_t)dur) * 1e6) } };
@@ -65,8 +68,8 @@ int main(int argc, char **argv)
 		double wall = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		double cpu = secs(u1.ru_utime) - secs(u0.ru_utime) + secs(u1.ru_stime) - secs(u0.ru_stime) +
 			     secs(c1.ru_utime) - secs(c0.ru_utime) + secs(c1.ru_stime) - secs(c0.ru_stime);
-		printf("{\"ops_sec\":%.1f,\"ops_cpu\":%.1f,\"ops\":%lu}\n", n / wall,
-		       cpu > 0 ? n / cpu : 0, n);
+		printf("{\"ops_sec\":%.1f,\"ops_cpu\":%.1f,\"ops\":%lu,\"vmas\":%ld}\n", n / wall,
+		       cpu > 0 ? n / cpu : 0, n, vmas);
 		fflush(stdout);
 	}
 	return 0;

@@ -23,20 +23,6 @@ static volatile sig_atomic_t stop;
 static void on_alarm(int sig) { stop = 1; }
 static double secs(struct timeval tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
-static long count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	long n = 0;
-	int ch;
-
-	if (!f)
-		return -1;
-	while ((ch = getc(f)) != EOF)
-		n += ch == '\n';
-	fclose(f);
-	return n;
-}
-
 #define USAGE "bare-mmap-unmap PAGES SECONDS ROUNDS"
 
 int main(int argc, char **argv)
@@ -55,9 +41,9 @@ int main(int argc, char **argv)
 		perror("bare-mmap-unmap: mmap of the anchor");
 		return 3;
 	}
-	long before = count_maps();	/* this mm's VMAs, anchor included */
+	long before = bare_count_maps();	/* this mm's VMAs, anchor included */
 	void *t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	const char *churn = count_maps() > before ? "new" : "merged";
+	const char *churn = bare_count_maps() > before ? "new" : "merged";
 
 	if (t == MAP_FAILED || munmap(t, len)) {
 		perror("bare-mmap-unmap: mmap");

@@ -105,11 +105,16 @@ struct control {
 static struct control *ctl;
 static bool oversubscribed;	/* more clients than CPUs: yield while waiting */
 
+static void futex_release(volatile int *word);
+
 static void on_signal(int sig)
 {
+	int err = errno;
+
 	harness_interrupted = sig;
 	if (ctl)
-		ctl->stop = 1;
+		futex_release(&ctl->stop);	/* a raw syscall: async-signal-safe */
+	errno = err;
 }
 
 static uint64_t tv_ns(struct timeval tv)
@@ -221,10 +226,12 @@ static void client_body(struct client *c, bool aux)
 		getrusage(RUSAGE_THREAD, &r1);
 		res->cpu_end = sched_getcpu();
 		res->t_end_ns = now_ns();
-		res->user_ns = tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime);
-		res->sys_ns = tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime);
-		res->minflt = (uint64_t)(r1.ru_minflt - r0.ru_minflt);
-		res->majflt = (uint64_t)(r1.ru_majflt - r0.ru_majflt);
+		if (!res->cpu_set) {
+			res->user_ns = tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime);
+			res->sys_ns = tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime);
+			res->minflt = (uint64_t)(r1.ru_minflt - r0.ru_minflt);
+			res->majflt = (uint64_t)(r1.ru_majflt - r0.ru_majflt);
+		}
 	}
 	if (!aux)
 		__atomic_add_fetch(&ctl->done, 1, __ATOMIC_SEQ_CST);
@@ -292,7 +299,12 @@ static void sleep_duration(struct run *r)
 		ts.tv_nsec = (long)((end - now) % 1000000000ull);
 		nanosleep(&ts, NULL);
 	}
-	__atomic_store_n(&ctl->stop, 1, __ATOMIC_RELEASE);
+	futex_release(&ctl->stop);	/* client_wait_stop sleeps on it */
+}
+
+void client_wait_stop(struct client *c)
+{
+	futex_wait_set(c->stop);
 }
 
 /* Reap client process i; one that ends before the release (killed from

@@ -90,6 +90,10 @@ struct client_result {
 	uint64_t child_user_ns, child_sys_ns;	/* RUSAGE_CHILDREN delta */
 	uint64_t aux[4];	/* workload-defined counters */
 	int err;		/* errno-style failure, 0 if fine */
+	/* The workload measured user_ns, sys_ns, minflt and majflt itself
+	 * (its work ran in another task: an image, image.h); the harness
+	 * keeps them instead of the client thread's own. */
+	bool cpu_set;
 	char errmsg[64];
 };
 
@@ -230,6 +234,9 @@ uint64_t now_ns(void);
 long read_long(const char *path);
 /* mkdir -p with mode 0755: 0, or -1 with errno. */
 int mkdir_p(const char *dir);
+/* Sleep (not spin) until the client's *stop is set: for a client whose
+ * work runs in another task on its CPU. */
+void client_wait_stop(struct client *c);
 /* Set true on SIGINT/SIGTERM: the harness stops after the iteration. */
 extern volatile int harness_interrupted;
 

@@ -2,26 +2,32 @@
  * fork-exit - a fork/exit storm: the cost of copying and tearing down VMAs.
  *
  * Each client loops fork, waitpid; the child stores to --touch pages of a
- * region it inherited (populated by the parent, so each store breaks COW)
- * and _exits, or with --exec execs the tiny static helper bin/exit0.
+ * region it inherited (populated before, so each store breaks COW) and
+ * _exits, or with --exec execs the tiny static helper bin/exit0.
  * forks/sec and forks/cpu per iteration; the CPU time includes the
  * children's, since fork's copy and exit's teardown are the work measured.
  *
- * The parent's mm first holds --vmas N extra distinct VMAs of one page
- * each (a guard page apart, MADV_NOHUGEPAGE, so none merges).  Fork
- * duplicates every VMA (vm_area_dup) and, for a populated one, its
- * anon_vma chain and page table; exit detaches and frees them all.  So
- * --touched, which populates those pages, makes each fork cost more.
+ * The forking is done by a static image (benchmarks/images/fork-exit.c,
+ * image.h) the client drives, so that the forking mm holds none of this
+ * program's libraries: 13 VMAs at 1 client against 54 for this program
+ * and 12 for the static bare loop (forker_vmas in the output).  Threads
+ * mode: one image, one thread per client, all in its one mm; processes
+ * mode: one image per client process.  The image's thread does the work,
+ * so its CPU time and faults are the client's (cpu_set).
  *
- * Threads mode: the clients share one mm holding the N VMAs.  Processes
- * mode: each client builds its own N in its own mm.  Children's CPU time
- * comes from RUSAGE_CHILDREN: per client process in processes mode; in
- * threads mode RUSAGE_CHILDREN is per process, so the whole process's
- * children time is reported once, in client 0's slot, and said so in the
- * output ("children_accounting").
+ * The forking mm first holds --vmas N extra distinct VMAs of one page each
+ * (a guard page apart, MADV_NOHUGEPAGE, so none merges).  Fork duplicates
+ * every VMA (vm_area_dup) and, for a populated one, its anon_vma chain and
+ * page table; exit detaches and frees them all.  So --touched, which
+ * populates those pages, makes each fork cost more.
+ *
+ * Children's CPU time is the image's RUSAGE_CHILDREN: per client in
+ * processes mode; in threads mode RUSAGE_CHILDREN is per process, so the
+ * image's children are reported once, in client 0's slot, and said so in
+ * the output ("children_accounting").
  *
  * fork failing with EAGAIN (a process limit) is retried, up to
- * EAGAIN_RETRIES times in a row a millisecond apart, and counted; if it
+ * FE_EAGAIN_RETRIES times in a row a millisecond apart, and counted; if it
  * persists the client stops and the iteration is marked invalid.
  */
 #include <errno.h>
@@ -29,14 +35,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "image.h"
+#include "../images/fork-exit.h"
 
-#define EAGAIN_RETRIES 100
+MMSCALE_IMAGE(fe_image, "fork-exit");
 
 /* aux counters of each client's slot; AUX_FLAGS holds GAVE_UP and the
  * wait status of the last child that failed, shifted by 8 */
@@ -51,7 +56,7 @@ struct fe_opts {
 #define O(f) OPT_OFF(struct fe_opts, f)
 static const struct opt fe_table[] = {
 	{ "vmas", 0, OPT_INT, O(vmas), "0", NULL, 0, 100000000,
-	  "extra distinct one-page VMAs the parent holds" },
+	  "extra distinct one-page VMAs the forking mm holds" },
 	{ "touched", 0, OPT_BOOL, O(touched), NULL, NULL, 0, 0,
 	  "populate the pages of those VMAs (fork then copies their page tables)" },
 	{ "touch", 0, OPT_INT, O(touch), "0", NULL, 0, 1 << 20,
@@ -62,35 +67,30 @@ static const struct opt fe_table[] = {
 };
 #undef O
 
-/* The VMAs and the region the child touches, one set per mm. */
-struct fe_mm {
-	char *area;		/* 2 * vmas pages: VMA, guard, VMA, guard... */
-	char *region;		/* touch pages, populated */
-};
+#define IMAGE_NAME "fork-exit.image"
 
 struct fe {
 	char helper[PATH_MAX];
-	struct fe_mm shared;	/* threads mode: the one mm's */
-	struct rusage ch0;	/* threads mode: RUSAGE_CHILDREN at iteration start */
-	int finished;		/* threads mode: clients done with their loop */
-	struct client_result *slot0;
+	int elf_fd;		/* the image's program, a memfd */
+	int nimg;		/* threads mode 1, processes mode nclients */
+	struct image img[];
 };
-
-static uint64_t tv_ns(struct timeval tv)
-{
-	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
-}
 
 static int fe_check(struct run *r)
 {
 	struct fe_opts *o = r->opts;
-	struct fe *f = calloc(1, sizeof(*f));
+	int nimg = r->mode == MODE_THREADS ? 1 : r->nclients;
+	struct fe *f = calloc(1, sizeof(*f) + (size_t)nimg * sizeof(f->img[0]));
 	long max_map;
 	ssize_t n;
 
 	if (!f)
 		return EXIT_NORES;
 	r->priv = f;
+	f->nimg = nimg;
+	f->elf_fd = -1;
+	for (int i = 0; i < nimg; i++)
+		f->img[i] = (struct image){ .fd = -1 };
 	if (o->touched && !o->vmas) {
 		errmsg(0, "--touched: needs --vmas N (the VMAs whose pages it populates)");
 		return EXIT_USAGE;
@@ -115,191 +115,124 @@ static int fe_check(struct run *r)
 			return EXIT_NORES;
 		}
 	}
-	return 0;
-}
-
-static int build_mm(struct run *r, struct fe_mm *m)
-{
-	const struct fe_opts *o = r->opts;
-	size_t ps = (size_t)r->pagesize;
-
-	if (o->vmas) {
-		size_t len = (size_t)o->vmas * 2 * ps;
-
-		m->area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m->area == MAP_FAILED) {
-			m->area = NULL;
-			return errno;
-		}
-		if (madvise(m->area, len, MADV_NOHUGEPAGE))
-			return errno;
-		for (long i = 0; i < o->vmas; i++)
-			if (munmap(m->area + (size_t)(2 * i + 1) * ps, ps))
-				return errno;
-		/* after the split, so each VMA gets an anon_vma of its own,
-		 * as separately faulted mappings do */
-		if (o->touched)
-			for (long i = 0; i < o->vmas; i++)
-				m->area[(size_t)(2 * i) * ps] = 1;
-	}
-	if (o->touch) {
-		m->region = mmap(NULL, (size_t)o->touch * ps, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m->region == MAP_FAILED) {
-			m->region = NULL;
-			return errno;
-		}
-		memset(m->region, 1, (size_t)o->touch * ps);
-	}
-	return 0;
-}
-
-static void free_mm(struct run *r, struct fe_mm *m)
-{
-	const struct fe_opts *o = r->opts;
-
-	if (m->area)
-		munmap(m->area, (size_t)o->vmas * 2 * (size_t)r->pagesize);
-	if (m->region)
-		munmap(m->region, (size_t)o->touch * (size_t)r->pagesize);
-	*m = (struct fe_mm){ 0 };
-}
-
-static int fe_iter_setup(struct run *r)
-{
-	struct fe *f = r->priv;
-	int err;
-
-	f->finished = 0;
-	f->slot0 = client_res(r, 0);
-	if (r->mode != MODE_THREADS)
-		return 0;
-	err = build_mm(r, &f->shared);
-	if (err) {
-		errmsg(err, "building --vmas %ld", ((struct fe_opts *)r->opts)->vmas);
-		free_mm(r, &f->shared);
+	f->elf_fd = image_load(IMAGE_NAME, fe_image, (size_t)(fe_image_end - fe_image));
+	if (f->elf_fd < 0) {
+		errmsg(errno, "%s: memfd", IMAGE_NAME);
 		return EXIT_NORES;
 	}
-	/* no child of this iteration exists yet: the base of the delta */
-	getrusage(RUSAGE_CHILDREN, &f->ch0);
 	return 0;
+}
+
+static void fe_destroy_images(struct fe *f)
+{
+	for (int i = 0; i < f->nimg; i++) {
+		image_reap(&f->img[i]);
+		image_destroy(&f->img[i]);
+	}
+}
+
+/* The blocks, made before the clients are forked so that the parent sees
+ * every image's figures; threads mode starts its one image here too. */
+static int fe_iter_setup(struct run *r)
+{
+	const struct fe_opts *o = r->opts;
+	struct fe *f = r->priv;
+	char msg[160];
+	int err;
+
+	for (int i = 0; i < f->nimg; i++) {
+		struct fe_params *p;
+
+		err = image_create(&f->img[i], f->nimg == 1 ? r->nclients : 1,
+				   r->mode == MODE_THREADS ? r->cpus : NULL);
+		if (err) {
+			errmsg(err, "%s: its shared block", IMAGE_NAME);
+			goto fail;
+		}
+		p = (struct fe_params *)f->img[i].hdr->params;
+		*p = (struct fe_params){ .pagesize = r->pagesize, .vmas = o->vmas,
+			.touch = o->touch, .touched = o->touched };
+		if (o->exec)
+			snprintf(p->helper, sizeof(p->helper), "%s", f->helper);
+	}
+	if (r->mode != MODE_THREADS)
+		return 0;
+	err = image_start(&f->img[0], f->elf_fd, IMAGE_NAME, msg, sizeof(msg));
+	if (!err)
+		return 0;
+	errmsg(err, "%s", msg);
+fail:
+	fe_destroy_images(f);
+	return err == ENOMEM || err == EAGAIN ? EXIT_NORES : EXIT_FAIL;
 }
 
 static void fe_iter_teardown(struct run *r)
 {
-	struct fe *f = r->priv;
-
-	free_mm(r, &f->shared);
+	fe_destroy_images(r->priv);
 }
 
+/* processes mode: the client process starts its own image, its child */
 static int fe_client_setup(struct client *c)
 {
-	struct fe_mm *m;
+	struct fe *f = c->run->priv;
+	char msg[160];
 	int err;
 
 	if (c->run->mode == MODE_THREADS)
 		return 0;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return client_fail(c, ENOMEM, "client state");
-	c->priv = m;
-	err = build_mm(c->run, m);
-	return err ? client_fail(c, err, "building the VMAs") : 0;
+	err = image_start(&f->img[c->id], f->elf_fd, IMAGE_NAME, msg, sizeof(msg));
+	if (err) {
+		errmsg(err, "%s", msg);
+		return client_fail(c, err, IMAGE_NAME " start");
+	}
+	return 0;
 }
 
 static void fe_client_teardown(struct client *c)
 {
-	if (c->priv) {
-		free_mm(c->run, c->priv);
-		free(c->priv);
-		c->priv = NULL;
-	}
+	struct fe *f = c->run->priv;
+
+	if (c->run->mode != MODE_THREADS)
+		image_reap(&f->img[c->id]);
 }
 
-static void __attribute__((noreturn)) child(struct run *r, const struct fe_mm *m,
-					    const char *helper)
-{
-	const struct fe_opts *o = r->opts;
-
-	for (long i = 0; i < o->touch; i++)
-		((volatile char *)m->region)[(size_t)i * (size_t)r->pagesize] = 2;
-	if (helper) {
-		char *argv[] = { (char *)"exit0", NULL };
-		char *envp[] = { NULL };
-
-		execve(helper, argv, envp);
-		_exit(127);
-	}
-	_exit(0);
-}
-
+/* The client's storm runs in its image thread: release it, sleep until
+ * the harness says stop, stop it and take its figures as the client's. */
 static int fe_client_run(struct client *c)
 {
 	struct run *r = c->run;
 	struct fe *f = r->priv;
-	const struct fe_opts *o = r->opts;
-	const struct fe_mm *m = r->mode == MODE_THREADS ? &f->shared : c->priv;
-	const char *helper = o->exec ? f->helper : NULL;
+	bool threads = r->mode == MODE_THREADS;
+	struct image *im = &f->img[threads ? 0 : c->id];
+	int ti = threads ? c->id : 0;
+	struct image_thread *t = image_thread(im->hdr, ti);
 	struct client_result *res = c->res;
-	struct rusage ch0, ch1;
-	uint64_t n = 0, eagain = 0, bad = 0;
-	int tries = 0, rc = 0, last = 0;
 
-	getrusage(RUSAGE_CHILDREN, &ch0);
-	while (!__atomic_load_n(c->stop, __ATOMIC_RELAXED)) {
-		pid_t pid = fork();
-		int st;
-
-		if (pid < 0) {
-			if (errno == EAGAIN && tries < EAGAIN_RETRIES) {
-				struct timespec ms = { .tv_nsec = 1000000 };
-
-				tries++;
-				eagain++;
-				nanosleep(&ms, NULL);
-				continue;
-			}
-			if (errno == EAGAIN) {
-				res->aux[AUX_FLAGS] |= GAVE_UP;	/* iter_report says why */
-				break;
-			}
-			rc = client_fail(c, errno, "fork");
-			break;
-		}
-		if (pid == 0)
-			child(r, m, helper);
-		tries = 0;
-		while (waitpid(pid, &st, 0) < 0) {
-			if (errno != EINTR) {
-				rc = client_fail(c, errno, "waitpid");
-				goto out;
-			}
-		}
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			bad++;
-			last = st;
-		}
-		n++;
+	image_go(im, ti);
+	client_wait_stop(c);
+	image_stop(im);
+	if (image_wait_done(im, ti))
+		return client_fail(c, ECHILD, IMAGE_NAME " died");
+	res->ops = t->ops;
+	res->user_ns = t->user_ns;
+	res->sys_ns = t->sys_ns;
+	res->minflt = t->minflt;
+	res->majflt = t->majflt;
+	res->cpu_set = true;
+	res->aux[AUX_EAGAIN] = t->aux[FE_EAGAIN];
+	res->aux[AUX_CHILD_FAIL] = t->aux[FE_CHILD_FAIL];
+	res->aux[AUX_FLAGS] = (t->aux[FE_GAVE_UP] ? GAVE_UP : 0) | t->aux[FE_LAST_STATUS] << 8;
+	if (t->err)
+		return client_fail(c, t->err, t->what);
+	/* the image's children, once per image: client 0's slot in threads mode */
+	if (ti == 0) {
+		if (image_wait_finished(im))
+			return client_fail(c, ECHILD, IMAGE_NAME " died");
+		res->child_user_ns = im->hdr->child_user_ns;
+		res->child_sys_ns = im->hdr->child_sys_ns;
+		res->aux[AUX_CHILD_MINFLT] = im->hdr->child_minflt;
 	}
-out:
-	res->ops = n;
-	res->aux[AUX_EAGAIN] = eagain;
-	res->aux[AUX_CHILD_FAIL] = bad;
-	res->aux[AUX_FLAGS] |= (uint64_t)(unsigned)last << 8;
-	if (r->mode == MODE_PROCESSES) {
-		getrusage(RUSAGE_CHILDREN, &ch1);
-		res->child_user_ns = tv_ns(ch1.ru_utime) - tv_ns(ch0.ru_utime);
-		res->child_sys_ns = tv_ns(ch1.ru_stime) - tv_ns(ch0.ru_stime);
-		res->aux[AUX_CHILD_MINFLT] = (uint64_t)(ch1.ru_minflt - ch0.ru_minflt);
-	} else if (__atomic_add_fetch(&f->finished, 1, __ATOMIC_SEQ_CST) == r->nclients) {
-		/* the last client out: every child of every client is reaped,
-		 * so this delta is all of them, counted once */
-		getrusage(RUSAGE_CHILDREN, &ch1);
-		f->slot0->child_user_ns = tv_ns(ch1.ru_utime) - tv_ns(f->ch0.ru_utime);
-		f->slot0->child_sys_ns = tv_ns(ch1.ru_stime) - tv_ns(f->ch0.ru_stime);
-		f->slot0->aux[AUX_CHILD_MINFLT] = (uint64_t)(ch1.ru_minflt - f->ch0.ru_minflt);
-	}
-	return rc;
+	return 0;
 }
 
 static void fe_iter_report(struct run *r, json_t *out)
@@ -334,9 +267,18 @@ static void fe_iter_report(struct run *r, json_t *out)
 	json_object_set_new(out, "child_minflt", json_integer((json_int_t)cflt));
 	json_object_set_new(out, "children_accounting", json_string(
 		r->mode == MODE_PROCESSES ?
-		"per client: RUSAGE_CHILDREN delta of each client process" :
+		"per client: RUSAGE_CHILDREN of each client's forker image" :
 		"whole process, once: RUSAGE_CHILDREN is per process, so all clients' "
-		"children are in clients_detail[0]"));
+		"children (of the one forker image) are in clients_detail[0]"));
+	{
+		struct fe *f = r->priv;
+		long v = 0;
+
+		for (int i = 0; i < f->nimg; i++)
+			if (f->img[i].hdr && f->img[i].hdr->vmas > v)
+				v = f->img[i].hdr->vmas;
+		json_object_set_new(out, "forker_vmas", json_integer(v));
+	}
 	if (r->invalid)
 		return;
 	if (gave_up >= 0) {
@@ -344,7 +286,7 @@ static void fe_iter_report(struct run *r, json_t *out)
 		snprintf(r->reason, sizeof(r->reason),
 			 "client %d: fork failed with EAGAIN %d times in a row (process limit: "
 			 "RLIMIT_NPROC, pids cgroup or kernel.pid_max); %llu retries in all",
-			 gave_up, EAGAIN_RETRIES, (unsigned long long)eagain);
+			 gave_up, FE_EAGAIN_RETRIES, (unsigned long long)eagain);
 	} else if (failed >= 0) {
 		int st = (int)last;
 
@@ -362,15 +304,23 @@ static void fe_iter_report(struct run *r, json_t *out)
 
 static void fe_run_teardown(struct run *r)
 {
-	free(r->priv);
+	struct fe *f = r->priv;
+
+	if (f && f->elf_fd >= 0)
+		close(f->elf_fd);
+	free(f);
 	r->priv = NULL;
 }
 
+/* the forking mm's size describes the point: compare prints it */
+static const char *const fe_facts[] = { "forker_vmas", NULL };
+
 static const struct workload fork_exit = {
 	.name = "fork-exit",
-	.version = "1",
-	.summary = "loop fork, child touch and _exit (or exec), waitpid; the parent holds N VMAs",
+	.version = "2",
+	.summary = "loop fork, child touch and _exit (or exec), waitpid; the forking mm holds N VMAs",
 	.metric = "forks",
+	.facts = fe_facts,
 	.timed = true,
 	.opts = fe_table,
 	.opts_size = sizeof(struct fe_opts),

@@ -23,6 +23,17 @@ ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }')
 check "--vmas 1000 --touched forks ${ratio}x slower than --vmas 0 ($(printf %.0f "$a") vs $(printf %.0f "$b") forks/sec; want >= 1.3x)" \
 	awk -v r="$ratio" 'BEGIN { exit !(r >= 1.3) }'
 
+# the forking mm is the static image's: within 3 VMAs of the static bare
+# fork loop's, in both modes, and --vmas N adds exactly N to it
+bare=$($BIN/bare-fork 0.05 1 | jq .vmas)
+v_t=$($FE -t 1 -i 1 -w 0 -d 0.05 | jq .forker_vmas)
+v_n=$($FE -n 1 -i 1 -w 0 -d 0.05 | jq .forker_vmas)
+check "forker_vmas within 3 of bare-fork's $bare: -t 1 $v_t, -n 1 $v_n" \
+	awk -v b="$bare" -v t="$v_t" -v p="$v_n" 'BEGIN { d1 = t - b; d2 = p - b
+		exit !(b > 0 && d1 <= 3 && d1 >= -3 && d2 <= 3 && d2 >= -3) }'
+v_1000=$($FE -n 1 -i 1 -w 0 -d 0.05 --vmas 1000 --touched | jq .forker_vmas)
+check "--vmas 1000: the forking mm holds 1000 more ($v_n -> $v_1000)" [ "$((v_1000 - v_n))" = 1000 ]
+
 # CPU time includes the children's, and the rates agree with it
 out=$($FE -t 1 -i 1 -w 0 -d 0.3)
 check "forks/cpu = forks / (parent + children CPU) ($(jq -r '"parent \(.parent_sys_ns + .parent_user_ns) ns, children \(.child_sys_ns + .child_user_ns) ns"' <<<"$out"))" \
@@ -64,10 +75,10 @@ if is_root && command -v setpriv >/dev/null && command -v prlimit >/dev/null &&
 	[ -z "$(ps -u $XUID -o pid= 2>/dev/null)" ] &&
 	setpriv --reuid=$XUID --regid=$XUID --clear-groups test -x "$FE"; then
 	t0=$(date +%s%N)
-	# prlimit execs the program: main thread and client thread are the
-	# uid's 2 processes, so the client's fork meets the limit
+	# prlimit execs the program: main thread, forker image and client
+	# thread are the uid's 3 tasks, so the image's fork meets the limit
 	out=$(env MMSCALE_TEST_TAG=$TAG timeout 20 setpriv --reuid=$XUID --regid=$XUID \
-		--clear-groups prlimit --nproc=2 "$FE" -t 1 -i 1 -w 0 -d 0.3)
+		--clear-groups prlimit --nproc=3 "$FE" -t 1 -i 1 -w 0 -d 0.3)
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	check "fork at the process limit: iteration invalid in ${ms} ms, $(jq -r '"\(.fork_eagain_retries) retries: \(.reason)"' <<<"$out")" \
 		[ "$(jq '.valid == false and .fork_eagain_retries == 100 and (.reason | test("EAGAIN"))' <<<"$out")" = true -a $ms -lt 10000 ]

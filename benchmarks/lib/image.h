@@ -1,0 +1,159 @@
+/*
+ * image.h - a client image: the small static program a workload's client
+ * drives when the work must run in an mm of its own making.
+ *
+ * fork copies every VMA of the forking mm, and a workload's mm holds its
+ * libraries (hwloc, libnuma, jansson, libudev, libm: 54 VMAs for fork-exit
+ * against the static bare loop's 12).  So the forking is done by a static
+ * image (benchmarks/images/NAME.c, built with -static and no library but
+ * libc, embedded in the workload's program and exec'd from a memfd) whose
+ * mm holds only what it builds.  The workload drives it through a block of
+ * shared memory, also a memfd, which the image finds at fd IMAGE_FD:
+ *
+ *   driver (workload)                    image
+ *   image_create: block, params          -
+ *   image_start: spawn, wait ready       attach, build its mm, one thread
+ *                                        per client (pinned), ready
+ *   image_go(i)                          thread i: loop until stop
+ *   image_stop, image_wait_done(i)       thread i: results, done
+ *   image_end: reap                      exit when every thread is done
+ *
+ * Both sides include this header: the image with nothing but libc, so
+ * everything here is plain C and static inline.
+ */
+#ifndef MMSCALE_IMAGE_H
+#define MMSCALE_IMAGE_H
+#include <limits.h>
+#include <linux/futex.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IMAGE_MAGIC 0x6d6d696dU	/* "mmim" */
+#define IMAGE_VERSION 1
+#define IMAGE_FD 3		/* where the image finds the block */
+#define IMAGE_SLOT 256		/* words and threads a slot apart (harness.h) */
+#define IMAGE_PARAMS 8192	/* bytes of the workload's parameters */
+
+/* One image thread's words and results: thread i works for client i. */
+struct image_thread {
+	volatile int go;	/* driver -> thread: start the loop */
+	volatile int done;	/* thread -> driver: results are in */
+	int cpu;		/* pin here; -1: as inherited */
+	int err;		/* errno of a failure, 0 if fine */
+	char what[48];		/* what failed */
+	uint64_t ops;
+	uint64_t user_ns, sys_ns, minflt, majflt;	/* own RUSAGE_THREAD delta */
+	uint64_t aux[8];	/* the image's own counters */
+};
+
+struct image_hdr {
+	uint32_t magic, version;
+	int nthreads;
+	size_t size;		/* of the whole block */
+	volatile int ready __attribute__((aligned(IMAGE_SLOT)));	/* threads ready */
+	volatile int stop __attribute__((aligned(IMAGE_SLOT)));	/* driver -> all */
+	volatile int finished __attribute__((aligned(IMAGE_SLOT)));	/* threads done */
+	int err;		/* a failure before ready */
+	char what[80];
+	long vmas;		/* /proc/self/maps lines once ready: the image's mm */
+	/* RUSAGE_CHILDREN of the image process over the loops, once */
+	uint64_t child_user_ns, child_sys_ns, child_minflt;
+	/* the workload's parameters for its image */
+	char params[IMAGE_PARAMS] __attribute__((aligned(IMAGE_SLOT)));
+	/* nthreads struct image_thread follow, IMAGE_SLOT apart */
+	char threads[] __attribute__((aligned(IMAGE_SLOT)));
+};
+
+_Static_assert(sizeof(struct image_thread) <= IMAGE_SLOT, "image thread slot too small");
+
+static inline size_t image_size(int nthreads)
+{
+	return sizeof(struct image_hdr) + (size_t)nthreads * IMAGE_SLOT;
+}
+
+static inline struct image_thread *image_thread(struct image_hdr *h, int i)
+{
+	return (struct image_thread *)(h->threads + (size_t)i * IMAGE_SLOT);
+}
+
+/* Shared futexes (the block is MAP_SHARED across processes). */
+static inline void image_futex_wait(volatile int *word, int val, const struct timespec *timeout)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAIT, val, timeout, NULL, 0);
+}
+
+static inline void image_futex_wake(volatile int *word)
+{
+	(void)syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static inline void image_set(volatile int *word)
+{
+	__atomic_store_n(word, 1, __ATOMIC_RELEASE);
+	image_futex_wake(word);
+}
+
+static inline int image_add(volatile int *word)
+{
+	int v = __atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
+
+	image_futex_wake(word);
+	return v;
+}
+
+static inline uint64_t image_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the driver's side (benchmarks/lib/image.c) ------------------------ */
+
+#include <sys/types.h>
+
+/*
+ * MMSCALE_IMAGE(sym, "NAME"): the bytes of $(BUILD)/images/NAME.image in
+ * this program's .rodata, from sym to sym_end (the Makefile builds the
+ * image first and passes its folder as MMSCALE_IMAGE_DIR).
+ */
+#define MMSCALE_IMAGE(sym, name) \
+	__asm__(".section .rodata\n.balign 64\n.hidden " #sym "\n.globl " #sym "\n" #sym ":\n" \
+		".incbin \"" MMSCALE_IMAGE_DIR "/" name ".image\"\n.hidden " #sym "_end\n" \
+		".globl " #sym "_end\n" #sym "_end:\n.previous\n"); \
+	extern const unsigned char sym[], sym##_end[]
+
+struct image {
+	struct image_hdr *hdr;
+	int fd;			/* the block's memfd, -1 when none */
+	pid_t pid;		/* the running image; 0 when none */
+};
+
+/* The image's program in a memfd (once per run; forked clients inherit
+ * it): the fd, or -1 with errno. */
+int image_load(const char *name, const unsigned char *elf, size_t len);
+/* A block for nthreads threads (pinned to cpus[i], NULL: as inherited),
+ * mapped shared, so clients forked after this see it too: 0 or an errno. */
+int image_create(struct image *im, int nthreads, const int *cpus);
+/* Spawn the image from the calling task (it becomes that task's child and
+ * inherits its CPU affinity) and wait until every thread is ready: 0, or
+ * an errno with the reason in msg ("what: ..."). */
+int image_start(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen);
+void image_go(struct image *im, int i);
+/* Every thread stops its loop. */
+void image_stop(struct image *im);
+/* Wait until thread i's results are in (0) or the image died (-1). */
+int image_wait_done(struct image *im, int i);
+/* Wait until every thread's results and the children's figures are in (0)
+ * or the image died (-1). */
+int image_wait_finished(struct image *im);
+/* Reap the image (killing it if it is still running); its exit status. */
+int image_reap(struct image *im);
+/* Unmap and close the block. */
+void image_destroy(struct image *im);
+
+#endif
