@@ -10,22 +10,33 @@
  * lock's home ground); in processes mode the region is mapped before fork
  * and each client faults its own slice in its own mm.
  *
+ * --pages mthp:SIZE faults multi-size THP folios of SIZE (kernels since
+ * 6.8): the size's sysfs switch is set to "always" for the run through
+ * machstate (journaled, restored at exit, on signals, and by the next
+ * command after a kill -9), every other size that would apply to the
+ * region set to "never", and the region left without madvise, so each
+ * fault maps one SIZE folio: pages / (SIZE / 4 KiB) faults.
+ *
  * --mmap-noise K adds K threads to the same mm that mmap, mprotect and
  * munmap small unrelated regions throughout the storm: the mmap_lock writers
  * that per-VMA locks let faults ignore.  Their op rate is reported apart.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "harness.h"
+#include "machstate.h"
 #include "options.h"
 
 enum { LAYOUT_SHARED, LAYOUT_PER_CLIENT };
-enum { PAGES_BASE, PAGES_THP };
+enum { PAGES_BASE, PAGES_THP, PAGES_MTHP };
 enum { BACK_ANON, BACK_SHMEM, BACK_FILE_PRIVATE, BACK_FILE_SHARED };
 enum { TOUCH_PAGE, TOUCH_CACHELINE, TOUCH_BZERO };
 
@@ -34,8 +45,10 @@ enum { TOUCH_PAGE, TOUCH_CACHELINE, TOUCH_BZERO };
 
 struct pft_opts {
 	uint64_t size;
-	int layout, pages, backing, touch;
+	const char *pages_arg;	/* base, thp or mthp:SIZE */
+	int layout, backing, touch;
 	long noise;
+	int pages;		/* pages_arg parsed by pft_check */
 };
 
 #define O(f) OPT_OFF(struct pft_opts, f)
@@ -44,8 +57,9 @@ static const struct opt pft_table[] = {
 	  "mapping size: N[KMG] or N% of MemTotal [20% of MemTotal, at most 1G]" },
 	{ "layout", 0, OPT_ENUM, O(layout), "shared", "shared|per-client", 0, 0,
 	  "one VMA for all clients, or one VMA each (will-it-scale page_fault1)" },
-	{ "pages", 0, OPT_ENUM, O(pages), "base", "base|thp", 0, 0,
-	  "MADV_NOHUGEPAGE or MADV_HUGEPAGE" },
+	{ "pages", 0, OPT_STR, O(pages_arg), "base", NULL, 0, 0,
+	  "base (MADV_NOHUGEPAGE), thp (MADV_HUGEPAGE) or mthp:SIZE (multi-size THP "
+	  "folios of SIZE, e.g. mthp:64K, set in sysfs for the run)", "base|thp|mthp:SIZE" },
 	{ "backing", 0, OPT_ENUM, O(backing), "anon",
 	  "anon|shmem|file-private|file-shared", 0, 0, "what the region maps" },
 	{ "touch", 0, OPT_ENUM, O(touch), "page", "page|cacheline|bzero", 0, 0,
@@ -65,6 +79,9 @@ struct pft {
 	int fd;				/* file backings: an unlinked temporary file */
 	char thp_mode[16];
 	bool size_default;
+	long mthp_kb;			/* --pages mthp:SIZE, in kB */
+	uint64_t folio_pages;		/* base pages per folio faulted */
+	long long mthp_alloc0, mthp_fallback0;	/* the size's stats at iteration start */
 };
 
 static void read_thp_mode(const char *path, char *buf, size_t len)
@@ -82,17 +99,127 @@ static void read_thp_mode(const char *path, char *buf, size_t len)
 	fclose(f);
 }
 
+/* The size's counter in hugepages-NkB/stats, or -1. */
+static long long mthp_stat(long kb, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/hugepages-%ldkB/stats/%s", machstate_thp_dir(), kb, name);
+	return read_long(path);
+}
+
+/* "mthp:64K", "mthp:64k", "mthp:64kB", "mthp:2M": kB, or -1. */
+static long parse_mthp(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -1;
+	if (!strcasecmp(end, "K") || !strcasecmp(end, "kB"))
+		return v;
+	if (!strcasecmp(end, "M") || !strcasecmp(end, "MB"))
+		return v <= LONG_MAX / 1024 ? v * 1024 : -1;
+	return -1;
+}
+
+/*
+ * --pages mthp:SIZE for the run: SIZE's switch "always" and every other
+ * size that would also apply to an un-madvised region ("always", or
+ * "inherit" under a top-level "always") "never", so that every fault maps
+ * a SIZE folio.  Each through machstate: restored however the run ends.
+ */
+static int set_mthp(struct pft *p, const char *arg)
+{
+	char path[PATH_MAX], was[64], why[256], top[32] = "";
+	const char *dir = machstate_thp_dir();
+	long kb = p->mthp_kb;
+	struct dirent *d;
+	DIR *dd;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/hugepages-%ldkB/enabled", dir, kb);
+	if (access(path, F_OK)) {
+		errmsg(0, "--pages %s: unavailable: this kernel has no %ld kB mTHP size (no %s)",
+		       arg, kb, path);
+		return EXIT_UNSUPP;
+	}
+	snprintf(path, sizeof(path), "%s/enabled", dir);
+	(void)machstate_get(path, top, sizeof(top));
+	dd = opendir(dir);
+	if (!dd) {
+		errmsg(errno, "--pages %s: unavailable: %s", arg, dir);
+		return EXIT_UNSUPP;
+	}
+	while ((d = readdir(dd))) {
+		char mode[32];
+		long other;
+
+		if (sscanf(d->d_name, "hugepages-%ldkB", &other) != 1 || other == kb)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/enabled", dir, d->d_name);
+		if (machstate_get(path, mode, sizeof(mode)))
+			continue;
+		if (strcmp(mode, "always") && !(!strcmp(mode, "inherit") && !strcmp(top, "always")))
+			continue;
+		rc = machstate_set(path, "never", was, sizeof(was), why, sizeof(why));
+		if (rc) {
+			closedir(dd);
+			errmsg(0, "--pages %s: %s", arg, why);
+			return rc;
+		}
+	}
+	closedir(dd);
+	snprintf(path, sizeof(path), "%s/hugepages-%ldkB/enabled", dir, kb);
+	rc = machstate_set(path, "always", was, sizeof(was), why, sizeof(why));
+	if (rc) {
+		errmsg(0, "--pages %s: %s", arg, why);
+		return rc;
+	}
+	snprintf(p->thp_mode, sizeof(p->thp_mode), "always");
+	return 0;
+}
+
+static int parse_pages(struct pft_opts *o, struct pft *p, long pagesize)
+{
+	const char *a = o->pages_arg;
+
+	p->folio_pages = 1;
+	if (!strcmp(a, "base")) {
+		o->pages = PAGES_BASE;
+		return 0;
+	}
+	if (!strcmp(a, "thp")) {
+		o->pages = PAGES_THP;
+		p->folio_pages = HPAGE / (uint64_t)pagesize;
+		return 0;
+	}
+	if (strncmp(a, "mthp:", 5) || (p->mthp_kb = parse_mthp(a + 5)) < 0 ||
+	    p->mthp_kb * 1024 % pagesize || p->mthp_kb & (p->mthp_kb - 1)) {
+		errmsg(0, "--pages: '%s' is not base, thp or mthp:SIZE (a power of two, e.g. mthp:64K)", a);
+		return EXIT_USAGE;
+	}
+	o->pages = PAGES_MTHP;
+	p->folio_pages = (uint64_t)p->mthp_kb * 1024 / (uint64_t)pagesize;
+	return 0;
+}
+
 static int pft_check(struct run *r)
 {
 	struct pft_opts *o = r->opts;
 	struct pft *p = calloc(1, sizeof(*p));
 	uint64_t need, avail;
 	char human[32];
+	int rc;
 
 	if (!p)
 		return EXIT_NORES;
 	r->priv = p;
 	p->fd = -1;
+	if ((rc = parse_pages(o, p, r->pagesize)))
+		return rc;
 	if (!o->size) {
 		o->size = mem_total_bytes() / 5;
 		if (o->size > DEFAULT_CAP)
@@ -101,8 +228,8 @@ static int pft_check(struct run *r)
 	}
 	p->pages = (o->size + (uint64_t)r->pagesize - 1) / (uint64_t)r->pagesize;
 	p->per_client = (p->pages + (uint64_t)r->nclients - 1) / (uint64_t)r->nclients;
-	if (o->pages == PAGES_THP)	/* whole huge pages per slice */
-		p->per_client = (p->per_client * r->pagesize + HPAGE - 1) / HPAGE * HPAGE / r->pagesize;
+	/* whole huge pages or folios per slice */
+	p->per_client = (p->per_client + p->folio_pages - 1) / p->folio_pages * p->folio_pages;
 	p->pages = p->per_client * (uint64_t)r->nclients;
 	p->slice = p->per_client * (size_t)r->pagesize;
 	p->stride = o->layout == LAYOUT_PER_CLIENT ?
@@ -130,6 +257,14 @@ static int pft_check(struct run *r)
 			errmsg(0, "--pages thp: unavailable: THP mode is '%s'", p->thp_mode);
 			return EXIT_UNSUPP;
 		}
+	}
+	if (o->pages == PAGES_MTHP) {
+		if (o->backing != BACK_ANON) {
+			errmsg(0, "--pages %s: only with --backing anon (the sysfs switch is anon's)",
+			       o->pages_arg);
+			return EXIT_USAGE;
+		}
+		return set_mthp(p, o->pages_arg);
 	}
 	return 0;
 }
@@ -193,11 +328,17 @@ static int pft_iter_setup(struct run *r)
 			errmsg(errno, "mmap of %zu bytes", len);
 			return EXIT_NORES;
 		}
-		if (madvise(at, len, o->pages == PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) &&
+		/* mTHP: no madvise, so only the sizes set "always" apply */
+		if (o->pages != PAGES_MTHP &&
+		    madvise(at, len, o->pages == PAGES_THP ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) &&
 		    o->pages == PAGES_THP) {
 			errmsg(errno, "madvise(MADV_HUGEPAGE)");
 			return EXIT_UNSUPP;
 		}
+	}
+	if (o->pages == PAGES_MTHP) {
+		p->mthp_alloc0 = mthp_stat(p->mthp_kb, "anon_fault_alloc");
+		p->mthp_fallback0 = mthp_stat(p->mthp_kb, "anon_fault_fallback");
 	}
 	return 0;
 }
@@ -262,7 +403,7 @@ static void pft_iter_report(struct run *r, json_t *out)
 	const struct pft_opts *o = r->opts;
 	const struct pft *p = r->priv;
 	uint64_t minflt = 0, majflt = 0;
-	uint64_t expect = o->pages == PAGES_THP ? p->pages * (uint64_t)r->pagesize / HPAGE : p->pages;
+	uint64_t expect = p->pages / p->folio_pages;
 
 	for (int i = 0; i < r->nclients; i++) {
 		minflt += client_res(r, i)->minflt;
@@ -276,14 +417,27 @@ static void pft_iter_report(struct run *r, json_t *out)
 	json_object_set_new(out, "majflt", json_integer((json_int_t)majflt));
 	json_object_set_new(out, "expected_faults", json_integer((json_int_t)expect));
 	json_object_set_new(out, "thp_mode", json_string(p->thp_mode));
-	/* base pages of anon memory fault exactly once each: anything else
+	if (o->pages == PAGES_MTHP) {
+		long long a = mthp_stat(p->mthp_kb, "anon_fault_alloc");
+		long long f = mthp_stat(p->mthp_kb, "anon_fault_fallback");
+
+		/* system-wide counters of the size: another process faulting
+		 * such folios meanwhile adds to them */
+		json_object_set_new(out, "mthp_kb", json_integer(p->mthp_kb));
+		json_object_set_new(out, "mthp_fault_alloc", json_integer(
+			a >= 0 && p->mthp_alloc0 >= 0 ? a - p->mthp_alloc0 : -1));
+		json_object_set_new(out, "mthp_fault_fallback", json_integer(
+			f >= 0 && p->mthp_fallback0 >= 0 ? f - p->mthp_fallback0 : -1));
+	}
+	/* anon memory faults once per base page or folio: anything else
 	 * means the storm was not what it claims to be */
-	if (o->pages == PAGES_BASE && o->backing == BACK_ANON && !r->invalid &&
-	    (minflt > p->pages + p->pages / 100 || minflt + p->pages / 100 < p->pages)) {
+	if ((o->pages == PAGES_BASE || o->pages == PAGES_MTHP) && o->backing == BACK_ANON &&
+	    !r->invalid && (minflt > expect + expect / 100 || minflt + expect / 100 < expect)) {
 		r->invalid = true;
 		snprintf(r->reason, sizeof(r->reason),
-			 "minor faults %llu differ from pages %llu by more than 1%%",
-			 (unsigned long long)minflt, (unsigned long long)p->pages);
+			 "minor faults %llu differ from the %llu expected (pages / %llu) by more than 1%%",
+			 (unsigned long long)minflt, (unsigned long long)expect,
+			 (unsigned long long)p->folio_pages);
 	}
 }
 

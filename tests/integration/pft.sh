@@ -41,6 +41,47 @@ else
 	expect_exit 4 "pft --pages thp refused when THP is off" $PFT -m 64M --pages thp
 fi
 
+# mTHP: --pages mthp:SIZE sets the size's sysfs switch for the run, faults
+# one folio per fault, and puts the switch back, also after SIGINT
+MTHP=/sys/kernel/mm/transparent_hugepage
+mthp64() { cat $MTHP/hugepages-64kB/enabled; }
+sigint_pft() {	# run CMD... until its first line, SIGINT it; its exit code
+	rm -f "$TMP/mthp-int.jsonl"
+	"$@" -i 100000 -w 0 >"$TMP/mthp-int.jsonl" 2>"$TMP/mthp-int.err" &
+	local pid=$! t=0
+	while [ ! -s "$TMP/mthp-int.jsonl" ] && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+	kill -INT $pid
+	wait $pid
+}
+if [ -d $MTHP/hugepages-64kB ] && is_root && [ -w $MTHP/hugepages-64kB/enabled ]; then
+	was=$(mthp64)
+	out=$($PFT -m 64M -i 1 -w 0 --pages mthp:64K)
+	check "mthp:64K: 64 MiB takes 1024 faults within 1% ($(jq -r '"minflt \(.minflt), expected \(.expected_faults); 64 kB folios allocated \(.mthp_fault_alloc), fallbacks \(.mthp_fault_fallback) (system-wide)"' <<<"$out"))" \
+		[ "$(jq '.valid and .expected_faults == 1024 and .minflt >= 1014 and .minflt <= 1034' <<<"$out")" = true ]
+	check "mthp:64K: the 64 kB switch is back after the run ($(mthp64))" [ "$(mthp64)" = "$was" ]
+	sigint_pft $PFT -m 64M --pages mthp:64K
+	rc=$?
+	check "mthp:64K: SIGINT exits 130 ($rc) with the switch back ($(mthp64))" [ $rc = 130 -a "$(mthp64)" = "$was" ]
+else
+	skip "pft --pages mthp:64K faults and restore" "needs root and $MTHP/hugepages-64kB (mTHP, kernel 6.8+)"
+	is_root || expect_exit 4 "mthp:64K without root: unavailable" $PFT -m 16M -i 1 -w 0 --pages mthp:64K
+fi
+# the same restore on a fake sysfs tree, which any user can write
+F=$TMP/fake-thp
+mkdir -p $F/thp/hugepages-64kB $F/thp/hugepages-128kB $F/state
+echo "always [madvise] never" >$F/thp/enabled
+echo "always inherit madvise [never]" >$F/thp/hugepages-64kB/enabled
+echo "[always] inherit madvise never" >$F/thp/hugepages-128kB/enabled
+sigint_pft env MMSCALE_THP_DIR=$F/thp MMSCALE_STATE_DIR=$F/state $PFT -m 4M --pages mthp:64K
+rc=$?
+check "mthp:64K on a fake tree: SIGINT exits 130 ($rc); 64 kB back to never ($(cat $F/thp/hugepages-64kB/enabled)), 128 kB (always, would apply too) back to always ($(cat $F/thp/hugepages-128kB/enabled)); stderr: $(head -c 300 $TMP/mthp-int.err); $(head -c 200 $TMP/mthp-int.jsonl)" \
+	[ $rc = 130 -a "$(cat $F/thp/hugepages-64kB/enabled)" = never -a "$(cat $F/thp/hugepages-128kB/enabled)" = always ]
+# sizes the kernel lacks: exit 4 naming the size; a malformed size: exit 2
+expect_exit 4 "mthp:4096K: no such mTHP size" $PFT -m 16M --pages mthp:4096K
+grep -q "no 4096 kB mTHP size" "$TMP/err" && ok "message names the size: $(cat "$TMP/err")" || fail "message: $(cat "$TMP/err")"
+expect_exit 2 "mthp:48K: not a power of two" $PFT -m 16M --pages mthp:48K
+expect_exit 2 "mthp:64K with --backing shmem" $PFT -m 16M --pages mthp:64K --backing shmem
+
 # noise threads in the same mm, reported apart from the fault clients
 $PFT -m 256M -t 1 -i 1 -w 0 --mmap-noise 1 >"$TMP/noise.jsonl"
 check "--mmap-noise 1: noise ops > 0 ($(jq .noise_ops "$TMP/noise.jsonl"))" [ "$(jq '.noise_ops > 0 and (.noise_tids|length) == 1' "$TMP/noise.jsonl")" = true ]
