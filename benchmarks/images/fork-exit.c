@@ -24,7 +24,11 @@
 #include "fork-exit.h"
 
 static struct image_hdr *hdr;
-static const struct fe_params *prm;
+/* A private copy of the parameters: the block is a shared mapping, whose
+ * page tables fork does not copy, so a child reading it would take a
+ * fault the bare loop's child does not. */
+static struct fe_params params;
+static const struct fe_params *prm = &params;
 static char *area, *region;
 
 static uint64_t tv_ns(struct timeval tv)
@@ -216,7 +220,7 @@ int main(void)
 		return 2;
 	}
 	close(IMAGE_FD);
-	prm = (const struct fe_params *)hdr->params;
+	memcpy(&params, hdr->params, sizeof(params));
 	if (build_mm())
 		return 1;
 	tids = calloc((size_t)hdr->nthreads, sizeof(*tids));
