@@ -104,7 +104,8 @@ struct dbstore {
 	struct db *db;
 	const struct db_ops *o;
 	int version;
-	struct db_stmt *ins_point, *ins_summary, *run_values;
+	/* kept prepared: run once per value, point, or series of a fleet */
+	struct db_stmt *ins_point, *ins_summary, *run_values, *runs_q, *series_q;
 	/* ins_values[k]: k values of one metric in one statement */
 	struct db_stmt *ins_values[VALUES_PER_INSERT + 1];
 };
@@ -330,6 +331,8 @@ static void db_store_close(struct store *st)
 		s->o->finalize(s->ins_values[k]);
 	s->o->finalize(s->ins_summary);
 	s->o->finalize(s->run_values);
+	s->o->finalize(s->runs_q);
+	s->o->finalize(s->series_q);
 	s->o->close(s->db);
 	free(s);
 }
@@ -604,9 +607,10 @@ static int db_query_runs(struct store *st, const struct store_filter *f,
 	struct store_run *r = NULL;
 	int cnt = 0, cap = 0, rc;
 
-	rc = prepare(s, "SELECT " RUN_COLS RUN_FROM, &q);
+	rc = prepare_kept(s, "SELECT " RUN_COLS RUN_FROM, &s->runs_q);
 	if (rc)
 		return rc;
+	q = s->runs_q;
 	bind_filter(s, q, f);
 	while ((rc = s->o->step(q, "query runs")) == DB_ROW) {
 		if (cnt == cap) {
@@ -615,7 +619,7 @@ static int db_query_runs(struct store *st, const struct store_filter *f,
 		}
 		read_run(s, q, &r[cnt++]);
 	}
-	s->o->finalize(q);
+	s->o->reset(q);
 	if (rc != DB_DONE) {
 		store_runs_free(r, cnt);
 		return rc;
@@ -725,16 +729,17 @@ static int db_query_series(struct store *st, const struct store_filter *f, const
 	int cnt = 0, cap = 0, rc;
 
 	/* LIMIT counts runs, not rows, so it sits in the subquery. */
-	rc = prepare(s, "SELECT " RUN_COLS ", p.grp, p.clients, su.n, su.amean, su.hmean,"
+	rc = prepare_kept(s, "SELECT " RUN_COLS ", p.grp, p.clients, su.n, su.amean, su.hmean,"
 		     " su.stddev, su.coeffvar, su.min, su.max, su.best50, su.best95, su.best99,"
 		     " su.better, su.mean FROM runs r JOIN machines m ON m.id = r.machine_id"
 		     " JOIN points p ON p.run_id = r.id"
 		     " JOIN summaries su ON su.point_id = p.id"
 		     " WHERE r.id IN (SELECT r.id" RUN_FROM ")"
 		     " AND su.metric = ?9 AND p.clients = ?10 AND (?11 IS NULL OR p.grp = ?11)"
-		     " AND p.status = 'ok' ORDER BY r.time, r.id, p.grp", &q);
+		     " AND p.status = 'ok' ORDER BY r.time, r.id, p.grp", &s->series_q);
 	if (rc)
 		return rc;
+	q = s->series_q;
 	bind_filter(s, q, f);
 	o->bind_text(q, 9, metric);
 	o->bind_int64(q, 10, clients);
@@ -764,7 +769,7 @@ static int db_query_series(struct store *st, const struct store_filter *f, const
 			.best99 = o->col_double(q, 22),
 		};
 	}
-	o->finalize(q);
+	o->reset(q);
 	if (rc != DB_DONE) {
 		store_samples_free(v, cnt);
 		return rc;
