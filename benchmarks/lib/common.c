@@ -1,6 +1,7 @@
 /* common.c - error reporting and clocks shared by every program. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,6 +84,19 @@ char *xstrdup(const char *s)
 	if (!d)
 		out_of_memory();
 	return d;
+}
+
+void fmt_si(double v, int digits, char *buf, size_t n)
+{
+	static const char *const prefix[] = { "", "k", "M", "G", "T", "P", "E" };
+	double a = fabs(v);
+	int k = 0;
+
+	while (a >= 999.5 && k < 6) {
+		a /= 1000;
+		k++;
+	}
+	snprintf(buf, n, "%.*g%s", digits, v / pow(1000, k), prefix[k]);
 }
 
 char *xstrndup(const char *s, size_t n)

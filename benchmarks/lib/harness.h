@@ -230,6 +230,8 @@ char *xstrndup(const char *s, size_t n);
 int client_fail(struct client *c, int err, const char *what);
 
 uint64_t now_ns(void);
+/* v with an SI prefix in `digits` significant digits: 900k, 1.02M. */
+void fmt_si(double v, int digits, char *buf, size_t n);
 /* The first integer in the file at path (procfs, sysfs), or -1. */
 long read_long(const char *path);
 /* mkdir -p with mode 0755: 0, or -1 with errno. */

@@ -22,6 +22,7 @@
 #include "series.h"
 #include "config.h"
 #include "exec.h"
+#include "monitor.h"
 
 const char *const cfg_thp_names[] = { "keep", "never", "madvise", "always", NULL };
 const char *const cfg_aslr_names[] = { "keep", "off", NULL };
@@ -68,7 +69,7 @@ static const char *const run_defaults[] = { "placement", "mempolicy", "duration"
 static const char *const run_keys[] = {
 	"iterations", "warmup", "placement", "mempolicy", "duration", "oversubscribe", "thp",
 	"aslr", "watchdog", "perf", "interleave", "db", "precision", "min_iterations",
-	"max_iterations", NULL
+	"max_iterations", "monitors", "monitor_interval", NULL
 };
 
 static int __attribute__((format(printf, 4, 5)))
@@ -386,6 +387,17 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 		c->interleave_line = kv->line;
 		return 0;
 	}
+	if (!strcmp(k, "monitors")) {
+		char why[128];
+		unsigned mask;
+
+		for (i = 0; i < kv->nvals; i++) {
+			if (monitor_parse(kv->vals[i], &mask, why, sizeof(why)))
+				return cfg_error(c, kv->line, k, "%s", why);
+			c->monitors |= mask;
+		}
+		return 0;
+	}
 	for (i = 0; run_defaults[i]; i++)
 		if (!strcmp(k, run_defaults[i]))
 			return 0;	/* checked per workload, against its table */
@@ -440,6 +452,12 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 			c->aslr = (enum cfg_aslr)i;
 		else
 			c->perf = (enum cfg_perf)i;
+	} else if (!strcmp(k, "monitor_interval")) {
+		double d;
+
+		if (parse_double(v, &d) || d < 0.01 || d > 3600)
+			return cfg_error(c, kv->line, k, "'%s' is not seconds in [0.01, 3600]", v);
+		c->monitor_interval = d;
 	} else if (!strcmp(k, "db")) {
 		c->db = xstrdup(v);
 	} else {
@@ -452,7 +470,8 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 		return cfg_error(c, kv->line, k, "unknown key in [run]%s (iterations, warmup, "
 				 "placement, mempolicy, duration, oversubscribe, thp, aslr, "
 				 "watchdog, perf, interleave, db, precision, min_iterations, "
-				 "max_iterations)", suggest_text(&sg, "", hint, sizeof(hint)));
+				 "max_iterations, monitors, monitor_interval)",
+				 suggest_text(&sg, "", hint, sizeof(hint)));
 	}
 	return 0;
 }
@@ -914,7 +933,7 @@ int config_load_set(const char *path, const struct cfg_env *env, const char *con
 
 	*c = (struct config){ .path = xstrdup(path), .env = *env, .iterations = 5,
 			      .warmup = 1, .watchdog = 600, .min_iterations = 10,
-			      .max_iterations = 100 };
+			      .max_iterations = 100, .monitor_interval = MONITOR_DEFAULT_INTERVAL };
 	x.f = fopen(path, "r");
 	if (!x.f) {
 		errmsg(errno, "%s: cannot open the config", path);

@@ -74,6 +74,8 @@ struct config {
 	enum cfg_aslr aslr;
 	enum cfg_perf perf;
 	char *db;
+	unsigned monitors;	/* 1 << enum monitor_kind (monitor.h) */
+	double monitor_interval;	/* seconds between two samples */
 	int ninterleave;
 	char **interleave;	/* axis names run A B A B */
 	int interleave_line;

@@ -275,20 +275,6 @@ static void add_unique(json_t *list, const char *s)
 
 /* ---- the y axis: round ticks with SI prefixes --------------------------- */
 
-/* v with an SI prefix in `digits` significant digits: 900k, 1.02M. */
-static void si_fmt(double v, int digits, char *buf, size_t n)
-{
-	static const char *const prefix[] = { "", "k", "M", "G", "T", "P", "E" };
-	double a = fabs(v);
-	int k = 0;
-
-	while (a >= 999.5 && k < 6) {
-		a /= 1000;
-		k++;
-	}
-	snprintf(buf, n, "%.*g%s", digits, v / pow(1000, k), prefix[k]);
-}
-
 /* A round step (1, 2, 2.5 or 5 times a power of ten) near range / want. */
 static double nice_step(double range, int want)
 {
@@ -312,8 +298,8 @@ static void si_ticks(FILE *g, double first, double last, double step)
 		bool same = false;
 
 		for (int i = 1; i <= nt && !same; i++) {
-			si_fmt(first + (i - 1) * step, digits, a, sizeof(a));
-			si_fmt(first + i * step, digits, b, sizeof(b));
+			fmt_si(first + (i - 1) * step, digits, a, sizeof(a));
+			fmt_si(first + i * step, digits, b, sizeof(b));
 			same = !strcmp(a, b);
 		}
 		if (!same)
@@ -321,7 +307,7 @@ static void si_ticks(FILE *g, double first, double last, double step)
 	}
 	fprintf(g, "set yrange [%.17g:%.17g]\nset ytics (", first, last);
 	for (int i = 0; i <= nt; i++) {
-		si_fmt(first + i * step, digits, a, sizeof(a));
+		fmt_si(first + i * step, digits, a, sizeof(a));
 		fprintf(g, "%s'%s' %.17g", i ? ", " : "", a, first + i * step);
 	}
 	fputs(")\n", g);

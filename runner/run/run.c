@@ -12,11 +12,13 @@
 #include <math.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -33,6 +35,7 @@
 #include "plan.h"
 #include "pointfile.h"
 #include "prefetch.h"
+#include "progress.h"
 #include "run.h"
 #include "runstate.h"
 #include "slab.h"
@@ -414,16 +417,6 @@ static int write_meta(struct runner *R, const char *status)
 
 /* ---- progress --------------------------------------------------------------- */
 
-static void fmt_time(double s, char *buf, size_t n)
-{
-	long t = (long)(s + 0.5);
-
-	if (t >= 3600)
-		snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-	else
-		snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
-}
-
 static long count_lines(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -438,29 +431,56 @@ static long count_lines(const char *path)
 	return n;
 }
 
+/* The point's headline metric and its last measured value: "faults/sec 1.02M". */
+static void last_headline(const struct plan_point *pt, const struct pstate *s, char *buf,
+			  size_t n)
+{
+	const char *name = json_string_value(json_object_get(json_array_get(pt->metrics, 0), "name"));
+	char v[32];
+
+	buf[0] = 0;
+	if (!name)
+		return;
+	for (size_t i = json_array_size(s->samples); i-- > 0;) {
+		json_t *j = json_array_get(s->samples, i);
+		json_t *val = json_object_get(json_object_get(j, "metrics"), name);
+
+		if (json_is_true(json_object_get(j, "warmup")) || !json_is_number(val))
+			continue;
+		fmt_si(json_number_value(val), 3, v, sizeof(v));
+		snprintf(buf, n, "%s %s", name, v);
+		return;
+	}
+}
+
+/* The live line on a terminal (progress.c draws it): called on exec's ticks. */
 static void progress(void *arg)
 {
 	struct runner *R = arg;
 	const struct plan_point *pt = &R->plan.pts[R->cur];
 	long now_lines = R->cur_out ? count_lines(R->cur_out) : 0;
-	long done = R->iters_done + now_lines;
 	double el = mono() - R->t0;
-	long it, per_point = R->cfg.warmup + R->cfg.iterations;
-	char e[32], eta[32] = "?";
+	struct winsize ws = { 0 };
+	char line[512], head[64];
+	struct progress p = {
+		.point = R->cur + 1, .npoints = R->plan.npoints, .id = pt->id, .group = pt->group,
+		.clients = pt->clients, .warmup = R->cfg.warmup, .iterations = R->cfg.iterations,
+		.done = R->iters_done + now_lines, .total = R->iters_total, .elapsed = el,
+	};
 
 	if (!R->tty)
 		return;
-	fmt_time(el, e, sizeof(e));
-	if (done > 0 && R->iters_total > done)
-		fmt_time(el * (double)(R->iters_total - done) / (double)done, eta, sizeof(eta));
-	else if (R->iters_total <= done)
-		snprintf(eta, sizeof(eta), "0:00");
-	it = (long)json_array_size(R->ps[R->cur].samples) + now_lines + 1;
-	if (it > per_point)
-		it = per_point;
-	fprintf(stderr, "\r\033[K[%s %d/%d] %s clients=%d  iteration %ld/%ld  elapsed %s  ETA %s",
-		pt->id, R->cur + 1, R->plan.npoints, pt->group, pt->clients, it, per_point,
-		e, eta);
+	/* no workload declares a duration, so the pace starts with the first line */
+	p.eta = progress_eta(el, p.done, p.total, NAN);
+	p.iteration = (int)json_array_size(R->ps[R->cur].samples) + (int)now_lines + 1;
+	if (p.iteration > p.warmup + p.iterations)
+		p.iteration = p.warmup + p.iterations;
+	last_headline(pt, &R->ps[R->cur], head, sizeof(head));
+	p.headline = head[0] ? head : NULL;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0)
+		p.width = ws.ws_col;
+	progress_format(&p, line, sizeof(line));
+	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
 }
 
