@@ -417,40 +417,63 @@ static int write_meta(struct runner *R, const char *status)
 
 /* ---- progress --------------------------------------------------------------- */
 
-static long count_lines(const char *path)
+/*
+ * The lines the running invocation has written so far, and the last one
+ * (its newest iteration, for the headline): NULL when there is none.
+ */
+static long count_lines(const char *path, char **last)
 {
 	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
 	long n = 0;
-	int ch;
 
+	*last = NULL;
 	if (!f)
 		return 0;
-	while ((ch = getc(f)) != EOF)
-		n += ch == '\n';
+	while (getline(&line, &cap, f) > 0 && strchr(line, '\n')) {
+		n++;
+		free(*last);
+		*last = xstrdup(line);
+	}
+	free(line);
 	fclose(f);
 	return n;
 }
 
-/* The point's headline metric and its last measured value: "faults/sec 1.02M". */
-static void last_headline(const struct plan_point *pt, const struct pstate *s, char *buf,
-			  size_t n)
+/* The headline of one iteration's line: "faults/sec 1.02M"; 0, or -1. */
+static int line_headline(const char *name, json_t *j, char *buf, size_t n)
+{
+	json_t *val = json_object_get(json_object_get(j, "metrics"), name);
+	char v[32];
+
+	if (json_is_true(json_object_get(j, "warmup")) || !json_is_number(val))
+		return -1;
+	fmt_si(json_number_value(val), 3, v, sizeof(v));
+	snprintf(buf, n, "%s %s", name, v);
+	return 0;
+}
+
+/*
+ * The point's headline metric at its newest measured iteration: the
+ * running invocation's last line, else the last sample kept.
+ */
+static void last_headline(const struct plan_point *pt, const struct pstate *s, const char *last,
+			  char *buf, size_t n)
 {
 	const char *name = json_string_value(json_object_get(json_array_get(pt->metrics, 0), "name"));
-	char v[32];
+	json_t *j = last ? json_loads(last, 0, NULL) : NULL;
+	int rc = -1;
 
 	buf[0] = 0;
 	if (!name)
-		return;
-	for (size_t i = json_array_size(s->samples); i-- > 0;) {
-		json_t *j = json_array_get(s->samples, i);
-		json_t *val = json_object_get(json_object_get(j, "metrics"), name);
-
-		if (json_is_true(json_object_get(j, "warmup")) || !json_is_number(val))
-			continue;
-		fmt_si(json_number_value(val), 3, v, sizeof(v));
-		snprintf(buf, n, "%s %s", name, v);
-		return;
-	}
+		goto out;
+	if (j && !line_headline(name, j, buf, n))
+		goto out;
+	for (size_t i = json_array_size(s->samples); rc && i-- > 0;)
+		rc = line_headline(name, json_array_get(s->samples, i), buf, n);
+out:
+	json_decref(j);
 }
 
 /* The live line on a terminal (progress.c draws it): called on exec's ticks. */
@@ -458,7 +481,8 @@ static void progress(void *arg)
 {
 	struct runner *R = arg;
 	const struct plan_point *pt = &R->plan.pts[R->cur];
-	long now_lines = R->cur_out ? count_lines(R->cur_out) : 0;
+	char *last = NULL;
+	long now_lines = R->tty && R->cur_out ? count_lines(R->cur_out, &last) : 0;
 	double el = mono() - R->t0;
 	struct winsize ws = { 0 };
 	char line[512], head[64];
@@ -469,19 +493,21 @@ static void progress(void *arg)
 	};
 
 	if (!R->tty)
-		return;
+		goto out;
 	/* no workload declares a duration, so the pace starts with the first line */
 	p.eta = progress_eta(el, p.done, p.total, NAN);
 	p.iteration = (int)json_array_size(R->ps[R->cur].samples) + (int)now_lines + 1;
 	if (p.iteration > p.warmup + p.iterations)
 		p.iteration = p.warmup + p.iterations;
-	last_headline(pt, &R->ps[R->cur], head, sizeof(head));
+	last_headline(pt, &R->ps[R->cur], last, head, sizeof(head));
 	p.headline = head[0] ? head : NULL;
 	if (ioctl(2, TIOCGWINSZ, &ws) == 0)
 		p.width = ws.ws_col;
 	progress_format(&p, line, sizeof(line));
 	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
+out:
+	free(last);
 }
 
 static void log_point(struct runner *R, int i)

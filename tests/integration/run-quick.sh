@@ -65,4 +65,13 @@ check "compare A B: exit 0" [ $rc = 0 ]
 for r in faults/cpu-1 faults/cpu-2 faults/sec-1 faults/sec-2; do
 	check "compare prints a $r row" grep -qE "^[A-Za-z]+ +$r " <<<"$out"
 done
+# on a terminal: the live line (a pseudo-terminal from script(1), 120 columns)
+script -qc "stty cols 120; '$MM' run tests/data/configs/pft-tiny.conf --set run.iterations=30 --label tty --results '$RES'" /dev/null \
+	| tr '\r' '\n' | sed 's/\x1b\[K//g' >"$TMP/tty" 2>&1
+check "tty: a bar, a percentage, the point and the warm-up marked ($(grep -am1 'warm-up' "$TMP/tty"))" \
+	grep -qaE '^\[[#.]{10}\] +[0-9]+%  p000 1/2 clients=1  warm-up 1/1  elapsed 0:0[0-9]  ETA ' "$TMP/tty"
+check "tty: measured iterations counted without the warm-up, the ETA and headline from the run" \
+	grep -qaE '^\[[#.]{10}\] +[0-9]+%  p00[01] [12]/2 clients=[12]  iter [0-9]+/30  elapsed [0-9:]+  ETA [0-9]+:[0-9]{2}  faults/sec [0-9.]+[kMG]?  pft mode=threads$' "$TMP/tty"
+check "tty: every line fits the terminal's 120 columns" \
+	[ "$(awk '{ if (length($0) > 119) n++ } END { print n + 0 }' "$TMP/tty")" = 0 ]
 echo "1..$n"
