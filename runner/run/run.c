@@ -31,6 +31,7 @@
 #include "config.h"
 #include "exec.h"
 #include "meta.h"
+#include "monitor.h"
 #include "perf.h"
 #include "plan.h"
 #include "pointfile.h"
@@ -346,6 +347,8 @@ static json_t *point_extra(const struct plan_point *pt, const struct pstate *s)
 		json_object_set(e, "perf", json_object_get(s->pj, "perf"));
 	if (json_object_get(s->pj, "precision"))
 		json_object_set(e, "precision", json_object_get(s->pj, "precision"));
+	if (json_object_get(s->pj, "monitors"))
+		json_object_set(e, "monitors", json_object_get(s->pj, "monitors"));
 	return e;
 }
 
@@ -642,6 +645,7 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	struct exec_result res;
 	struct exec_req rq;
 	json_t *vb, *va;
+	struct monitor *mon;
 	int argc = 0, lines, rc;
 
 	argv = calloc((size_t)pt->argc + 6, sizeof(char *));
@@ -694,10 +698,19 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	R->cur = i;
 	R->cur_out = out;
 	progress(R);
+	/* the monitors sample from a thread while exec waits for the workload */
+	mon = R->cfg.monitors ? monitor_start(R->cfg.monitors, R->cfg.monitor_interval, s->dir,
+					      s->invocations) : NULL;
 	vb = sysinfo_vmstat();
 	rc = exec_workload(&rq, &res);
 	workload_ended(R);
 	va = sysinfo_vmstat();
+	if (mon) {
+		json_t *acc = json_incref(json_object_get(s->pj, "monitors"));
+
+		monitor_stop(mon, &acc);
+		json_object_set_new(s->pj, "monitors", acc);
+	}
 	R->cur_out = NULL;
 	if (run_argv != argv)
 		perf_argv_free(run_argv, argv);
