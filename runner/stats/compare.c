@@ -320,20 +320,70 @@ static void flatten(json_t *j, char *path, size_t len, size_t cap, leaf_fn fn, v
 struct extra_section {
 	const char *stat;	/* row name */
 	const char *const path[3];	/* where under point.extra */
+	/* a flat view of what is there, when its shape is not rows already */
+	json_t *(*view)(json_t *section);
 };
+
+/*
+ * The monitors' summary (monitor.h) as rows: the CPUs' busy and steal
+ * shares, each vmstat counter's change, the interrupts in all, each slab
+ * cache's change of active objects.  Per-CPU shares and jiffies stay in
+ * point.json: a row each would bury the rest.
+ */
+static json_t *monitor_view(json_t *m)
+{
+	json_t *v = json_object(), *all = json_object_get(json_object_get(json_object_get(
+		json_object_get(m, "mpstat"), "delta"), "pct"), "all"), *d, *x;
+	const char *k;
+	double irqs = 0;
+	char key[160];
+
+	if (all) {
+		json_object_set_new(v, "mpstat busy%", json_real(100 -
+			json_number_value(json_object_get(all, "idle")) -
+			json_number_value(json_object_get(all, "iowait"))));
+		json_object_set(v, "mpstat steal%", json_object_get(all, "steal"));
+	}
+	d = json_object_get(json_object_get(m, "vmstat"), "delta");
+	json_object_foreach(d, k, x) {
+		snprintf(key, sizeof(key), "vmstat %s", k);
+		json_object_set(v, key, x);
+	}
+	d = json_object_get(json_object_get(m, "interrupts"), "delta");
+	json_object_foreach(d, k, x)
+		irqs += json_number_value(x);
+	if (d)
+		json_object_set_new(v, "interrupts", json_real(irqs));
+	d = json_object_get(json_object_get(m, "slab"), "delta");
+	json_object_foreach(d, k, x) {
+		snprintf(key, sizeof(key), "slab %s", k);
+		json_object_set(v, key, x);
+	}
+	return v;
+}
 
 static const struct extra_section extras[] = {
 	{ "Slab", { "slab", "caches", NULL } },	/* slab_delta_json(): objects, bytes, pages */
 	{ "Perf", { "perf", NULL } },
+	{ "Monitor", { "monitors", NULL }, monitor_view },	/* compare --monitors */
 };
 
 static json_t *extra_of(const struct point *pt, const struct extra_section *x)
 {
 	json_t *j = pt ? pt->extra : NULL;
+	char cache[64];
 
 	for (int i = 0; j && x->path[i]; i++)
 		j = json_object_get(j, x->path[i]);
-	return json_is_object(j) ? j : NULL;
+	if (!json_is_object(j))
+		return NULL;
+	if (!x->view)
+		return j;
+	/* the view is built once per point and kept beside what it views */
+	snprintf(cache, sizeof(cache), ".view %s", x->stat);
+	if (!json_object_get(pt->extra, cache))
+		json_object_set_new(pt->extra, cache, x->view(j));
+	return json_object_get(pt->extra, cache);
 }
 
 struct collect_arg {
@@ -421,6 +471,8 @@ static void build_extra_rows(struct cmp *c, struct cmp_group *g, const struct ex
 static bool keep_row(const struct cmp *c, const struct cmp_row *r)
 {
 	if (c->no_slab && r->kind == ST_EXTRA && !strcmp(r->stat, "Slab"))
+		return false;
+	if (!c->monitors && r->kind == ST_EXTRA && !strcmp(r->stat, "Monitor"))
 		return false;
 	if (c->nstats) {
 		for (int i = 0; i < c->nstats; i++)
@@ -822,6 +874,7 @@ struct compare_args {
 	int header;	/* labels, classic */
 	bool strict;	/* a warning is exit 2 */
 	bool ci, show_p;
+	bool monitors;	/* the Monitor rows */
 };
 
 #define A(f) OPT_OFF(struct compare_args, f)
@@ -843,6 +896,9 @@ static const struct opt compare_opts[] = {
 	  .help = "only these rows (Min, Hmean, Amean, Stddev, BHmean-95, ...)" },
 	{ "slab", 'S', OPT_ENUM, A(slab), .choices = "off|on",
 	  .help = "the Slab rows and the footprint (default on; mail: off)" },
+	{ "monitors", 0, OPT_BOOL, A(monitors),
+	  .help = "the Monitor rows: what [run] monitors saw per point (busy and steal %, "
+		  "each vmstat counter's change, interrupts, slab objects)" },
 	{ "header", 'H', OPT_ENUM, A(header), "labels", "labels|classic",
 	  .help = "classic: run names over two lines, split as mmtests splits them" },
 	{ "ci", 0, OPT_BOOL, A(ci),
@@ -932,6 +988,7 @@ static int compare_main(void *opts, int argc, char **argv)
 	if (fmt == FMT_MAIL)
 		c.mean_only = !c.nstats;
 	c.no_slab = a->slab < 0 ? fmt == FMT_MAIL : !a->slab;
+	c.monitors = a->monitors;
 	c.nruns = argc;
 	c.runs = xcalloc((size_t)c.nruns, sizeof(*c.runs));
 	for (; loaded < c.nruns; loaded++) {

@@ -119,6 +119,7 @@ struct cmp {
 	const char *stats[16];
 	bool mean_only;		/* only the mean rows (mail, without --stat) */
 	bool no_slab;		/* leave out the Slab rows and the footprint */
+	bool monitors;		/* keep the Monitor rows (--monitors) */
 	bool classic_header;	/* text: mmtests' two-line run names */
 	bool show_ci;		/* text: each mean cell's 95% interval (--ci) */
 	bool show_p;		/* text: each mean cell's p-value (--show-p) */
