@@ -26,6 +26,7 @@
 #include "changes.h"
 #include "store.h"
 #include "meta.h"
+#include "runstate.h"
 #include "summary.h"
 #include "sysinfo.h"
 
@@ -204,8 +205,19 @@ int history_import_dir(struct store *st, const char *dir, struct store_run *out)
 	if (rc)
 		return rc;
 	meta_to_run(&s, dir, &m);
+	/* without meta.json nothing says how (or whether) the run finished */
+	if (!json_object_size(s.meta)) {
+		errmsg(0, "%s/meta.json: missing: not a run to import (status, machine and kernel unknown)", dir);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (m.run.status && !strcmp(m.run.status, "running")) {
-		errmsg(0, "%s: the run is still running; import it when it is finished", dir);
+		char why[PATH_MAX + 512];
+
+		/* running, or dead: then say how to finish it (runstate.h) */
+		runstate_status(dir, s.meta, false, why, sizeof(why));
+		errmsg(0, "%s: the run is %s; import it when it is finished", dir,
+		       strcmp(why, "running") ? why : "still running");
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "commands.h"
+#include "runstate.h"
 #include "stats.h"
 #include "summary.h"
 #include "sysinfo.h"
@@ -83,7 +84,7 @@ static void show_meta(const struct summary *s)
 	bool first = true;
 
 	printf("run:         %s (%s)\n", s->label, s->dir);
-	printf("status:      %s\n", meta_text(m, PATHS("status"), a, sizeof(a)));
+	printf("status:      %s\n", runstate_status(s->dir, m, false, a, sizeof(a)));
 	printf("time:        %s .. %s\n", meta_text(m, PATHS("start"), a, sizeof(a)),
 	       meta_text(m, PATHS("end"), b, sizeof(b)));
 	printf("tool:        mmscale %s (%s)\n", meta_text(m, PATHS("tool.version"), a, sizeof(a)),
@@ -253,7 +254,7 @@ static int list_main(void *opts, int argc, char **argv)
 				failed++;
 		}
 		printf("%-24s %-10s %-20s %4d %6d  %s\n", s.label,
-		       meta_text(s.meta, PATHS("status"), a, sizeof(a)),
+		       runstate_status(dir, s.meta, true, a, sizeof(a)),
 		       meta_text(s.meta, PATHS("kernel.release"), b, sizeof(b)),
 		       ok, failed, meta_text(s.meta, PATHS("start"), c, sizeof(c)));
 		summary_free(&s);

@@ -78,7 +78,7 @@ static void describe(struct exec_result *res, const struct exec_req *rq, int st)
 		res->sig = WTERMSIG(st);
 		if (res->timed_out)
 			snprintf(res->reason, sizeof(res->reason),
-				 "watchdog: still running after %.0f s, killed", rq->watchdog);
+				 "watchdog: still running after %.3g s, killed", rq->watchdog);
 		else
 			snprintf(res->reason, sizeof(res->reason), "killed by signal %d (%s)",
 				 res->sig, strsignal(res->sig));

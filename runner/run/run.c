@@ -405,6 +405,36 @@ static int write_point(struct runner *R, int i)
 		.invocations = s->invocations });
 }
 
+/*
+ * A full disk must not leave meta.json saying "running": the run keeps a
+ * reserve file of twice meta.json's size (64 KiB at least) from its start,
+ * and gives the space back just before it writes its final status.
+ */
+#define RESERVE_MIN (64 << 10)
+
+static void reserve_path(const struct runner *R, char *buf, size_t n)
+{
+	in_dir(buf, n, R->dir, ".reserve");
+}
+
+static void reserve_space(struct runner *R)
+{
+	char path[PATH_MAX], *text = json_dumps(R->meta, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
+	off_t len = text ? (off_t)strlen(text) * 2 : 0;
+	int fd;
+
+	free(text);
+	if (len < RESERVE_MIN)
+		len = RESERVE_MIN;
+	reserve_path(R, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;		/* best effort: the run is no worse than without */
+	if (posix_fallocate(fd, 0, len))
+		(void)unlink(path);
+	close(fd);
+}
+
 static int write_meta(struct runner *R, const char *status)
 {
 	char path[PATH_MAX], now[32];
@@ -413,6 +443,8 @@ static int write_meta(struct runner *R, const char *status)
 	if (strcmp(status, "running")) {
 		sysinfo_now(now, sizeof(now));
 		json_object_set_new(R->meta, "end", json_string(now));
+		reserve_path(R, path, sizeof(path));
+		(void)unlink(path);
 	}
 	in_dir(path, sizeof(path), R->dir, "meta.json");
 	return write_json(path, R->meta);
@@ -960,6 +992,28 @@ static bool label_ok(const char *l)
 	return *l && *l != '.' && !strchr(l, '/') && strlen(l) < 128;
 }
 
+/* A resumed run is one run: its points measured on one machine and kernel.
+ * The first field that differs is named; --force accepts the mix. */
+static int same_machine(struct runner *R, json_t *old)
+{
+	static const struct { const char *path, *what; } fields[] = {
+		{ "kernel.release", "kernel" }, { "hostname", "host" },
+		{ "cpu.model_name", "CPU" },
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *was = meta_str(old, fields[i].path), *now = meta_str(R->meta, fields[i].path);
+
+		if (was && now && strcmp(was, now)) {
+			errmsg(0, "%s: cannot resume: the %s changed (%s '%s', now '%s'): its points would "
+			       "mix two machines; --force resumes anyway", R->dir, fields[i].what,
+			       fields[i].path, was, now);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 /* Resume: the finished points of an existing directory. */
 static int load_existing(struct runner *R)
 {
@@ -967,6 +1021,7 @@ static int load_existing(struct runner *R)
 	json_t *meta, *set;
 	json_error_t jerr;
 	const char *hash;
+	int rc;
 
 	in_dir(path, sizeof(path), R->dir, "meta.json");
 	meta = json_load_file(path, 0, &jerr);
@@ -981,6 +1036,10 @@ static int load_existing(struct runner *R)
 		json_decref(meta);
 		return EXIT_USAGE;
 	}
+	if (!R->rq->force && (rc = same_machine(R, meta))) {
+		json_decref(meta);
+		return rc;
+	}
 	set = json_object_get(meta, "settings");
 	if (!R->rq->iterations && json_integer_value(json_object_get(set, "iterations")) > 0)
 		R->cfg.iterations = (int)json_integer_value(json_object_get(set, "iterations"));
@@ -990,6 +1049,8 @@ static int load_existing(struct runner *R)
 	json_object_set(R->meta, "start", json_object_get(meta, "start"));
 	json_object_set_new(R->meta, "resumed", json_integer(
 		json_integer_value(json_object_get(meta, "resumed")) + 1));
+	if (R->rq->force)
+		json_object_set_new(R->meta, "resumed_forced", json_true());
 	json_decref(meta);
 
 	for (int i = 0; i < R->plan.npoints; i++) {
@@ -1228,6 +1289,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 		if ((rc = write_atomic(path, R.cfg.text, strlen(R.cfg.text))) ||
 		    (rc = write_meta(&R, "running")) || (rc = write_summary(&R)))
 			goto out;
+		reserve_space(&R);
 	}
 
 	R.tty = isatty(2);
@@ -1319,7 +1381,7 @@ out:
 struct run_args {
 	const char *label, *results, *db;
 	long iterations, warmup;	/* 0 / -1: as the config says */
-	bool resume;
+	bool resume, force;
 	struct opt_strv set;
 };
 
@@ -1338,6 +1400,8 @@ static const struct opt run_opts[] = {
 	  .help = "where runs go [results]" },
 	{ "resume", 0, OPT_BOOL, A(resume),
 	  .help = "continue an interrupted run at its unfinished points" },
+	{ "force", 0, OPT_BOOL, A(force),
+	  .help = "with --resume: resume even on another kernel, host or CPU" },
 	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
 	  .help = "also store the finished run in this history (an SQLite file or a "
 		  "postgresql:// URL; else the config's db =, else $MMSCALE_DB)" },
@@ -1364,14 +1428,18 @@ static int run_main(void *opts, int argc, char **argv)
 	const struct run_args *a = opts;
 	struct run_request rq = {
 		.config = argv[0], .label = a->label, .results = a->results, .db = a->db,
-		.resume = a->resume, .iterations = (int)a->iterations,
+		.resume = a->resume, .force = a->force, .iterations = (int)a->iterations,
 		.warmup_given = a->warmup >= 0, .warmup = (int)a->warmup,
 		.sets = a->set.v, .nsets = a->set.n,
 	};
 	char dir[PATH_MAX];
 
+	if (a->force && !a->resume) {
+		errmsg(0, "run: --force goes with --resume");
+		return EXIT_USAGE;
+	}
 	/* a resumed run keeps the iterations it started with: a new value
-	 * would mix two runs in one directory */
+	 * would mix two runs in one directory (--force does not change that) */
 	if (a->resume && (a->iterations || a->warmup >= 0)) {
 		errmsg(0, "run: --resume continues the run as it started: drop --%s (the run's "
 		       "own value is in its meta.json)", a->iterations ? "iterations" : "warmup");

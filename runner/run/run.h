@@ -14,6 +14,7 @@ struct run_request {
 	const char *const *sets;	/* --set SECTION.KEY=VALUE */
 	int nsets;
 	bool resume;
+	bool force;		/* resume on another kernel, host or CPU */
 	const char *db;		/* history db to import into, or NULL: the config's */
 	bool no_import;		/* the caller imports (nightly): no db at all */
 };

@@ -139,3 +139,42 @@ out:
 	json_decref(o);
 	return rc;
 }
+
+const char *runstate_status(const char *dir, json_t *meta, bool short_form, char *buf, size_t n)
+{
+	const char *st = json_string_value(json_object_get(meta, "status"));
+	json_t *cfg = json_object_get(meta, "config"), *set, *v;
+	char parent[PATH_MAX], *slash;
+	pid_t pid;
+	size_t i, l;
+
+	if (!st || strcmp(st, "running") || runstate_get(dir, &pid) == RUNSTATE_RUNNING) {
+		snprintf(buf, n, "%s", st ? st : "?");
+		return buf;
+	}
+	if (short_form) {
+		snprintf(buf, n, "dead");
+		return buf;
+	}
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(parent, sizeof(parent), ".");
+	if (pid)
+		snprintf(buf, n, "dead (the runner, pid %d, was killed; resume with `mmscale run %s --label %s --results %s",
+			 (int)pid, json_string_value(json_object_get(cfg, "path")) ?: "CONFIG",
+			 json_string_value(json_object_get(meta, "label")) ?: "LABEL", parent);
+	else
+		snprintf(buf, n, "dead (no runner has it; resume with `mmscale run %s --label %s --results %s",
+			 json_string_value(json_object_get(cfg, "path")) ?: "CONFIG",
+			 json_string_value(json_object_get(meta, "label")) ?: "LABEL", parent);
+	set = json_object_get(cfg, "set");
+	json_array_foreach(set, i, v)
+		if ((l = strlen(buf)) < n)
+			snprintf(buf + l, n - l, " --set '%s'", json_string_value(v) ?: "");
+	if ((l = strlen(buf)) < n)
+		snprintf(buf + l, n - l, " --resume`)");
+	return buf;
+}

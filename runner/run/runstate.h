@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 enum runstate {
 	RUNSTATE_NONE,		/* no record: the runner ended (or never ran) */
@@ -33,6 +34,15 @@ void runstate_end(const char *dir);
 
 /* Is someone running dir?  *pid gets the runner's pid (may be NULL). */
 enum runstate runstate_get(const char *dir, pid_t *pid);
+
+/*
+ * The status to print for a run whose meta.json says status: a "running"
+ * run whose runner is gone (killed, or no record of one) reads
+ * "dead (the runner, pid N, was killed; resume with `mmscale run CONFIG
+ * --label L --results R [--set ...] --resume`)"; anything else as it is.
+ * Returns buf.  short_form: just "dead" (list's column).
+ */
+const char *runstate_status(const char *dir, json_t *meta, bool short_form, char *buf, size_t n);
 
 /*
  * Before resuming dir: a live runner is refused (EXIT_USAGE, message

@@ -47,15 +47,30 @@ wait_until 10 running_n "$RES/k" p001 3
 pg=$(wl_pgid "$RES/k")
 check "the workload's process group is recorded in runstate.json (pgid ${pg:-none})" [ -n "$pg" ]
 check "... and holds the leader and its 2 forked clients" [ "$(group_n "$pg")" -ge 3 ]
-kill -KILL $pid
-wait $pid 2>/dev/null
+{ kill -KILL $pid; wait $pid; } 2>/dev/null
 check "kill -9 of the runner: the workload leader dies with it (parent-death signal)" \
 	wait_until 2 leader_gone "$pg"
 "$MM" list "$RES" >"$TMP/list.out" 2>"$TMP/list.err"
 check "the next command kills the clients left in its group: none survives" group_gone "$pg"
 check "... and says so once: $(head -c 200 "$TMP/list.err")" grep -q "killed [0-9] process(es) of its workload" "$TMP/list.err"
-"$MM" run "$D/lifecycle-kill.conf" --label k --results "$RES" --resume 2>"$TMP/k.resume"; rc=$?
-check "--resume after kill -9: exit 0, complete (exit $rc)" [ "$rc $(jq -r .status "$RES/k/meta.json")" = "0 complete" ]
+check "list: the killed run is dead, not running" grep -qE "^k +dead " "$TMP/list.out"
+"$MM" show "$RES/k" >"$TMP/show.out" 2>&1
+check "show: dead, the runner's pid and the line that resumes it" \
+	grep -qF "status:      dead (the runner, pid $pid, was killed; resume with \`mmscale run $D/lifecycle-kill.conf --label k --results $RES --resume\`)" "$TMP/show.out"
+expect_exit 2 "import of the dead run: refused" "$MM" import "$RES/k" --db "$TMP/h.db"
+check "... saying it is dead and how to resume it" grep -q "the run is dead (the runner, pid $pid, was killed; resume with .*--resume" "$TMP/err"
+# another kernel, host or CPU: refused, naming the field, unless --force
+for f in kernel.release:kernel hostname:host cpu.model_name:CPU; do
+	cp "$RES/k/meta.json" "$TMP/meta.keep"
+	jq --arg p "${f%%:*}" 'setpath($p | split("."); "other")' "$TMP/meta.keep" >"$RES/k/meta.json"
+	expect_exit 2 "--resume on another ${f#*:}: refused" "$MM" run "$D/lifecycle-kill.conf" --label k --results "$RES" --resume
+	check "... naming the field: $(head -c 150 "$TMP/err")" grep -q "cannot resume: the ${f#*:} changed (${f%%:*} 'other', now '.*'): .*--force" "$TMP/err"
+	cp "$TMP/meta.keep" "$RES/k/meta.json"
+done
+jq 'setpath(["kernel","release"]; "other")' "$TMP/meta.keep" >"$RES/k/meta.json"
+"$MM" run "$D/lifecycle-kill.conf" --label k --results "$RES" --resume --force 2>"$TMP/k.resume"; rc=$?
+check "--resume --force after kill -9 (another kernel): exit 0, complete, recorded (exit $rc)" \
+	[ "$rc $(jq -r '[.status, .resumed_forced] | join(" ")' "$RES/k/meta.json")" = "0 complete true" ]
 check "... exactly the planned samples: 4 per point, no stray line" samples_exact "$RES/k" 4
 check "... and no runstate.json left" [ ! -e "$RES/k/runstate.json" ]
 
@@ -112,4 +127,29 @@ check "one SIGTERM, MMSCALE_STOP_GRACE=0.5: exit 130 within 0.5-2 s (${t} ms)" [
 check "... the point pending" [ "$(jq -r '.points[1].status' "$RES/g/summary.json")" = pending ]
 expect_exit 2 "MMSCALE_STOP_GRACE=soon: exit 2" env MMSCALE_STOP_GRACE=soon "$MM" run "$D/lifecycle-hang.conf" --label bad --results "$RES"
 check "... naming the variable, nothing written" bash -c "grep -q MMSCALE_STOP_GRACE '$TMP/err' && [ ! -e '$RES/bad' ]"
+# -- a watchdog below a second is reported as it was set
+"$MM" run "$D/lifecycle-hang.conf" --label wd --results "$RES" --set run.watchdog=0.001 2>/dev/null
+check "watchdog = 0.001: 'after 0.001 s'" \
+	[ "$(jq -r '.points[1].reason' "$RES/wd/summary.json")" = "watchdog: still running after 0.001 s, killed" ]
+
+# -- a directory without meta.json is not a run to import
+mkdir -p "$TMP/nometa" && cp -r "$RES/k/points" "$RES/k/summary.json" "$TMP/nometa/"
+expect_exit 2 "import of a directory without meta.json: refused" "$MM" import "$TMP/nometa" --db "$TMP/h.db"
+check "... naming the file" grep -q "nometa/meta.json: missing" "$TMP/err"
+
+# -- a full disk mid-run: the run ends incomplete, meta.json says so
+if ! is_root; then
+	skip "full disk" "mounting a small tmpfs needs root"
+elif ! mkdir -p "$TMP/small" || ! mount -t tmpfs -o size=1m tmpfs "$TMP/small" 2>/dev/null; then
+	skip "full disk" "cannot mount a tmpfs here"
+else
+	"$MM" run "$D/lifecycle-kill.conf" --label full --results "$TMP/small" 2>"$TMP/full.err" &
+	pid=$!
+	wait_until 10 running_point "$TMP/small/full" p000
+	dd if=/dev/zero of="$TMP/small/fill" bs=4k 2>/dev/null
+	wait $pid; rc=$?
+	check "disk full mid-run: exit 1, meta.json incomplete (exit $rc): $(grep -m1 -o 'No space.*' "$TMP/full.err")" \
+		[ "$rc $(jq -r .status "$TMP/small/full/meta.json")" = "1 incomplete" ]
+	umount "$TMP/small"
+fi
 echo "1..$n"
