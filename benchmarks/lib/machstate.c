@@ -414,17 +414,19 @@ static void on_signal(int sig)
 	_exit(128 + sig);
 }
 
+/* In front of whatever handler is there now (which runs after the
+ * restore): also when the program replaced ours since (a forked child
+ * inherits "installed" but may have set its own handler). */
 static void install(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal }, cur;
 
-	if (installed)
-		return;
 	sigemptyset(&sa.sa_mask);
 	for (int i = 0; i < 3; i++)
 		sigaddset(&sa.sa_mask, sigs[i]);
 	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &prev[i]);
+		if (!installed || (sigaction(sigs[i], NULL, &cur) == 0 && cur.sa_handler != on_signal))
+			sigaction(sigs[i], &sa, &prev[i]);
 	installed = true;
 }
 

@@ -28,11 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "harness.h"
+#include "machstate.h"
 #include "commands.h"
 #include "prefetch.h"
 #include "msr.h"
@@ -65,6 +67,9 @@ struct journal {
 	int ncpus;
 	struct jcpu *cpus;
 };
+
+static int journal_saves;	/* journal writes of this process (tests) */
+static bool journal_warned;	/* a bad journal is reported once per process */
 
 static void journal_free(struct journal *j)
 {
@@ -214,8 +219,10 @@ static int journal_load(struct journal *j)
 	if (!o) {
 		if (access(path, F_OK) && errno == ENOENT)
 			return 1;
-		errmsg(0, "WARNING: prefetch journal %s unreadable (%s line %d): check `mmscale prefetch status` and remove it by hand",
-		       path, jerr.text, jerr.line);
+		if (!journal_warned)
+			errmsg(0, "WARNING: prefetch journal %s unreadable (%s line %d): check `mmscale prefetch status` and remove it by hand",
+			       path, jerr.text, jerr.line);
+		journal_warned = true;
 		return -1;
 	}
 	cpus = json_object_get(o, "cpus");
@@ -250,7 +257,9 @@ static int journal_load(struct journal *j)
 	json_decref(o);
 	return 0;
 bad:
-	errmsg(0, "WARNING: prefetch journal %s is malformed: check `mmscale prefetch status` and remove it by hand", path);
+	if (!journal_warned)
+		errmsg(0, "WARNING: prefetch journal %s is malformed: check `mmscale prefetch status` and remove it by hand", path);
+	journal_warned = true;
 	journal_free(j);
 	json_decref(o);
 	return -1;
@@ -302,6 +311,7 @@ static int journal_save(const struct journal *j)
 
 	state_path("prefetch.json", path, sizeof(path));
 	rc = json_write_atomic(path, o);
+	journal_saves++;
 	if (rc)
 		errmsg(errno, "prefetch: writing journal %s", path);
 	json_decref(o);
@@ -353,12 +363,14 @@ static struct {
 	uint32_t msr;
 	char *after;		/* journal text once released, NULL: remove it */
 	char journal[PATH_MAX], tmp[PATH_MAX + 32];
-	struct sigaction old[3];
-	bool installed;
+	/* detected and journaled once per hold: a toggle only writes */
+	struct msr_hw hw;
+	struct journal j;
 } hold;
 static volatile sig_atomic_t hold_released;
 static const int hold_sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 static char hold_cmd[256] = "mmscale run";
+static int hold_release(void);
 
 /* Async-signal-safe: put the held CPUs back, then the journal. */
 static void hold_release_raw(void)
@@ -387,6 +399,7 @@ static void hold_release_raw(void)
 
 static void hold_forget(void)
 {
+	journal_free(&hold.j);
 	for (int i = 0; i < hold.n; i++)
 		free(hold.paths[i]);
 	free(hold.paths);
@@ -399,26 +412,11 @@ static void hold_forget(void)
 	hold.active = false;
 }
 
-static void hold_signal(int sig)
+/* machstate's restore in ordinary code (machstate_restore, exit) */
+static void hold_restore(void)
 {
-	int i;
-
-	hold_release_raw();
-	for (i = 0; i < 3 && hold_sigs[i] != sig; i++)
-		;
-	if (i < 3 && hold.old[i].sa_handler != SIG_DFL && hold.old[i].sa_handler != SIG_IGN &&
-	    !(hold.old[i].sa_flags & SA_SIGINFO)) {
-		hold.old[i].sa_handler(sig);	/* the runner's own stop path */
-		return;
-	}
-	if (i < 3 && hold.old[i].sa_handler == SIG_IGN)
-		return;
-	_exit(128 + sig);
-}
-
-static void hold_atexit(void)
-{
-	hold_release_raw();
+	if (hold.active && hold.owner == getpid())
+		(void)hold_release();
 }
 
 static void block_hold_signals(sigset_t *old)
@@ -463,19 +461,10 @@ static int hold_prepare(const struct journal *j)
 	hold.owner = getpid();
 	hold_released = 0;
 	hold.active = true;
-	/* (re)install in front of whatever handler the caller has now, which
-	 * runs after the restore */
-	for (int i = 0; i < 3; i++) {
-		struct sigaction sa = { .sa_handler = hold_signal }, cur;
-
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(hold_sigs[i], NULL, &cur) == 0 && cur.sa_handler != hold_signal)
-			sigaction(hold_sigs[i], &sa, &hold.old[i]);
-	}
-	if (!hold.installed) {
-		atexit(hold_atexit);
-		hold.installed = true;
-	}
+	/* machstate owns the signals and exit: it calls hold_release_raw from
+	 * a signal (then the runner's stop handler, or exit 128+sig) and
+	 * hold_restore at exit, so nobody's handler replaces anybody's */
+	machstate_at_restore(hold_restore, hold_release_raw);
 	return 0;
 }
 
@@ -637,10 +626,11 @@ static int write_which(const struct msr_hw *hw, const struct journal *j, unsigne
 }
 
 /*
- * Journal, then write.  held: this process restores on exit; otherwise
- * the change is deliberate and stays.
+ * Journal, then write (on: 1 or 0; -1 journals the hold and writes
+ * nothing).  held: this process restores on exit; otherwise the change is
+ * deliberate and stays.
  */
-static int set_state(unsigned which, bool on, bool held)
+static int set_state(unsigned which, int on, bool held)
 {
 	struct msr_hw hw;
 	struct journal j = { 0 }, now;
@@ -710,7 +700,7 @@ static int set_state(unsigned which, bool on, bool held)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	rc = write_which(&hw, &j, which, on, why, sizeof(why));
+	rc = on < 0 ? 0 : write_which(&hw, &j, which, on, why, sizeof(why));
 	if (rc) {
 		errmsg(0, "prefetch: %s", why);
 		/* undo what was written before the failure */
@@ -736,6 +726,13 @@ static int set_state(unsigned which, bool on, bool held)
 			journal_remove();
 		journal_free(&cur);
 	}
+	if (held && hold.active && hold.owner == getpid() && !hold.j.cpus) {
+		/* the hold keeps what it detected and journaled: toggles write */
+		hold.hw = hw;
+		hold.j = j;
+		hold.which = which;
+		j = (struct journal){ 0 };
+	}
 out:
 	journal_free(&j);
 	journal_unlock(fd);
@@ -743,9 +740,86 @@ out:
 	return rc;
 }
 
+static bool holding(unsigned which)
+{
+	return hold.active && hold.owner == getpid() && hold.j.cpus && !(which & ~hold.which);
+}
+
+/* A toggle of the hold: every core leader written and read back, nothing
+ * detected or journaled again.  A write that does not take undoes the hold. */
+static int toggle(unsigned which, bool on)
+{
+	char why[512];
+	int rc = write_which(&hold.hw, &hold.j, which, on, why, sizeof(why));
+
+	if (rc) {
+		errmsg(0, "prefetch: %s", why);
+		(void)hold_release();
+	}
+	return rc;
+}
+
 int prefetch_set(unsigned which, bool on)
 {
-	return set_state(which, on, true);
+	return holding(which) ? toggle(which, on) : set_state(which, on, true);
+}
+
+struct prefetch_hold {
+	unsigned which;
+};
+
+int prefetch_hold(unsigned which, struct prefetch_hold **h)
+{
+	int rc;
+
+	*h = NULL;
+	if (!holding(which) && (rc = set_state(which, -1, true)))
+		return rc;
+	*h = calloc(1, sizeof(**h));
+	if (!*h) {
+		errmsg(ENOMEM, "prefetch");
+		(void)hold_release();
+		return EXIT_NORES;
+	}
+	(*h)->which = which;
+	return 0;
+}
+
+int prefetch_toggle(struct prefetch_hold *h, bool on)
+{
+	if (!h || !holding(h->which)) {
+		errmsg(0, "prefetch: toggle without a hold");
+		return EXIT_FAIL;
+	}
+	return toggle(h->which, on);
+}
+
+int prefetch_release(struct prefetch_hold *h)
+{
+	int rc = 0;
+
+	if (!h)
+		return 0;
+	if (hold.active && hold.owner == getpid())
+		rc = hold_release();
+	free(h);
+	return rc;
+}
+
+int prefetch_journal_usable(void)
+{
+	struct journal j;
+	int fd = journal_lock(false), loaded = fd < 0 ? 1 : journal_load(&j);
+
+	if (loaded == 0)
+		journal_free(&j);
+	journal_unlock(fd);
+	return loaded < 0 ? EXIT_FAIL : 0;
+}
+
+int prefetch_journal_writes(void)
+{
+	return journal_saves;
 }
 
 /* Release this process's hold: back to held_from, the journal to what it
@@ -937,6 +1011,10 @@ static int run_held(unsigned which, bool on, char **cmd)
 		return EXIT_NORES;
 	}
 	if (child == 0) {
+		/* CMD must not run on with the prefetcher given back by the
+		 * next command after a kill -9 of this wrapper */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != hold.owner)
+			_exit(126);
 		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 		for (int i = 0; i < 3; i++)
 			signal(hold_sigs[i], SIG_DFL);

@@ -100,7 +100,8 @@ struct runner {
 	struct pstate *ps;
 	char dir[PATH_MAX];
 	json_t *meta, *unavailable;
-	bool no_aslr, prefetch_used, tty;
+	bool no_aslr, tty;
+	struct prefetch_hold *pf;	/* the prefetch axis' hold, once used */
 	struct perf_req perf;
 	double grace;		/* MMSCALE_STOP_GRACE */
 	pid_t pgid;		/* the workload running now, 0: none */
@@ -694,19 +695,14 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	argv[argc] = NULL;
 
 	if (pt->prefetch >= 0) {
-		struct sigaction sa = { .sa_handler = on_stop };
-
-		rc = prefetch_set(PF_ADJACENT, pt->prefetch);
-		/* prefetch_set may install its own restore-and-exit handlers;
-		 * ours finish the run cleanly and restore it ourselves */
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		/* detected and journaled once per run; each point only writes */
+		rc = R->pf ? 0 : prefetch_hold(PF_ADJACENT, &R->pf);
+		if (!rc)
+			rc = prefetch_toggle(R->pf, pt->prefetch);
 		if (rc) {
 			free(argv);
 			return rc;
 		}
-		R->prefetch_used = true;
 		/* read back what the point really ran with */
 		if (!s->invocations)
 			json_object_set_new(s->pj, "prefetch", prefetch_state_json());
@@ -1211,6 +1207,13 @@ static int prefetch_check(struct runner *R)
 			       "unavailable: " : "", why);
 			return EXIT_UNSUPP;
 		}
+		/* before anything is written: the run would fail at its first
+		 * prefetch point, with the results directory already made */
+		if (prefetch_journal_usable()) {
+			errmsg(0, "%s: prefetch axis: the prefetch journal cannot be read (see the warning); nothing was run",
+			       R->cfg.path);
+			return EXIT_FAIL;
+		}
 		return 0;
 	}
 	return 0;
@@ -1219,8 +1222,6 @@ static int prefetch_check(struct runner *R)
 int run_config(const struct run_request *rq, char *outdir, size_t n)
 {
 	struct runner R = { .rq = rq };
-	struct sigaction sa = { .sa_handler = on_stop }, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct cfg_env env = { 0 };
 	struct utsname u;
 	const char *label = rq->label, *db;
@@ -1258,11 +1259,10 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if ((rc = check_dir(&R, rq->results ? rq->results : "results", label, &exists)) ||
 	    (rc = prefetch_check(&R)))
 		goto out;
-	/* from here on a signal only sets stop_requested: whatever we change
-	 * on the machine is put back before we exit */
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
+	/* from here on a signal only sets stop_requested (machstate owns the
+	 * signals; THP, ASLR and prefetch register their restores with it):
+	 * whatever we change on the machine is put back before we exit */
+	machstate_signals(on_stop);
 	handlers = true;
 	if ((rc = machine_lock()))
 		goto out;
@@ -1326,8 +1326,8 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	}
 	if (R.tty)
 		fprintf(stderr, "\r\033[K");
-	if (R.prefetch_used)
-		prefetch_restore();
+	prefetch_release(R.pf);
+	R.pf = NULL;
 	machstate_restore();
 	if (write_summary(&R) && !rc)
 		rc = EXIT_FAIL;
@@ -1360,9 +1360,10 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 out:
 	if (began)
 		runstate_end(R.dir);
+	prefetch_release(R.pf);
 	machstate_restore();
-	for (int i = 0; handlers && i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
+	if (handlers)
+		machstate_signals(NULL);
 	if (outdir && n)
 		snprintf(outdir, n, "%s", R.dir);
 	for (int i = 0; R.ps && i < R.plan.npoints; i++)

@@ -2,7 +2,8 @@
  * The runner's prefetcher API (prefetch.h) on a fake MSR tree of regular
  * files: a held change made with prefetch_set() goes back on prefetch_restore(),
  * on exit() (atexit) and on SIGTERM, and chains to a handler the runner had
- * installed; prefetch_state_json() and prefetch_probe() report per CPU, or why not.
+ * installed; a hold toggled 100 times journals once; prefetch_state_json() and
+ * prefetch_probe() report per CPU, or why not.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +227,62 @@ static void test_sigint_chains(void **s)
 	assert_false(journal_exists());
 }
 
+/* A run's prefetch axis holds once and then only toggles: 100 toggles,
+ * each written and read back on every CPU, and the journal written once
+ * (same file, same inode: it is renamed into place on every write). */
+static void test_hold_100_toggles(void **s)
+{
+	struct prefetch_hold *h;
+	struct stat a, b;
+	char p[4400];
+	int w0 = prefetch_journal_writes();
+
+	assert_int_equal(prefetch_hold(PF_ADJACENT, &h), 0);
+	expect_all(0);		/* held, nothing written yet */
+	assert_true(journal_exists());
+	snprintf(p, sizeof(p), "%s/state/prefetch.json", dir);
+	assert_int_equal(stat(p, &a), 0);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(prefetch_toggle(h, i % 2), 0);
+		expect_all(i % 2 ? 0 : 2);
+	}
+	assert_int_equal(stat(p, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(prefetch_journal_writes() - w0, 1);
+	assert_int_equal(prefetch_release(h), 0);
+	expect_all(0);
+	assert_false(journal_exists());
+}
+
+/* A hold's restore is machstate's: SIGTERM restores and exits 128+15 with
+ * no handler of prefetch.c's own installed. */
+static void test_hold_sigterm(void **s)
+{
+	struct prefetch_hold *h;
+	struct sigaction cur;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (prefetch_hold(PF_ADJACENT, &h) || prefetch_toggle(h, false) || get(0) != 0x2)
+			_exit(9);
+		if (prefetch_toggle(h, true) || get(0) != 0 || prefetch_toggle(h, false))
+			_exit(10);
+		sigaction(SIGTERM, NULL, &cur);
+		if (cur.sa_handler == SIG_DFL)
+			_exit(11);	/* someone must own it */
+		kill(getpid(), SIGTERM);
+		pause();
+		_exit(8);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
+	expect_all(0);
+	assert_false(journal_exists());
+}
+
 static void test_state_json(void **s)
 {
 	json_t *o = prefetch_state_json(), *c;
@@ -284,6 +341,8 @@ int main(void)
 		cmocka_unit_test_setup(test_exit_restores, fresh),
 		cmocka_unit_test_setup(test_sigterm_restores, fresh),
 		cmocka_unit_test_setup(test_sigint_chains, fresh),
+		cmocka_unit_test_setup(test_hold_100_toggles, fresh),
+		cmocka_unit_test_setup(test_hold_sigterm, fresh),
 		cmocka_unit_test_setup(test_state_json, fresh),
 		cmocka_unit_test_setup(test_state_json_unavailable, fresh),
 		cmocka_unit_test_setup(test_probe, fresh),
