@@ -452,6 +452,11 @@ void machstate_signals(void (*stop)(int sig))
 static struct item *owe(void)
 {
 	if (owed.owner != getpid()) {	/* a forked child starts owing nothing */
+		for (int i = 0; i < owed.n; i++) {	/* its copy of the parent's */
+			free(owed.v[i].path);
+			free(owed.v[i].was);
+		}
+		free(owed.v);
 		owed.v = NULL;
 		owed.n = owed.cap = 0;
 		owed.owner = getpid();

@@ -127,6 +127,7 @@ check "--resume reran the pending point (watchdog ended it this time): exit $rc"
 MMSCALE_STOP_GRACE=0.5 "$MM" run "$D/lifecycle-hang.conf" --label g --results "$RES" 2>"$TMP/g.err" &
 pid=$!
 wait_until 10 running_point "$RES/g" p001
+sleep 0.3	# in its iteration: the harness has its handlers (ASan starts slowly)
 t0=$(ms)
 kill -TERM $pid
 wait $pid; rc=$?
