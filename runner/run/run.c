@@ -219,30 +219,47 @@ static bool finished(const struct pstate *s)
 	return strcmp(s->status, "pending");
 }
 
-/* Append a workload's stdout to the point: raw text verbatim, parsed lines
- * with a global sequence number each.  Returns the lines added. */
-static int ps_append(struct runner *R, struct pstate *s, const char *text)
+int run_read_lines(const char *text, json_t *samples, size_t *used)
 {
-	size_t len = strlen(text);
+	const char *end = strrchr(text, '\n');
+	size_t len = end ? (size_t)(end - text) + 1 : 0;
+	char *copy = strndup(text, len), *save = NULL;
 	int lines = 0;
-	char *copy = strdup(text), *save = NULL;
 
-	s->raw = realloc(s->raw, s->rawlen + len + 1);
-	memcpy(s->raw + s->rawlen, text, len + 1);
-	s->rawlen += len;
+	if (!copy)
+		die(EXIT_NORES, ENOMEM, "samples");
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		json_t *j = json_loads(l, 0, NULL);
 
-		/* a line that is not JSON is kept in the raw text but cannot
-		 * be summarised; record it as an invalid sample */
-		if (!j)
+		/* a line that is not a JSON object is kept in the raw text but
+		 * cannot be summarised; record it as an invalid sample */
+		if (!json_is_object(j)) {
+			json_decref(j);
 			j = json_pack("{s:b, s:b, s:s}", "warmup", false, "valid", false,
 				      "reason", "not a JSON line");
-		json_array_append_new(s->samples, j);
-		json_array_append_new(s->seq, json_integer(R->seq++));
+		}
+		json_array_append_new(samples, j);
 		lines++;
 	}
 	free(copy);
+	*used = len;
+	return lines;
+}
+
+/* Append a workload's stdout to the point: raw text verbatim, parsed lines
+ * with a global sequence number each; a last line without its newline was
+ * cut by a kill and is dropped.  Returns the lines added. */
+static int ps_append(struct runner *R, struct pstate *s, const char *text)
+{
+	size_t len;
+	int lines = run_read_lines(text, s->samples, &len);
+
+	s->raw = realloc(s->raw, s->rawlen + len + 1);
+	memcpy(s->raw + s->rawlen, text, len);
+	s->rawlen += len;
+	s->raw[s->rawlen] = 0;
+	for (int i = 0; i < lines; i++)
+		json_array_append_new(s->seq, json_integer(R->seq++));
 	return lines;
 }
 

@@ -3,6 +3,7 @@
 #define MMSCALE_RUN_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 struct run_request {
 	const char *config;	/* path of the INI config */
@@ -22,6 +23,15 @@ struct run_request {
 /* Runs the plan; writes the results directory's path to outdir.
  * Returns EXIT_OK, EXIT_INTR (partial run kept), or another EXIT_*. */
 int run_config(const struct run_request *rq, char *outdir, size_t n);
+
+/*
+ * The workloads' JSON Lines (docs/output-schema.md) into samples, one
+ * entry per line: a line that is not a JSON object becomes an invalid
+ * sample ("not a JSON line"); a last line without its newline (cut by a
+ * kill) is no sample.  *used: the bytes read (up to the last newline).
+ * Returns the lines added.  Exposed for fuzz/samples.c.
+ */
+int run_read_lines(const char *text, json_t *samples, size_t *used);
 
 /* The [run] db of a config ("" when none); EXIT_USAGE for a bad config. */
 int run_config_db(const char *config, char *db, size_t n);
