@@ -20,8 +20,8 @@
 #include "summary.h"
 
 const struct cli_command *const cli_commands[] = {
-	&cli_cmd_run, &cli_cmd_plan, &cli_cmd_compare, &cli_cmd_show, &cli_cmd_list,
-	&cli_cmd_prefetch, &cli_cmd_import, &cli_cmd_import_mmtests, &cli_cmd_export,
+	&cli_cmd_run, &cli_cmd_plan, &cli_cmd_calibrate, &cli_cmd_compare, &cli_cmd_show,
+	&cli_cmd_list, &cli_cmd_prefetch, &cli_cmd_import, &cli_cmd_import_mmtests, &cli_cmd_export,
 	&cli_cmd_history, &cli_cmd_nightly, &cli_cmd_fleet,
 	&cli_cmd_plot, &cli_cmd_help, NULL,
 };

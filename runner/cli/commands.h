@@ -10,6 +10,7 @@
 
 extern const struct cli_command cli_cmd_run;		/* run.c */
 extern const struct cli_command cli_cmd_plan;		/* run.c: the resolved plan */
+extern const struct cli_command cli_cmd_calibrate;	/* calibrate.c */
 extern const struct cli_command cli_cmd_compare;	/* compare.c */
 extern const struct cli_command cli_cmd_show;		/* show.c */
 extern const struct cli_command cli_cmd_list;		/* show.c */

@@ -34,13 +34,16 @@ static void put_line(char *buf)
 	puts(buf);
 }
 
-/* "(%7.2f%)", starred when significant: 10 characters */
+/* "(%7.2f%)", starred when significant, "~%7.2f%~" when a star was dropped
+ * by the noise floor: 10 characters */
 const char *cmp_pct_text(const struct cmp_cell *cl, char *pct, size_t n)
 {
 	if (isnan(cl->pct))
 		snprintf(pct, n, "(%8s)", "n/a");
 	else if (cl->sig)
 		snprintf(pct, n, "*%7.2f%%*", cl->pct);
+	else if (cl->floor)
+		snprintf(pct, n, "~%7.2f%%~", cl->pct);
 	else
 		snprintf(pct, n, "(%7.2f%%)", cl->pct);
 	return pct;
@@ -328,6 +331,9 @@ void cmp_print_text(const struct cmp *c)
 	if (c->nruns > 1 && c->ngroups)
 		printf("\n*...*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
+	if (c->nfloored)
+		printf("~...~: a star dropped: the change is within the noise floor of %s\n",
+		       cmp_floor_path(c));
 	if (c->show_ci && c->ngroups)
 		printf("[lo, hi]: the %g%% confidence interval of the mean (mean +- t * stddev / "
 		       "sqrt(n))\n", STATS_CI_LEVEL * 100);
@@ -357,7 +363,9 @@ static void md_row_start(const struct cmp_row *ln)
 
 static void md_pct(const struct cmp_cell *cl)
 {
-	printf("%s%.2f%%%s", cl->sig ? "\\*" : "", cl->pct, cl->sig ? "\\*" : "");
+	const char *mark = cl->sig ? "\\*" : cl->floor ? "\\~" : "";
+
+	printf("%s%.2f%%%s", mark, cl->pct, mark);
 }
 
 /* "### title[, note]" and the first two header cells of a table */
@@ -462,6 +470,11 @@ void cmp_print_markdown(const struct cmp *c)
 	if (c->nruns > 1 && c->ngroups)
 		printf("\n\\*x\\*: significant against %s (%s test, p < %g, mean rows only)\n",
 		       c->runs[0].label, stats_test_name(c->test), c->alpha);
+	if (c->nfloored) {
+		printf("\n\\~x\\~: a star dropped: the change is within the noise floor of ");
+		md_str(cmp_floor_path(c));
+		putchar('\n');
+	}
 	md_summaries(c);
 	study_print_markdown(c);
 	if (c->no_slab)
@@ -529,7 +542,7 @@ void cmp_print_csv(const struct cmp *c)
 	for (int i = 0; i < c->nwarn; i++)
 		printf("# warning: %s\n", c->warn[i]);
 	puts("group,stat,operation,metric,clients,run,label,status,value,change_pct,significant,p,"
-	     "n,mean,stddev,ci_lo,ci_hi");
+	     "n,mean,stddev,ci_lo,ci_hi,floor");
 	for (int t = 0; t < c->ngroups; t++)
 		for (int l = 0; l < c->groups[t].nrows; l++) {
 			const struct cmp_row *ln = &c->groups[t].rows[l];
@@ -554,7 +567,7 @@ void cmp_print_csv(const struct cmp *c)
 				if (!isnan(cl->p))
 					printf("%.6g", cl->p);
 				csv_samples(ln, cl);
-				putchar('\n');
+				printf(",%s\n", cl->floor ? "true" : "false");
 			}
 		}
 	/* summaries: run is the compared side, label the column */
@@ -579,8 +592,7 @@ void cmp_print_csv(const struct cmp *c)
 				printf(",%s,", cl->sig ? "true" : "false");
 				if (!isnan(cl->p))
 					printf("%.6g", cl->p);
-				printf(",,,,,");
-				putchar('\n');
+				printf(",,,,,,%s\n", cl->floor ? "true" : "false");
 			}
 		}
 	for (int i = 0; i < c->nruns && !c->no_slab; i++) {
@@ -596,7 +608,7 @@ void cmp_print_csv(const struct cmp *c)
 			printf(",ok,%lu,", pages);
 			if (k == f->n && c->fp[0].n)
 				printf("%.2f", stats_gain_pct((double)c->fp[0].pages, (double)pages, false));
-			printf(",false,,,,,,\n");
+			printf(",false,,,,,,,false\n");
 		}
 	}
 }
@@ -670,10 +682,11 @@ static json_t *summaries_json(const struct cmp *c)
 			for (int k = 0; k < s->ncols; k++) {
 				const struct cmp_cell *cl = &ln->cells[k];
 
-				json_array_append_new(cells, json_pack("{s:s,s:o,s:b,s:o}",
+				json_array_append_new(cells, json_pack("{s:s,s:o,s:b,s:b,s:o}",
 					"status", cmp_state_name(cl->state),
 					"change_pct", cl->state == C_OK ? num_or_null(cl->pct) : json_null(),
-					"significant", cl->sig, "p", num_or_null(cl->p)));
+					"significant", cl->sig, "floor", cl->floor,
+					"p", num_or_null(cl->p)));
 			}
 			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:o}",
 				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
@@ -714,11 +727,11 @@ int cmp_print_json(const struct cmp *c)
 			for (int i = 0; i < c->nruns; i++) {
 				const struct cmp_cell *cl = &ln->cells[i];
 
-				json_t *cj = json_pack("{s:s,s:o,s:o,s:b,s:o}",
+				json_t *cj = json_pack("{s:s,s:o,s:o,s:b,s:b,s:o}",
 					"status", cmp_state_name(cl->state),
 					"value", cl->state == C_OK ? json_real(cl->value) : json_null(),
 					"change_pct", num_or_null(cl->pct),
-					"significant", cl->sig,
+					"significant", cl->sig, "floor", cl->floor,
 					"p", num_or_null(cl->p));
 
 				/* the samples behind the cell (not for one-number extra rows) */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "calibration.h"
 #include "commands.h"
 #include "compare.h"
 #include "config.h"
@@ -45,6 +46,11 @@ const char cmp_no_slab[] = "unavailable: no slab geometry in meta.json";
 const char *cmp_state_name(enum cmp_state s)
 {
 	return s == C_OK ? "ok" : s == C_FAILED ? "failed" : "missing";
+}
+
+const char *cmp_floor_path(const struct cmp *c)
+{
+	return c->floor && c->floor->path ? c->floor->path : "";
 }
 
 static void cell_warn(struct cmp_cell *cl, const char *w)
@@ -149,6 +155,27 @@ static void cell_compare(const struct cmp *c, struct cmp_cell *cl, const struct 
 	cl->pct = stats_gain_pct(base->value, cl->value, lower_is_better(r, dir));
 	if (r == ST_MEAN)
 		cl->sig = stats_significant(sb, sn, c->test, c->alpha, &cl->p);
+}
+
+/*
+ * The noise floor: a star of one run against another (never a comparison
+ * within a run: the calibration measured the spread between runs) whose
+ * change is within the calibration's floor for the row is dropped
+ * (stats_within_floor).  A row the calibration does not have keeps it.
+ */
+static bool floor_cell(const struct cmp *c, struct cmp_cell *cl, const char *group,
+		       const char *metric, int clients)
+{
+	const struct calib_row *cr;
+
+	if (!c->floor || !cl->sig)
+		return false;
+	cr = calib_find(c->floor, group, metric, clients);
+	if (!cr || !stats_within_floor(cl->pct, cr->cv_between))
+		return false;
+	cl->sig = false;
+	cl->floor = true;
+	return true;
 }
 
 int cmp_mean_cell(const struct cmp *c, int ra, const struct point *ga, int rb,
@@ -284,9 +311,13 @@ static void build_stat_rows(struct cmp *c, struct cmp_group *g, const struct ops
 				cl->value = row_value(&st[i], kinds[r]);
 				if (i == 0)
 					cl->pct = 0;
-				else if (row->cells[0].state == C_OK)
+				else if (row->cells[0].state == C_OK) {
 					cell_compare(c, cl, &row->cells[0], &st[0], &st[i], kinds[r],
 						     key->dir);
+					/* counted here: a pivot of runs repeats these */
+					c->nfloored += floor_cell(c, cl, g->name, key->metric,
+								  key->clients);
+				}
 			}
 		}
 	}
@@ -756,6 +787,11 @@ static void build_pivot(struct cmp *c, const struct point *fam, const char *cons
 
 			cmp_mean_cell(c, col->base_run, col->base_group, col->run, col->group,
 				      row->metric, row->clients, &row->cells[i]);
+			if (col->run != col->base_run && col->group == col->base_group)
+				floor_cell(c, &row->cells[i],
+					   point_group_render(col->group->workload, col->group->axes,
+							      col->group->naxes, buf, sizeof(buf)),
+					   row->metric, row->clients);
 		}
 	}
 	opset_free(&ops);
@@ -838,6 +874,10 @@ void cmp_build(struct cmp *c)
 		footprint_of(c->runs[i].meta, &c->fp[i]);
 	study_build(c);
 	cmp_warnings(c);
+	if (c->nfloored)
+		cmp_warn(c, "noise floor: %d star%s removed: changes within 1.96 * sqrt(2) * the "
+			 "run-to-run CoeffVar of %s (marked ~)", c->nfloored,
+			 c->nfloored == 1 ? "" : "s", cmp_floor_path(c));
 }
 
 void cmp_free(struct cmp *c)
@@ -875,6 +915,7 @@ struct compare_args {
 	bool strict;	/* a warning is exit 2 */
 	bool ci, show_p;
 	bool monitors;	/* the Monitor rows */
+	char *noise_floor;	/* a calibration.json or its directory */
 };
 
 #define A(f) OPT_OFF(struct compare_args, f)
@@ -906,6 +947,11 @@ static const struct opt compare_opts[] = {
 		  "[lo, hi] (mean +- t * stddev / sqrt(n)); JSON and CSV always carry it" },
 	{ "show-p", 0, OPT_BOOL, A(show_p),
 	  .help = "text: each mean cell's p-value; JSON, CSV and HTML always carry it" },
+	{ "noise-floor", 0, OPT_STR, A(noise_floor), .arg = "CAL",
+	  .help = "drop a mean-row star of one run against another when |change| <= 1.96 * "
+		  "sqrt(2) * the row's run-to-run CoeffVar in CAL (a calibration.json of "
+		  "mmscale calibrate, or its directory); such cells print ~x%~ (JSON, CSV: "
+		  "floor true)" },
 	{ "strict", 0, OPT_BOOL, A(strict),
 	  .help = "exit 2 when compare warns (different configs, iterations or machines, the "
 		  "same kernel, fewer than 5 samples, a star within CoeffVar)" },
@@ -979,11 +1025,17 @@ static int compare_main(void *opts, int argc, char **argv)
 	struct cmp c = { .test = (enum sig_test)a->test, .alpha = a->alpha,
 			 .classic_header = a->header == 1, .show_ci = a->ci, .show_p = a->show_p };
 	int rc = EXIT_OK, loaded = 0, fmt = a->format;
+	struct calib cal = { 0 };
 
 	if (a->pivot && parse_pivot(&c, a->pivot))
 		return EXIT_USAGE;
 	if (a->stat && parse_stats(&c, a->stat))
 		return EXIT_USAGE;
+	if (a->noise_floor) {
+		if (calib_load(a->noise_floor, "compare: --noise-floor", &cal))
+			return EXIT_USAGE;
+		c.floor = &cal;
+	}
 	/* a cover letter: the headline rows, no slab section unless asked */
 	if (fmt == FMT_MAIL)
 		c.mean_only = !c.nstats;
@@ -1024,6 +1076,7 @@ out:
 	for (int i = 0; i < loaded; i++)
 		summary_free(&c.runs[i]);
 	free(c.runs);
+	calib_free(&cal);
 	return rc;
 }
 

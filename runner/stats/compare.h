@@ -24,6 +24,7 @@
 
 enum cmp_state { C_OK, C_MISSING, C_FAILED };
 struct study;
+struct calib;
 
 struct cmp_cell {
 	enum cmp_state state;
@@ -31,6 +32,8 @@ struct cmp_cell {
 	double pct;		/* change against the base cell, positive is
 				 * better (stats_gain_pct); NAN: nothing to compare */
 	bool sig;		/* significant (mean rows only) */
+	bool floor;		/* significant, but within the noise floor
+				 * (--noise-floor): sig is false then */
 	double p;		/* p-value; NAN unless a t-test ran */
 	/* the samples behind the cell (stat rows): n, headline mean, stddev */
 	int n;
@@ -123,6 +126,9 @@ struct cmp {
 	bool classic_header;	/* text: mmtests' two-line run names */
 	bool show_ci;		/* text: each mean cell's 95% interval (--ci) */
 	bool show_p;		/* text: each mean cell's p-value (--show-p) */
+	/* --noise-floor: this machine's run-to-run spread (calibration.h); a
+	 * mean-row star of one run against another within it is dropped */
+	const struct calib *floor;
 	/* the model */
 	int ngroups;
 	struct cmp_group *groups;
@@ -131,6 +137,7 @@ struct cmp {
 	struct footprint *fp;	/* one per run */
 	int nstudies;		/* the layouts side by side (study.h) */
 	struct study *studies;
+	int nfloored;		/* the stars the noise floor dropped */
 	int nwarn;		/* what the reader should know (warn.c): one line each, */
 	char **warn;		/* on stderr and in every format's metadata */
 };
@@ -156,6 +163,8 @@ int cmp_print_json(const struct cmp *c);
 /* How a cell's change prints in text: "(  1.26%)", "*  1.26%*", "(     n/a)". */
 const char *cmp_pct_text(const struct cmp_cell *cl, char *buf, size_t n);
 const char *cmp_state_name(enum cmp_state s);
+/* The calibration file --noise-floor read ("" without one). */
+const char *cmp_floor_path(const struct cmp *c);
 extern const char cmp_no_slab[];	/* the footprint's why without geometry */
 
 /*

@@ -284,6 +284,18 @@ bool stats_significant(const struct stats *a, const struct stats *b, enum sig_te
 	return pv < alpha;
 }
 
+double stats_noise_floor(double cv_between)
+{
+	return STATS_FLOOR_Z * sqrt(2) * cv_between;
+}
+
+bool stats_within_floor(double pct, double cv_between)
+{
+	if (isnan(pct) || !(cv_between >= 0))
+		return false;
+	return fabs(pct) <= stats_noise_floor(cv_between);
+}
+
 bool stats_significant_raw(const double *a, int na, const double *b, int nb,
 			   enum better dir, enum sig_test test, double alpha, double *p)
 {

@@ -139,6 +139,19 @@ int stats_test_parse(const char *name);
 bool stats_significant(const struct stats *a, const struct stats *b, enum sig_test test,
 		       double alpha, double *p);
 
+/*
+ * The noise floor (compare --noise-floor, a calibration.json): a change of
+ * |pct| <= STATS_FLOOR_Z * sqrt(2) * cv_between is within what this machine
+ * drifts between runs of the same config.  cv_between (%) is the CoeffVar
+ * of N runs' headline means, an estimate of one run mean's relative spread;
+ * the difference of two such means has sqrt(2) times that spread, and
+ * STATS_FLOOR_Z = qnorm(0.975) makes the floor its 95% range.  A star
+ * inside the floor is dropped.  false for a NAN pct or cv_between.
+ */
+#define STATS_FLOOR_Z 1.96
+double stats_noise_floor(double cv_between);
+bool stats_within_floor(double pct, double cv_between);
+
 /* The same from raw samples, summarised with mmtests' aggregate. */
 bool stats_significant_raw(const double *a, int na, const double *b, int nb,
 			   enum better dir, enum sig_test test, double alpha, double *p);

@@ -164,7 +164,7 @@ check "csv: one row per summary cell, the json's percentages" \
 	  "$(jq -r '.summaries[] | .summary as $s | .columns as $c | .rows[] | .operation as $op |
 		.cells | to_entries[] | "\($s)|\($op)|\($c[.key].title)|\(if .value.change_pct == null then "" else (.value.change_pct * 100 | round / 100 | tostring) end)"' "$TMP/two.json" |
 		awk -F'|' '{ if ($4 != "") $4 = sprintf("%.2f", $4); print $1 "|" $2 "|" $3 "|" $4 }' OFS='|' | sort)" ]
-check "csv: 17 fields on every line" [ "$(grep -v "^#" "$TMP/two.csv" | awk -F, '{print NF}' | sort -u)" = 17 ]
+check "csv: 18 fields on every line" [ "$(grep -v "^#" "$TMP/two.csv" | awk -F, '{print NF}' | sort -u)" = 18 ]
 "$MM" compare "$A" "$RES/b" --format markdown >"$TMP/two.md"
 check "markdown: both summaries, 8 layout columns for vmalock" \
 	[ "$(grep -c '^### layout x prefetch: ' "$TMP/two.md"),$(grep -A2 '^### layout x prefetch: vmalock' "$TMP/two.md" | tail -1 | grep -o 'prefetch=' | wc -l)" = "2,8" ]

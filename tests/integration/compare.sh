@@ -147,7 +147,7 @@ check "json: Hmean faults/cpu-21 patched is +14.76% and significant" \
 check "json: footprint 48 -> 64 pages per 1000 VMAs" \
 	[ "$(jq -c '[.footprint[].pages_per_1000, .footprint[1].change_pages]' "$TMP/c.json")" = "[48,64,16]" ]
 "$MM" compare "$R/base" "$R/patched" --format csv >"$TMP/c.csv"
-check "csv: every line has 17 fields" [ "$(grep -v "^#" "$TMP/c.csv" | awk -F, '{print NF}' | sort -u)" = 17 ]
+check "csv: every line has 18 fields" [ "$(grep -v "^#" "$TMP/c.csv" | awk -F, '{print NF}' | sort -u)" = 18 ]
 check "csv: 128 rows x 2 runs + footprint" [ "$(grep -c '^pft mode=threads,' "$TMP/c.csv"),$(grep -c '^footprint,' "$TMP/c.csv")" = "256,4" ]
 check "csv: Hmean faults/sec-30 patched 10.26 true" \
 	[ "$(awk -F, '$2=="Hmean" && $3=="faults/sec-30" && $6==1 {print $10, $11}' "$TMP/c.csv")" = "10.26 true" ]

@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include "stats.h"
 #include "compare.h"
+#include "calibration.h"
+#include "harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -358,6 +360,76 @@ static void test_adaptive_aa(void **st)
 	gsl_rng_free(r);
 }
 
+/* The noise floor: 1.96 * sqrt(2) * cv_between, both signs, edges. */
+static void test_noise_floor(void **st)
+{
+	(void)st;
+	near(stats_noise_floor(6), 1.96 * sqrt(2) * 6, 1e-12, "floor of 6%");
+	assert_true(stats_within_floor(8, 6));
+	assert_true(stats_within_floor(-8, 6));
+	assert_false(stats_within_floor(40, 6));
+	assert_false(stats_within_floor(-40, 6));
+	assert_true(stats_within_floor(stats_noise_floor(6), 6));	/* <=: on the edge */
+	assert_false(stats_within_floor(stats_noise_floor(6) * 1.0001, 6));
+	assert_false(stats_within_floor(NAN, 6));
+	assert_false(stats_within_floor(1, NAN));
+	assert_true(stats_within_floor(0, 0));
+	assert_false(stats_within_floor(0.1, 0));
+}
+
+/* calibration.json: written, read back, rows found; a bad file refused. */
+static void test_calibration_file(void **st)
+{
+	char dir[] = "/tmp/test_calib.XXXXXX", path[300];
+	struct calib w = { .config = "t.conf", .config_hash = "ab12" }, r;
+	char *runs[] = { "c-1", "c-2" };
+	const struct calib_row *row;
+	FILE *f;
+
+	(void)st;
+	assert_non_null(mkdtemp(dir));
+	w.nruns = 2;
+	w.runs = runs;
+	calib_add(&w, "pft mode=threads", "faults/sec", 1, 2, 9.5, 1.25);
+	calib_add(&w, "pft mode=threads", "faults/sec", 2, 2, 4, NAN);
+	assert_int_equal(calib_write(dir, &w), 0);
+	assert_int_equal(calib_load(dir, "test", &r), 0);	/* the directory */
+	assert_int_equal(r.nrows, 2);
+	assert_int_equal(r.nruns, 2);
+	assert_string_equal(r.runs[1], "c-2");
+	assert_string_equal(r.config_hash, "ab12");
+	row = calib_find(&r, "pft mode=threads", "faults/sec", 1);
+	assert_non_null(row);
+	near(row->cv_between, 9.5, 0, "cv_between");
+	near(row->cv_within_mean, 1.25, 0, "cv_within_mean");
+	assert_int_equal(row->n, 2);
+	assert_true(isnan(calib_find(&r, "pft mode=threads", "faults/sec", 2)->cv_within_mean));
+	assert_null(calib_find(&r, "pft mode=threads", "faults/sec", 4));
+	assert_null(calib_find(&r, "pft mode=processes", "faults/sec", 1));
+	calib_free(&r);
+	for (int i = 0; i < w.nrows; i++) {
+		free(w.rows[i].group);
+		free(w.rows[i].metric);
+	}
+	free(w.rows);
+	/* not JSON, another schema, a negative cv_between, no file */
+	snprintf(path, sizeof(path), "%s/calibration.json", dir);
+	const char *bad[] = { "{", "{\"schema\":2,\"rows\":[]}",
+		"{\"schema\":1,\"rows\":[{\"group\":\"g\",\"metric\":\"m\",\"clients\":1,"
+		"\"cv_between\":-1}]}" };
+	for (int i = 0; i < N(bad); i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(bad[i], f);
+		fclose(f);
+		assert_int_equal(calib_load(path, "test", &r), EXIT_USAGE);
+		assert_int_equal(r.nrows, 0);
+	}
+	unlink(path);
+	assert_int_equal(calib_load(path, "test", &r), EXIT_USAGE);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +444,8 @@ int main(void)
 		cmocka_unit_test(test_ci),
 		cmocka_unit_test(test_adaptive_formula),
 		cmocka_unit_test(test_adaptive_aa),
+		cmocka_unit_test(test_noise_floor),
+		cmocka_unit_test(test_calibration_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

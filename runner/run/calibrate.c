@@ -1,0 +1,195 @@
+/*
+ * calibrate.c - `mmscale calibrate CONFIG`: this machine's run-to-run
+ * spread of a config.  Runs it N times (RESULTS/L-1 .. L-N, each a normal
+ * run), then, per point group, metric and client count, the CoeffVar of the
+ * N runs' headline means (cv_between) beside the mean of their own
+ * CoeffVars (cv_within_mean), into RESULTS/L/calibration.json
+ * (calibration.h).  compare --noise-floor reads it: a VM that drifts 10%
+ * between runs gets no star for a 5% A/A difference.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "harness.h"
+#include "commands.h"
+#include "calibration.h"
+#include "run.h"
+#include "stats.h"
+#include "summary.h"
+
+struct calibrate_args {
+	const char *label, *results;
+	long runs;
+};
+
+#define A(f) OPT_OFF(struct calibrate_args, f)
+static const struct opt calibrate_opts[] = {
+	{ "runs", 'n', OPT_INT, A(runs), "5", .min = 2, .max = 1000, .arg = "N",
+	  .help = "how many runs of the config (each a normal run, labels L-1..L-N)" },
+	{ "label", 'l', OPT_STR, A(label), "calibration", .arg = "L",
+	  .help = "the runs are RESULTS/L-1..L-N, the calibration RESULTS/L/calibration.json" },
+	{ "results", 'r', OPT_STR, A(results), "results", .arg = "DIR",
+	  .help = "where runs go" },
+	{ 0 }
+};
+#undef A
+
+static const struct cli_exit calibrate_exits[] = {
+	{ EXIT_OK, "every run finished and the calibration was written" },
+	{ EXIT_FAIL, "a run failed, or the calibration could not be written" },
+	CLI_EXITS_COMMON,
+	{ EXIT_UNSUPP, "the config needs what this machine lacks (unavailable: why)" },
+	{ EXIT_INTR, "interrupted: the finished runs are kept, no calibration written" },
+	{ -1 }
+};
+
+/* The point of s in the group of key at its client count (ok only). */
+static const struct metric *run_metric(const struct summary *s, const struct point *key,
+				       const char *metric)
+{
+	for (int i = 0; i < s->npoints; i++) {
+		const struct point *p = &s->points[i];
+
+		if (p->clients == key->clients && point_same_group(p, key) &&
+		    !strcmp(p->status, "ok"))
+			return point_metric(p, metric);
+	}
+	return NULL;
+}
+
+/* One row: metric m of point key across the runs.  Rows need two runs. */
+static void calib_row(struct calib *cal, const struct summary *runs, int nruns,
+		      const struct point *key, const struct metric *m)
+{
+	double *means = xcalloc((size_t)nruns, sizeof(*means));
+	double *cvs = xcalloc((size_t)nruns, sizeof(*cvs));
+	struct stats st, between, within;
+	char group[1024];
+	int n = 0;
+
+	for (int r = 0; r < nruns; r++) {
+		const struct metric *rm = run_metric(&runs[r], key, m->name);
+
+		if (!rm || rm->n < 1)
+			continue;
+		stats_compute_agg(rm->values, rm->n, rm->dir, rm->agg, &st);
+		means[n] = stats_headline(&st);
+		cvs[n++] = st.coeffvar;
+	}
+	if (n >= 2) {
+		/* the spread of the means: CoeffVar = stddev * 100 / amean */
+		stats_compute_agg(means, n, m->dir, AGG_ARITHMETIC, &between);
+		stats_compute_agg(cvs, n, BETTER_LOWER, AGG_ARITHMETIC, &within);
+		calib_add(cal, point_group_render(key->workload, key->axes, key->naxes, group,
+						  sizeof(group)),
+			  m->name, key->clients, n, between.coeffvar, within.amean);
+	}
+	free(means);
+	free(cvs);
+}
+
+static void print_rows(const struct calib *cal, const char *path)
+{
+	char op[512];
+
+	printf("%-28s %-24s %3s %11s %15s\n", "group", "operation", "n", "cv_between%",
+	       "cv_within_mean%");
+	for (int i = 0; i < cal->nrows; i++) {
+		const struct calib_row *r = &cal->rows[i];
+
+		printf("%-28s %-24s %3d %11.2f %15.2f\n", r->group,
+		       point_row_name(r->metric, r->clients, op, sizeof(op)), r->n, r->cv_between,
+		       r->cv_within_mean);
+	}
+	printf("calibration: %s\n", path);
+}
+
+static int calibrate_main(void *opts, int argc, char **argv)
+{
+	const struct calibrate_args *a = opts;
+	int nruns = (int)a->runs, loaded = 0, rc = EXIT_OK;
+	struct summary *runs = xcalloc((size_t)nruns, sizeof(*runs));
+	struct calib cal = { .config = xstrdup(argv[0]) };
+	char dir[PATH_MAX], out[PATH_MAX], label[PATH_MAX];
+	struct stat st;
+
+	(void)argc;
+	if (strchr(a->label, '/') || !a->label[0]) {
+		errmsg(0, "calibrate: --label '%s': a name, not a path", a->label);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (snprintf(dir, sizeof(dir), "%s/%s", a->results, a->label) >= (int)sizeof(dir) - 16) {
+		errmsg(ENAMETOOLONG, "calibrate: %s/%s", a->results, a->label);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* before any run: a calibration is not overwritten */
+	if (!stat(dir, &st)) {
+		errmsg(0, "calibrate: %s exists (pick another --label)", dir);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	for (int i = 0; i < nruns; i++) {
+		struct run_request rq = { .config = argv[0], .label = label,
+					  .results = a->results };
+
+		snprintf(label, sizeof(label), "%s-%d", a->label, i + 1);
+		fprintf(stderr, "%s: calibrate: run %d of %d: %s/%s\n", progname, i + 1, nruns,
+			a->results, label);
+		rc = run_config(&rq, out, sizeof(out));
+		if (rc)
+			goto out;
+		cal.runs = xrealloc(cal.runs, (size_t)cal.nruns + 1, sizeof(*cal.runs));
+		cal.runs[cal.nruns++] = xstrdup(label);
+		rc = summary_load(out, &runs[loaded]);
+		if (rc)
+			goto out;
+		loaded++;
+	}
+	{
+		const char *hash = json_string_value(json_object_get(json_object_get(
+			runs[0].meta, "config"), "hash"));
+
+		cal.config_hash = hash ? xstrdup(hash) : NULL;
+	}
+	for (int p = 0; p < runs[0].npoints; p++) {
+		const struct point *key = &runs[0].points[p];
+
+		for (int m = 0; m < key->nmetrics; m++)
+			calib_row(&cal, runs, nruns, key, &key->metrics[m]);
+	}
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		errmsg(errno, "calibrate: %s", dir);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	rc = calib_write(dir, &cal);
+	if (!rc) {
+		if (snprintf(out, sizeof(out), "%s/%s", dir, CALIB_FILE) >= (int)sizeof(out))
+			out[0] = 0;	/* calib_write would have failed first */
+		print_rows(&cal, out);
+	}
+out:
+	for (int i = 0; i < loaded; i++)
+		summary_free(&runs[i]);
+	free(runs);
+	calib_free(&cal);
+	return rc;
+}
+
+const struct cli_command cli_cmd_calibrate = {
+	.name = "calibrate", .operands = "CONFIG", .min_operands = 1, .max_operands = 1,
+	.summary = "measure this machine's run-to-run spread of a config",
+	.description =
+		"Runs CONFIG N times (RESULTS/L-1..L-N, each a normal run), then writes\n"
+		"RESULTS/L/calibration.json: per point group, metric and client count the\n"
+		"CoeffVar (%) of the runs' headline means (cv_between) and the mean of\n"
+		"their own CoeffVars (cv_within_mean).  compare --noise-floor reads it.\n",
+	.opts = calibrate_opts, .opts_size = sizeof(struct calibrate_args),
+	.exits = calibrate_exits, .main = calibrate_main,
+};
