@@ -114,7 +114,8 @@ static int calibrate_main(void *opts, int argc, char **argv)
 	int nruns = (int)a->runs, loaded = 0, rc = EXIT_OK;
 	struct summary *runs = xcalloc((size_t)nruns, sizeof(*runs));
 	struct calib cal = { .config = xstrdup(argv[0]) };
-	char dir[PATH_MAX], out[PATH_MAX], label[PATH_MAX];
+	/* dir shorter than out: dir/calibration.json and dir-N always fit */
+	char dir[PATH_MAX - 32], out[PATH_MAX], label[PATH_MAX];
 	struct stat st;
 
 	(void)argc;
@@ -123,7 +124,7 @@ static int calibrate_main(void *opts, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (snprintf(dir, sizeof(dir), "%s/%s", a->results, a->label) >= (int)sizeof(dir) - 16) {
+	if (snprintf(dir, sizeof(dir), "%s/%s", a->results, a->label) >= (int)sizeof(dir)) {
 		errmsg(ENAMETOOLONG, "calibrate: %s/%s", a->results, a->label);
 		rc = EXIT_USAGE;
 		goto out;
@@ -133,6 +134,14 @@ static int calibrate_main(void *opts, int argc, char **argv)
 		errmsg(0, "calibrate: %s exists (pick another --label)", dir);
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	for (int i = 0; i < nruns; i++) {
+		snprintf(out, sizeof(out), "%s-%d", dir, i + 1);
+		if (!stat(out, &st)) {
+			errmsg(0, "calibrate: %s exists (pick another --label)", out);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	}
 	for (int i = 0; i < nruns; i++) {
 		struct run_request rq = { .config = argv[0], .label = label,
@@ -170,8 +179,7 @@ static int calibrate_main(void *opts, int argc, char **argv)
 	}
 	rc = calib_write(dir, &cal);
 	if (!rc) {
-		if (snprintf(out, sizeof(out), "%s/%s", dir, CALIB_FILE) >= (int)sizeof(out))
-			out[0] = 0;	/* calib_write would have failed first */
+		snprintf(out, sizeof(out), "%s/%s", dir, CALIB_FILE);
 		print_rows(&cal, out);
 	}
 out:

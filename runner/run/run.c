@@ -1185,14 +1185,19 @@ static int prepare_dir(struct runner *R, const char *results)
  * One run at a time per machine: two sweeps at once measure each other,
  * and the second would see the first's THP/ASLR settings as the machine's
  * own and "restore" them wrongly.  A second run waits (and says so).  The
- * fd stays open, and locked, until the process exits.
+ * fd stays open, and locked, until the process exits; a process that runs
+ * again (calibrate: N runs) holds it already: a second open would be
+ * another open file description, and its flock would wait on our own.
  */
 static int machine_lock(void)
 {
+	static bool held;
 	const char *dir = getenv("MMSCALE_STATE_DIR");
 	char path[PATH_MAX];
 	int fd;
 
+	if (held)
+		return 0;
 	snprintf(path, sizeof(path), "%s/mmscale-run.lock", dir && *dir ? dir : "/tmp");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -1201,13 +1206,16 @@ static int machine_lock(void)
 		errmsg(errno, "%s: running without the one-run-per-machine lock", path);
 		return 0;
 	}
-	if (!flock(fd, LOCK_EX | LOCK_NB))
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		held = true;
 		return 0;
+	}
 	fprintf(stderr, "%s: another mmscale run holds %s: waiting for it to finish\n",
 		progname, path);
 	while (flock(fd, LOCK_EX))
 		if (errno != EINTR || stop_requested)
 			return EXIT_INTR;
+	held = true;
 	return 0;
 }
 

@@ -415,8 +415,8 @@ static void test_calibration_file(void **st)
 	/* not JSON, another schema, a negative cv_between, no file */
 	snprintf(path, sizeof(path), "%s/calibration.json", dir);
 	const char *bad[] = { "{", "{\"schema\":2,\"rows\":[]}",
-		"{\"schema\":1,\"rows\":[{\"group\":\"g\",\"metric\":\"m\",\"clients\":1,"
-		"\"cv_between\":-1}]}" };
+		("{\"schema\":1,\"rows\":[{\"group\":\"g\",\"metric\":\"m\",\"clients\":1,"
+		 "\"cv_between\":-1}]}") };
 	for (int i = 0; i < N(bad); i++) {
 		f = fopen(path, "w");
 		assert_non_null(f);
