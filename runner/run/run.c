@@ -12,7 +12,6 @@
 #include <math.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +27,10 @@
 #include "options.h"
 #include "placement.h"
 #include "commands.h"
+#include "collect.h"
 #include "config.h"
 #include "exec.h"
 #include "meta.h"
-#include "monitor.h"
 #include "perf.h"
 #include "plan.h"
 #include "pointfile.h"
@@ -85,9 +84,7 @@ struct pstate {
 	size_t rawlen;
 	json_t *samples;	/* the lines parsed */
 	json_t *seq;		/* global sequence number of each line */
-	json_t *pj;		/* point.json being built */
-	struct slab_snap slab_before;
-	int slab_err;		/* 0: slab_before holds a snapshot; else why not (errno) */
+	json_t *pj;		/* point.json being built (collect.h: a key per collector) */
 	double wall;
 	int invocations;
 	int pilot;		/* adaptive: the first measured lines, not summarised */
@@ -101,8 +98,7 @@ struct runner {
 	char dir[PATH_MAX];
 	json_t *meta, *unavailable;
 	bool no_aslr, tty;
-	struct prefetch_hold *pf;	/* the prefetch axis' hold, once used */
-	struct perf_req perf;
+	struct collect_run col;	/* the collectors' run state (collect.h) */
 	double grace;		/* MMSCALE_STOP_GRACE */
 	pid_t pgid;		/* the workload running now, 0: none */
 	long seq;
@@ -203,7 +199,6 @@ static void ps_reset(struct pstate *s)
 	s->wall = 0;
 	s->invocations = 0;
 	s->pilot = 0;
-	s->slab_err = ENOENT;
 }
 
 static void ps_free(struct pstate *s)
@@ -261,6 +256,24 @@ static int ps_append(struct runner *R, struct pstate *s, const char *text)
 	for (int i = 0; i < lines; i++)
 		json_array_append_new(s->seq, json_integer(R->seq++));
 	return lines;
+}
+
+/* Keep the first n lines of a point (samples and raw text). */
+static void ps_truncate(struct pstate *s, size_t n)
+{
+	char *p = s->raw;
+
+	if (json_array_size(s->samples) <= n)
+		return;
+	for (size_t i = 0; i < n && p; i++)
+		if ((p = strchr(p, '\n')))
+			p++;
+	if (p) {
+		*p = 0;
+		s->rawlen = (size_t)(p - s->raw);
+	}
+	while (json_array_size(s->samples) > n)
+		json_array_remove(s->samples, json_array_size(s->samples) - 1);
 }
 
 static void metrics_free(struct point *p)
@@ -352,21 +365,15 @@ static void point_facts(const struct plan_point *pt, const struct pstate *s, jso
 	json_object_set_new(e, "facts", facts);
 }
 
+/* summary.json's extra of a point: its facts, and each collector's keys */
 static json_t *point_extra(const struct plan_point *pt, const struct pstate *s)
 {
-	json_t *e = json_object(), *slab = json_object_get(s->pj, "slab");
+	json_t *e = json_object();
 
 	point_facts(pt, s, e);
-	if (slab && json_object_get(slab, "delta"))
-		json_object_set(e, "slab", json_object_get(slab, "delta"));
-	if (json_object_get(s->pj, "vmstat"))
-		json_object_set(e, "vmstat", json_object_get(s->pj, "vmstat"));
-	if (json_object_get(s->pj, "perf"))
-		json_object_set(e, "perf", json_object_get(s->pj, "perf"));
+	collect_extra(s->pj, e);
 	if (json_object_get(s->pj, "precision"))
 		json_object_set(e, "precision", json_object_get(s->pj, "precision"));
-	if (json_object_get(s->pj, "monitors"))
-		json_object_set(e, "monitors", json_object_get(s->pj, "monitors"));
 	return e;
 }
 
@@ -612,51 +619,6 @@ static void last_stderr_line(const char *dir, char *buf, size_t n)
 	free(text);
 }
 
-static void slab_before(struct pstate *s)
-{
-	s->slab_err = slab_snapshot(&s->slab_before, true) ? errno : 0;
-}
-
-static void slab_after(struct pstate *s)
-{
-	struct slab_snap after;
-	json_t *j;
-
-	if (s->slab_err) {
-		json_object_set_new(s->pj, "slab", json_sprintf("unavailable: /proc/slabinfo: %s",
-								strerror(s->slab_err)));
-		return;
-	}
-	if (slab_snapshot(&after, true)) {
-		json_object_set_new(s->pj, "slab", json_sprintf("unavailable: /proc/slabinfo: %s",
-								strerror(errno)));
-		return;
-	}
-	j = json_pack("{s:o, s:o, s:o}", "before", slab_snapshot_json(&s->slab_before),
-		      "after", slab_snapshot_json(&after),
-		      "delta", slab_delta_json(&s->slab_before, &after));
-	json_object_set_new(s->pj, "slab", j);
-}
-
-/* Add this invocation's vmstat delta to the point's. */
-static void vmstat_add(struct pstate *s, json_t *before, json_t *after)
-{
-	json_t *d = sysinfo_vmstat_delta(before, after), *acc = json_object_get(s->pj, "vmstat"), *v;
-	const char *k;
-
-	if (!acc || !json_is_object(acc) || !json_is_object(d)) {
-		json_object_set_new(s->pj, "vmstat", d);
-		return;
-	}
-	json_object_foreach(d, k, v) {
-		json_t *a = json_object_get(acc, k);
-
-		json_object_set_new(acc, k, json_integer(json_integer_value(v) +
-							 (a ? json_integer_value(a) : 0)));
-	}
-	json_decref(d);
-}
-
 /* The workload's group exists: recorded for this run (runstate) and for
  * the machine (machstate's journal), so that whatever outlives a killed
  * runner is reaped by the next command. */
@@ -692,10 +654,10 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	struct pstate *s = &R->ps[i];
 	char path[PATH_MAX], out[PATH_MAX], err[PATH_MAX], ni[16], nw[16];
 	char **argv, **run_argv, *text;
+	void *state[ncollectors];
+	struct collect_inv ci;
 	struct exec_result res;
 	struct exec_req rq;
-	json_t *vb, *va;
-	struct monitor *mon;
 	int argc = 0, lines, rc;
 
 	argv = calloc((size_t)pt->argc + 6, sizeof(char *));
@@ -711,20 +673,14 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	argv[argc++] = nw;
 	argv[argc] = NULL;
 
-	if (pt->prefetch >= 0) {
-		/* detected and journaled once per run; each point only writes */
-		rc = R->pf ? 0 : prefetch_hold(PF_ADJACENT, &R->pf);
-		if (!rc)
-			rc = prefetch_toggle(R->pf, pt->prefetch);
-		if (rc) {
-			free(argv);
-			return rc;
-		}
-		/* read back what the point really ran with */
-		if (!s->invocations)
-			json_object_set_new(s->pj, "prefetch", prefetch_state_json());
+	ci = (struct collect_inv){ .run = &R->col, .pt = pt, .dir = s->dir, .pj = s->pj,
+				   .samples = s->samples, .invocation = s->invocations };
+	rc = collect_before(&ci, state);
+	if (rc) {
+		free(argv);
+		return rc;
 	}
-	run_argv = R->cfg.perf == PERF_OFF ? argv : perf_wrap(&R->perf, argv, s->dir);
+	run_argv = collect_wrap(&ci, argv);
 
 	in_dir(out, sizeof(out), s->dir, ".stdout");
 	in_dir(err, sizeof(err), s->dir, "stderr.log");
@@ -734,7 +690,6 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 		for (int a = 0; run_argv[a]; a++)
 			json_array_append_new(cmd, json_string(run_argv[a]));
 		json_object_set_new(s->pj, "command", cmd);
-		slab_before(s);
 	}
 	rq = (struct exec_req){ .argv = run_argv, .out_path = out, .err_path = err,
 				.watchdog = R->cfg.watchdog, .no_aslr = R->no_aslr,
@@ -743,33 +698,15 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	R->cur = i;
 	R->cur_out = out;
 	progress(R);
-	/* the monitors sample from a thread while exec waits for the workload */
-	mon = R->cfg.monitors ? monitor_start(R->cfg.monitors, R->cfg.monitor_interval, s->dir,
-					      s->invocations) : NULL;
-	vb = sysinfo_vmstat();
 	rc = exec_workload(&rq, &res);
 	workload_ended(R);
-	va = sysinfo_vmstat();
-	if (mon) {
-		json_t *acc = json_incref(json_object_get(s->pj, "monitors"));
-
-		monitor_stop(mon, &acc);
-		json_object_set_new(s->pj, "monitors", acc);
-	}
 	R->cur_out = NULL;
-	if (run_argv != argv)
-		perf_argv_free(run_argv, argv);
+	collect_unwrap(&ci);
 	free(argv);
 	if (rc) {
-		json_decref(vb);
-		json_decref(va);
+		collect_after(&ci, state);
 		return rc;
 	}
-	if (!s->invocations)
-		slab_after(s);
-	vmstat_add(s, vb, va);
-	json_decref(vb);
-	json_decref(va);
 	s->invocations++;
 	s->wall += res.wall;
 
@@ -778,12 +715,7 @@ static int invoke(struct runner *R, int i, int iters, int warm)
 	lines = ps_append(R, s, text ? text : "");
 	free(text);
 	R->iters_done += lines;
-	if (R->cfg.perf != PERF_OFF) {
-		json_t *perf = perf_collect(&R->perf, s->dir, s->samples);
-
-		if (perf)
-			json_object_set_new(s->pj, "perf", perf);
-	}
+	collect_after(&ci, state);
 	if (res.interrupted && !res.timed_out)
 		return EXIT_INTR;
 	if (res.code || res.sig) {
@@ -829,9 +761,15 @@ static void conclude(struct runner *R, int i)
 	R->points_done++;
 }
 
-/* iters measured iterations of the points idx[0..n): a lone point in one
- * invocation, an interleave set iteration by iteration (A B A B ...). */
-static int run_rounds(struct runner *R, const int *idx, int n, int iters, int warm)
+/*
+ * iters measured iterations of the points idx[0..n): a lone point in one
+ * invocation, an interleave set iteration by iteration (A B A B ...).  An
+ * interleaved set is saved after every invocation, so a kill loses at most
+ * the iteration in flight; skip[k] (NULL: none) are the iterations point k
+ * already has from before a resume.
+ */
+static int run_rounds(struct runner *R, const int *idx, int n, int iters, int warm,
+		      const int *skip)
 {
 	int rc = 0;
 
@@ -841,7 +779,14 @@ static int run_rounds(struct runner *R, const int *idx, int n, int iters, int wa
 		for (int k = 0; k < n && !rc; k++) {
 			if (finished(&R->ps[idx[k]]))
 				continue;	/* failed earlier: the others go on */
+			if (skip && skip[k] > it)
+				continue;	/* this iteration ran before a resume */
 			rc = invoke(R, idx[k], 1, it ? 0 : warm);
+			if (rc && rc != EXIT_INTR)
+				break;
+			/* saved as it goes: pending until the set ends */
+			if (write_point(R, idx[k]) && !rc)
+				rc = EXIT_FAIL;
 			if (!rc && stop_requested)
 				rc = EXIT_INTR;
 		}
@@ -897,7 +842,7 @@ static int run_adaptive(struct runner *R, const int *idx, int n, bool *capped)
 {
 	int rc, need = 0;
 
-	rc = run_rounds(R, idx, n, R->cfg.min_iterations, R->cfg.warmup);
+	rc = run_rounds(R, idx, n, R->cfg.min_iterations, R->cfg.warmup, NULL);
 	if (rc)
 		return rc;
 	*capped = false;
@@ -919,10 +864,39 @@ static int run_adaptive(struct runner *R, const int *idx, int n, bool *capped)
 		json_array_foreach(s->samples, j, l)
 			s->pilot += !json_is_true(json_object_get(l, "warmup"));
 	}
-	return need ? run_rounds(R, idx, n, need, 0) : 0;
+	return need ? run_rounds(R, idx, n, need, 0, NULL) : 0;
 }
 
-/* Run one interleave set: fixed iterations, or adaptive ones. */
+/* Points of the set of point i (interleaved when more than one). */
+static int set_size(const struct runner *R, int set)
+{
+	int n = 0;
+
+	for (int i = 0; i < R->plan.npoints; i++)
+		n += R->plan.pts[i].set == set;
+	return n;
+}
+
+/* Lines of a point that were warm-ups, and measured ones. */
+static void lines_done(const struct pstate *s, int *warm, int *measured)
+{
+	size_t i;
+	json_t *j;
+
+	*warm = *measured = 0;
+	json_array_foreach(s->samples, i, j) {
+		if (json_is_true(json_object_get(j, "warmup")))
+			(*warm)++;
+		else
+			(*measured)++;
+	}
+}
+
+/*
+ * Run one interleave set: fixed iterations, or adaptive ones.  A resumed
+ * interleaved set with fixed iterations goes on from the iterations its
+ * points already have; an adaptive one starts again (its pilot decides).
+ */
 static int run_set(struct runner *R, int set)
 {
 	int idx[R->plan.npoints], n = 0, rc = 0;
@@ -933,26 +907,35 @@ static int run_set(struct runner *R, int set)
 		if (R->plan.pts[i].set == set)
 			idx[n++] = i;
 	for (int k = 0; k < n; k++) {
-		ps_reset(&R->ps[idx[k]]);
-		json_decref(R->ps[idx[k]].pj);
-		R->ps[idx[k]].pj = json_object();
-		/* a fresh stderr.log per attempt */
-		{
-			char p[PATH_MAX];
+		struct pstate *s = &R->ps[idx[k]];
+		char p[PATH_MAX];
 
-			in_dir(p, sizeof(p), R->ps[idx[k]].dir, "stderr.log");
-			unlink(p);
-		}
+		if (n > 1 && s->invocations && R->cfg.precision <= 0)
+			continue;	/* resumed: keep what it measured */
+		ps_reset(s);
+		json_decref(s->pj);
+		s->pj = json_object();
+		/* a fresh stderr.log per attempt */
+		in_dir(p, sizeof(p), s->dir, "stderr.log");
+		unlink(p);
 	}
-	if (R->cfg.precision > 0)
+	if (R->cfg.precision > 0) {
 		rc = run_adaptive(R, idx, n, &capped);
-	else
-		rc = run_rounds(R, idx, n, iters, warm);
+	} else {
+		int skip[n], w;
+
+		for (int k = 0; k < n; k++)
+			lines_done(&R->ps[idx[k]], &w, &skip[k]);
+		rc = run_rounds(R, idx, n, iters, warm, skip);
+	}
 	for (int k = 0; k < n && !rc; k++)
 		record_precision(R, idx[k], STOP_NOT, capped);
 	if (rc) {
-		/* interrupted or broken: the set stays pending, to be rerun whole */
+		/* interrupted or broken: a lone point is rerun whole; an
+		 * interleaved set keeps what it measured (--resume goes on) */
 		for (int k = 0; k < n; k++) {
+			if (n > 1 && finished(&R->ps[idx[k]]))
+				continue;
 			R->ps[idx[k]].status = "pending";
 			write_point(R, idx[k]);
 		}
@@ -1070,12 +1053,15 @@ static int load_existing(struct runner *R)
 		struct pstate *s = &R->ps[i];
 		json_t *pj, *seq, *v;
 		const char *st;
+		bool partial;
 		char *text;
 		size_t k;
 
 		pj = pointfile_load(s->dir);
 		st = json_string_value(json_object_get(pj, "status"));
-		if (!pj || !st || !strcmp(st, "pending")) {
+		partial = st && !strcmp(st, "pending") && set_size(R, R->plan.pts[i].set) > 1 &&
+			  json_integer_value(json_object_get(pj, "invocations")) > 0;
+		if (!pj || !st || (!strcmp(st, "pending") && !partial)) {
 			json_decref(pj);
 			continue;
 		}
@@ -1091,15 +1077,21 @@ static int load_existing(struct runner *R)
 			if (json_integer_value(v) >= R->seq)
 				R->seq = (long)json_integer_value(v) + 1;
 		}
+		/* killed between samples.jsonl and point.json: the line point.json
+		 * never recorded is the iteration that was in flight */
+		if (partial)
+			ps_truncate(s, json_array_size(s->seq));
 		json_decref(s->pj);
 		s->pj = pj;
-		s->status = !strcmp(st, "ok") ? "ok" : !strcmp(st, "failed") ? "failed" : "invalid";
-		snprintf(s->reason, sizeof(s->reason), "%s",
-			 json_string_value(json_object_get(pj, "reason")) ?: "");
 		s->wall = json_number_value(json_object_get(pj, "wall_sec"));
 		s->invocations = (int)json_integer_value(json_object_get(pj, "invocations"));
 		s->pilot = (int)json_integer_value(json_object_get(json_object_get(pj, "precision"),
 								   "pilot"));
+		if (partial)
+			continue;	/* an interleaved set's iterations so far */
+		s->status = !strcmp(st, "ok") ? "ok" : !strcmp(st, "failed") ? "failed" : "invalid";
+		snprintf(s->reason, sizeof(s->reason), "%s",
+			 json_string_value(json_object_get(pj, "reason")) ?: "");
 		R->points_done++;
 	}
 	return 0;
@@ -1301,9 +1293,9 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	if ((rc = prepare_dir(&R, rq->results ? rq->results : "results")))
 		goto out;
 	began = !runstate_begin(R.dir);
-	R.perf = (struct perf_req){ .stat = R.cfg.perf == PERF_STAT,
-				    .record = R.cfg.perf == PERF_RECORD,
-				    .c2c = R.cfg.perf == PERF_C2C };
+	R.col = (struct collect_run){ .cfg = &R.cfg, .perf = {
+		.stat = R.cfg.perf == PERF_STAT, .record = R.cfg.perf == PERF_RECORD,
+		.c2c = R.cfg.perf == PERF_C2C } };
 	R.meta = build_meta(&R, label, state);
 	if (exists && (rc = load_existing(&R)))
 		goto out;
@@ -1322,7 +1314,8 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	for (int i = 0; i < R.plan.npoints; i++)
 		if (!finished(&R.ps[i]))
 			R.iters_total += R.cfg.warmup + (R.cfg.precision > 0 ?
-				2 * R.cfg.min_iterations : R.cfg.iterations);
+				2 * R.cfg.min_iterations : R.cfg.iterations) -
+				(long)json_array_size(R.ps[i].samples);
 	if (R.points_done)
 		fprintf(stderr, "%s: resuming %s: %d of %d points already finished\n", progname,
 			R.dir, R.points_done, R.plan.npoints);
@@ -1351,8 +1344,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 	}
 	if (R.tty)
 		fprintf(stderr, "\r\033[K");
-	prefetch_release(R.pf);
-	R.pf = NULL;
+	collect_end(&R.col);
 	machstate_restore();
 	if (write_summary(&R) && !rc)
 		rc = EXIT_FAIL;
@@ -1385,7 +1377,7 @@ int run_config(const struct run_request *rq, char *outdir, size_t n)
 out:
 	if (began)
 		runstate_end(R.dir);
-	prefetch_release(R.pf);
+	collect_end(&R.col);
 	machstate_restore();
 	if (handlers)
 		machstate_signals(NULL);

@@ -3,7 +3,8 @@
 # workload, forked clients included, must not survive it; --resume gives
 # exactly the planned samples), a workload that ignores Ctrl-C (a second
 # Ctrl-C, or the grace, stops the run within 2 s and leaves the point
-# pending for --resume).
+# pending for --resume), an interleaved set killed mid-set (saved as it
+# goes), the collector table (monitors), and small lifecycle defects.
 . "$(dirname "$0")/../lib.sh"
 MM=$BIN/mmscale
 D=$(cd "$(dirname "$0")/../data/configs" && pwd)
@@ -136,6 +137,49 @@ check "one SIGTERM, MMSCALE_STOP_GRACE=0.5: exit 130 within 0.5-2 s (${t} ms)" [
 check "... the point pending" [ "$(jq -r '.points[1].status' "$RES/g/summary.json")" = pending ]
 expect_exit 2 "MMSCALE_STOP_GRACE=soon: exit 2" env MMSCALE_STOP_GRACE=soon "$MM" run "$D/lifecycle-hang.conf" --label bad --results "$RES"
 check "... naming the variable, nothing written" bash -c "grep -q MMSCALE_STOP_GRACE '$TMP/err' && [ ! -e '$RES/bad' ]"
+# -- an interleaved set saves as it goes: SIGKILL, then SIGINT, mid-set
+lines() { cat "$RES/$1"/points/p00[01]/samples.jsonl 2>/dev/null | wc -l; }
+saved_n() { [ "$(lines "$1")" -ge "$2" ]; }
+order() {	# the points' lines in run order: A for p000, B for p001
+	for p in p000 p001; do jq -c --arg p $p '.seq[] | [., $p]' "$RES/$1/points/$p/point.json"; done |
+		jq -s -r 'sort_by(.[0]) | map(.[1] | if . == "p000" then "A" else "B" end) | join("")'
+}
+"$MM" run "$D/lifecycle-interleave.conf" --label il --results "$RES" 2>/dev/null &
+pid=$!
+wait_until 20 saved_n il 5
+{ kill -KILL $pid; wait $pid; } 2>/dev/null
+got=$(lines il)
+check "kill -9 mid-set: the iterations that ended are saved ($got lines)" [ "$got" -ge 5 ]
+"$MM" run "$D/lifecycle-interleave.conf" --label il --results "$RES" --resume 2>"$TMP/il.resume"; rc=$?
+check "--resume goes on: exit $rc, complete, exactly the planned samples" \
+	eval '[ "$rc $(jq -r .status "$RES/il/meta.json")" = "0 complete" ] && samples_exact "$RES/il" 6'
+check "... still alternating: $(order il)" [ "$(order il)" = AABBABABABAB ]
+check "... one invocation per iteration, none run twice" \
+	[ "$(jq -s -c 'map(.invocations)' "$RES"/il/points/p00[01]/point.json)" = '[5,5]' ]
+"$MM" run "$D/lifecycle-interleave.conf" --label il2 --results "$RES" 2>/dev/null &
+pid=$!
+wait_until 20 saved_n il2 5
+kill -INT $pid
+wait $pid; rc=$?
+got=$(lines il2)
+"$MM" run "$D/lifecycle-interleave.conf" --label il2 --results "$RES" --resume 2>/dev/null
+inv=$(jq -s 'map(.invocations) | add' "$RES"/il2/points/p00[01]/point.json)
+check "Ctrl-C mid-set (exit $rc, $got lines kept): --resume reruns only the rest ($inv invocations: 10, or 11 with the interrupted one)" \
+	eval '[ "$rc" = 130 ] && samples_exact "$RES/il2" 6 && [ "$inv" -le 11 ]'
+
+# -- the collectors are a table (collect.c): `monitors` runs as one of them,
+# and a point's summary extra has exactly the keys of the collectors it used
+"$MM" run "$D/lifecycle-interleave.conf" --label mon --results "$RES" --set 'run.monitors=vmstat, mpstat' \
+	--set run.monitor_interval=0.1 --set run.iterations=1 2>/dev/null
+check "monitors = vmstat, mpstat: their time series in the point's directory" \
+	[ -s "$RES/mon/points/p000/monitor-vmstat.jsonl" -a -s "$RES/mon/points/p000/monitor-mpstat.jsonl" ]
+# slab's extra is its delta, which needs a readable /proc/slabinfo (root)
+want='["monitors","precision","vmstat"]'
+[ -r /proc/slabinfo ] && want='["monitors","precision","slab","vmstat"]'
+check "summary extra keys follow the collectors: $(jq -c '.points[0].extra | keys' "$RES/mon/summary.json")" \
+	[ "$(jq -c '[.points[].extra | keys] | unique' "$RES/mon/summary.json")" = "[$want]" ]
+expect_exit 2 "monitors = vmstatt: exit 2" "$MM" run "$D/lifecycle-interleave.conf" --label mon2 --results "$RES" --set run.monitors=vmstatt
+
 # -- a watchdog below a second is reported as it was set
 "$MM" run "$D/lifecycle-hang.conf" --label wd --results "$RES" --set run.watchdog=0.001 2>/dev/null
 check "watchdog = 0.001: 'after 0.001 s'" \
