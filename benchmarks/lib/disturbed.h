@@ -15,6 +15,12 @@
 
 /* A start skew above this share of the iteration's span disturbs it. */
 #define DISTURB_START_SKEW_PCT 1.0
+/* Steal above this share of the clients' CPU time over the span. */
+#define DISTURB_STEAL_PCT 1.0
+/* Involuntary switches: more than this many per client and second of
+ * span, beyond DISTURB_NIVCSW_FREE per client. */
+#define DISTURB_NIVCSW_PER_S 20.0
+#define DISTURB_NIVCSW_FREE 2
 
 /* What one iteration measured about its own conditions. */
 struct iter_noise {
@@ -22,6 +28,10 @@ struct iter_noise {
 	uint64_t span_ns;	/* latest end minus earliest start */
 	uint64_t start_skew_ns;	/* latest start minus earliest start */
 	uint64_t end_skew_ns;	/* latest end minus earliest end */
+	uint64_t nivcsw;	/* involuntary context switches, all clients */
+	int migrations;		/* clients that left their planned CPU */
+	uint64_t steal_ns;	/* steal on the clients' CPUs (/proc/stat) */
+	int steal_cpus;		/* the CPUs steal_ns was read for */
 };
 
 /* Append one string per cause to reasons (a JSON array); returns how many

@@ -232,6 +232,9 @@ static void client_body(struct client *c, bool aux)
 			res->minflt = (uint64_t)(r1.ru_minflt - r0.ru_minflt);
 			res->majflt = (uint64_t)(r1.ru_majflt - r0.ru_majflt);
 		}
+		/* of the client thread itself, even when an image did the work:
+		 * it is the one pinned to the CPU the point claims */
+		res->nivcsw = (uint64_t)(r1.ru_nivcsw - r0.ru_nivcsw);
 	}
 	if (!aux)
 		__atomic_add_fetch(&ctl->done, 1, __ATOMIC_SEQ_CST);
@@ -431,14 +434,14 @@ static void run_clients(struct run *r, struct client *cl, struct client *ax)
 
 static json_t *client_json(const struct client_result *c, int id, uint64_t t0, bool children)
 {
-	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"id", id, "tid", (int)c->tid, "cpu_planned", c->cpu_planned,
 		"cpu", c->cpu_end,
 		"migrated", c->cpu_planned >= 0 &&
 			(c->cpu_start != c->cpu_planned || c->cpu_end != c->cpu_planned),
 		"user_ns", (json_int_t)c->user_ns, "sys_ns", (json_int_t)c->sys_ns,
 		"minflt", (json_int_t)c->minflt, "majflt", (json_int_t)c->majflt,
-		"ops", (json_int_t)c->ops,
+		"ops", (json_int_t)c->ops, "nivcsw", (json_int_t)c->nivcsw,
 		"start_ns", (json_int_t)(c->t_start_ns ? c->t_start_ns - t0 : 0),
 		"end_ns", (json_int_t)(c->t_end_ns ? c->t_end_ns - t0 : 0));
 
@@ -461,7 +464,39 @@ struct harness {
 	int *cpus;			/* planned CPU per client */
 	struct client *cl, *ax;		/* clients and aux threads */
 	bool setup_called, teardown_done;	/* for harness_main's cleanup */
+	/* steal jiffies per CPU (/proc/stat) before and after an iteration */
+	int nsteal;
+	unsigned long long *steal0, *steal1;
 };
+
+/*
+ * Each CPU's steal time in jiffies from /proc/stat (the 8th value of its
+ * cpuN line: time the hypervisor ran something else while this vCPU had
+ * work), into v[0..n); a CPU /proc/stat does not list stays 0.
+ */
+static void steal_read(unsigned long long *v, int n)
+{
+	FILE *f;
+	char line[512];
+
+	if (!v)
+		return;
+	memset(v, 0, (size_t)n * sizeof(*v));
+	f = fopen("/proc/stat", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long x[8];
+		int cpu;
+
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
+			continue;
+		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &x[0],
+			   &x[1], &x[2], &x[3], &x[4], &x[5], &x[6], &x[7]) == 9 && cpu >= 0 && cpu < n)
+			v[cpu] = x[7];
+	}
+	fclose(f);
+}
 
 static void report_iteration(struct harness *h)
 {
@@ -503,6 +538,16 @@ static void report_iteration(struct harness *h)
 		work += c->ops;
 		if (c->t_end_ns > c->t_start_ns)
 			client_ns += c->t_end_ns - c->t_start_ns;
+		noise.nivcsw += c->nivcsw;
+		if (c->cpu_planned >= 0 && (c->cpu_start != c->cpu_planned || c->cpu_end != c->cpu_planned))
+			noise.migrations++;
+		/* the steal of the CPUs the clients were pinned to */
+		if (c->t_start_ns && c->cpu_planned >= 0 && c->cpu_planned < h->nsteal &&
+		    h->steal1[c->cpu_planned] >= h->steal0[c->cpu_planned]) {
+			noise.steal_ns += (h->steal1[c->cpu_planned] - h->steal0[c->cpu_planned]) *
+					  (uint64_t)(1000000000L / sysconf(_SC_CLK_TCK));
+			noise.steal_cpus++;
+		}
 	}
 	if (t0 == UINT64_MAX)
 		t0 = t1;
@@ -553,6 +598,9 @@ static void report_iteration(struct harness *h)
 		json_object_set_new(out, "reason", json_string(r->reason));
 	json_object_set_new(out, "start_skew_ns", json_integer((json_int_t)noise.start_skew_ns));
 	json_object_set_new(out, "end_skew_ns", json_integer((json_int_t)noise.end_skew_ns));
+	json_object_set_new(out, "nivcsw", json_integer((json_int_t)noise.nivcsw));
+	json_object_set_new(out, "migrations", json_integer(noise.migrations));
+	json_object_set_new(out, "steal_ns", json_integer((json_int_t)noise.steal_ns));
 	json_object_set_new(out, "disturbed", json_boolean(run_disturbed(&noise, reasons) > 0));
 	json_object_set_new(out, "disturbed_reasons", reasons);
 	json_object_set_new(out, "metrics", metrics);
@@ -814,6 +862,15 @@ static int harness_run(struct harness *h, int argc, char **argv)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* steal per CPU: sized by the CPUs this machine may have, not by the
+	 * client count (client k runs on CPU cpus[k]) */
+	h->nsteal = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (h->nsteal > 0) {
+		h->steal0 = xcalloc((size_t)h->nsteal, sizeof(*h->steal0));
+		h->steal1 = xcalloc((size_t)h->nsteal, sizeof(*h->steal1));
+	} else {
+		h->nsteal = 0;
+	}
 	h->setup_called = true;
 	if (wl->run_setup && (rc = wl->run_setup(r)))
 		return rc;
@@ -824,7 +881,9 @@ static int harness_run(struct harness *h, int argc, char **argv)
 		r->reason[0] = 0;
 		if (wl->iter_setup && (rc = wl->iter_setup(r)))
 			break;
+		steal_read(h->steal0, h->nsteal);
 		run_clients(r, cl, ax);
+		steal_read(h->steal1, h->nsteal);
 		if (!harness_interrupted || !wl->timed)
 			report_iteration(h);
 		if (wl->iter_teardown)
@@ -858,6 +917,8 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	free(h.cl);
 	free(h.ax);
 	free(h.cpus);
+	free(h.steal0);
+	free(h.steal1);
 	free(h.run.opts);
 	json_decref(h.probe);	/* left by a return before the iterations */
 	return rc;

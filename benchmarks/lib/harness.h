@@ -86,6 +86,7 @@ struct client_result {
 	uint64_t t_start_ns, t_end_ns;	/* CLOCK_MONOTONIC */
 	uint64_t user_ns, sys_ns;	/* own rusage delta (RUSAGE_THREAD) */
 	uint64_t minflt, majflt;
+	uint64_t nivcsw;	/* involuntary context switches (RUSAGE_THREAD) */
 	uint64_t ops;
 	uint64_t child_user_ns, child_sys_ns;	/* RUSAGE_CHILDREN delta */
 	uint64_t aux[4];	/* workload-defined counters */

@@ -366,11 +366,52 @@ static void point_facts(const struct plan_point *pt, const struct pstate *s, jso
 }
 
 /* summary.json's extra of a point: its facts, and each collector's keys */
+/*
+ * The point's disturbed share: its measured iterations that the harness
+ * marked disturbed (disturbed.h judges each), and why, counted per reason
+ * (the reason's words up to its first figure: "steal", "start skew").
+ */
+static json_t *point_disturbed(const struct pstate *s)
+{
+	json_t *j, *why = json_object();
+	size_t i, k;
+	json_int_t n = 0, d = 0;
+
+	json_array_foreach(s->samples, i, j) {
+		json_t *r;
+
+		if (json_is_true(json_object_get(j, "warmup")))
+			continue;
+		n++;
+		if (!json_is_true(json_object_get(j, "disturbed")))
+			continue;
+		d++;
+		json_array_foreach(json_object_get(j, "disturbed_reasons"), k, r) {
+			const char *t = json_string_value(r);
+			char key[48];
+			size_t len = 0;
+
+			if (!t)
+				continue;
+			while (t[len] && !(t[len] >= '0' && t[len] <= '9') && len < sizeof(key) - 1)
+				len++;
+			while (len && (t[len - 1] == ' ' || t[len - 1] == ':'))
+				len--;
+			snprintf(key, sizeof(key), "%.*s", (int)len, len ? t : "other");
+			json_object_set_new(why, key, json_integer(json_integer_value(
+				json_object_get(why, key)) + 1));
+		}
+	}
+	return json_pack("{s:I, s:I, s:f, s:o}", "iterations", d, "of", n,
+			 "share", n ? (double)d / (double)n : 0.0, "reasons", why);
+}
+
 static json_t *point_extra(const struct plan_point *pt, const struct pstate *s)
 {
 	json_t *e = json_object();
 
 	point_facts(pt, s, e);
+	json_object_set_new(e, "disturbed", point_disturbed(s));
 	collect_extra(s->pj, e);
 	if (json_object_get(s->pj, "precision"))
 		json_object_set(e, "precision", json_object_get(s->pj, "precision"));
@@ -589,6 +630,15 @@ static void log_point(struct runner *R, int i)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
 			 ", %d iterations, %s %s %.1f", m->n, stats_headline_name(m->agg),
 			 m->name, stats_headline(&st));
+	}
+	if (p.nmetrics) {
+		json_t *d = point_disturbed(s);
+		json_int_t k = json_integer_value(json_object_get(d, "iterations"));
+
+		if (k)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line), ", %lld of %lld disturbed",
+				 (long long)k, (long long)json_integer_value(json_object_get(d, "of")));
+		json_decref(d);
 	}
 	if (s->reason[0])
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), " (%s)", s->reason);

@@ -174,8 +174,8 @@ check "Ctrl-C mid-set (exit $rc, $got lines kept): --resume reruns only the rest
 check "monitors = vmstat, mpstat: their time series in the point's directory" \
 	[ -s "$RES/mon/points/p000/monitor-vmstat.jsonl" -a -s "$RES/mon/points/p000/monitor-mpstat.jsonl" ]
 # slab's extra is its delta, which needs a readable /proc/slabinfo (root)
-want='["monitors","precision","vmstat"]'
-[ -r /proc/slabinfo ] && want='["monitors","precision","slab","vmstat"]'
+want='["disturbed","monitors","precision","vmstat"]'
+[ -r /proc/slabinfo ] && want='["disturbed","monitors","precision","slab","vmstat"]'
 check "summary extra keys follow the collectors: $(jq -c '.points[0].extra | keys' "$RES/mon/summary.json")" \
 	[ "$(jq -c '[.points[].extra | keys] | unique' "$RES/mon/summary.json")" = "[$want]" ]
 expect_exit 2 "monitors = vmstatt: exit 2" "$MM" run "$D/lifecycle-interleave.conf" --label mon2 --results "$RES" --set run.monitors=vmstatt

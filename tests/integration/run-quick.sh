@@ -65,6 +65,12 @@ check "compare A B: exit 0" [ $rc = 0 ]
 for r in faults/cpu-1 faults/cpu-2 faults/sec-1 faults/sec-2; do
 	check "compare prints a $r row" grep -qE "^[A-Za-z]+ +$r " <<<"$out"
 done
+# every point says how many of its measured iterations were disturbed
+check "summary.json: each point's disturbed share (iterations of its measured ones, the causes counted)" \
+	[ "$(jq '[.points[] | .extra.disturbed as $d | ($d.of == (.metrics | to_entries[0].value.values | length))
+		and ($d.iterations <= $d.of) and ($d.share == (if $d.of > 0 then $d.iterations / $d.of else 0 end))
+		and (($d.reasons | add // 0) >= $d.iterations)] | all' "$RES/A/summary.json")" = true ]
+
 # on a terminal: the live line (a pseudo-terminal from script(1), 120 columns)
 script -qc "stty cols 120; '$MM' run tests/data/configs/pft-tiny.conf --set run.iterations=30 --label tty --results '$RES'" /dev/null \
 	| tr '\r' '\n' | sed 's/\x1b\[K//g' >"$TMP/tty" 2>&1

@@ -55,12 +55,70 @@ static void test_one_client_never(void **state)
 	json_decref(r);
 }
 
+static int judge_noise(const struct iter_noise *n, json_t **reasons)
+{
+	*reasons = json_array();
+	return run_disturbed(n, *reasons);
+}
+
+/* steal: DISTURB_STEAL_PCT (1%) of the clients' CPU time over the span */
+static void test_steal(void **state)
+{
+	struct iter_noise n = { .nclients = 2, .span_ns = 1000000000, .steal_cpus = 2,
+				.steal_ns = 20000000 };	/* 20 ms of 2 CPU-seconds: 1% */
+	json_t *r;
+
+	assert_int_equal(judge_noise(&n, &r), 0);
+	json_decref(r);
+	n.steal_ns = 30000000;	/* 1.5% */
+	assert_int_equal(judge_noise(&n, &r), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(r, 0)),
+			       "steal 30.0 ms is 1.5% of the clients' CPU time"));
+	json_decref(r);
+	n.steal_cpus = 0;	/* not read: nothing judged */
+	assert_int_equal(judge_noise(&n, &r), 0);
+	json_decref(r);
+}
+
+/* involuntary switches: DISTURB_NIVCSW_FREE + DISTURB_NIVCSW_PER_S * s per client */
+static void test_nivcsw(void **state)
+{
+	struct iter_noise n = { .nclients = 2, .span_ns = 500000000, .nivcsw = 24 };
+	json_t *r;
+
+	/* limit 2 * (2 + 20 * 0.5) = 24 */
+	assert_int_equal(judge_noise(&n, &r), 0);
+	json_decref(r);
+	n.nivcsw = 25;
+	assert_int_equal(judge_noise(&n, &r), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(r, 0)),
+			       "involuntary context switches 25 in 0.500 s (limit 24"));
+	json_decref(r);
+}
+
+/* a migrated client, and several causes at once: a reason each */
+static void test_migrations_and_several(void **state)
+{
+	struct iter_noise n = { .nclients = 2, .span_ns = 1000000, .start_skew_ns = 20000,
+				.migrations = 1, .nivcsw = 100 };
+	json_t *r;
+
+	assert_int_equal(judge_noise(&n, &r), 3);
+	assert_int_equal(json_array_size(r), 3);
+	assert_non_null(strstr(json_string_value(json_array_get(r, 2)),
+			       "migrated: 1 client(s) ran off their planned CPU"));
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_skew_under_limit),
 		cmocka_unit_test(test_skew_over_limit),
 		cmocka_unit_test(test_one_client_never),
+		cmocka_unit_test(test_steal),
+		cmocka_unit_test(test_nivcsw),
+		cmocka_unit_test(test_migrations_and_several),
 	};
 	return cmocka_run_group_tests_name("disturbed", tests, NULL, NULL);
 }
