@@ -149,7 +149,7 @@ const char *runstate_status(const char *dir, json_t *meta, bool short_form, char
 	size_t i, l;
 
 	if (!st || strcmp(st, "running") || runstate_get(dir, &pid) == RUNSTATE_RUNNING) {
-		snprintf(buf, n, "%s", st ? st : "?");
+		snprintf(buf, n, "%s", st ? st : "-");	/* as meta_text prints a missing field */
 		return buf;
 	}
 	if (short_form) {
