@@ -288,9 +288,31 @@ static int wait_ready(struct run *r, pid_t *pids, int want)
 	return 0;
 }
 
+/*
+ * A timed iteration's duration counts from the clients' release (go), not
+ * from the harness waking them (arm): under QEMU's TCG, 21 to 56 woken
+ * vCPUs took longer than a 50 ms duration to arm, and the clients then
+ * started with stop already set and did no work ("zero wall time").  The
+ * harness checks every millisecond, asleep, so that it does not take a
+ * client's CPU at the release; a release that never comes (a client died
+ * after its wake) is waited for 10 s at most.
+ */
+static void wait_go(void)
+{
+	uint64_t give_up = now_ns() + 10000000000ull;
+	struct timespec ms = { .tv_nsec = 1000000 };
+
+	while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE) && !harness_interrupted &&
+	       now_ns() < give_up)
+		nanosleep(&ms, NULL);
+}
+
 static void sleep_duration(struct run *r)
 {
-	uint64_t end = now_ns() + r->duration_ns;
+	uint64_t end;
+
+	wait_go();
+	end = now_ns() + r->duration_ns;
 
 	while (!harness_interrupted) {
 		uint64_t now = now_ns();
