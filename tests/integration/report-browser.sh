@@ -12,10 +12,9 @@ M=$BIN/mmscale
 CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
 echo "1..28"
 
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-DRIVER=$(command -v chromedriver || true)
-if [ -z "$CHROMIUM" ] || [ -z "$DRIVER" ]; then
-	for i in $(seq 1 28); do skip "report in a browser" "chromium or chromedriver not installed (apt-get install chromium chromium-driver)"; done
+. "$(dirname "$0")/../browser.sh"
+if ! why=$(browser_available); then
+	for i in $(seq 1 28); do skip "report in a browser" "$why"; done
 	exit 0
 fi
 
@@ -33,49 +32,14 @@ check "nightly report written" test -s "$TMP/nrep/index.html"
 check "no network resources in the pages" \
 	bash -c "! grep -Eiq '(src|href)=\"(https?:)?//|<script' '$TMP/rep/index.html' '$TMP/nrep/index.html'"
 
-# chromedriver on a free localhost port, in its own process group so the
-# browser it starts goes with it.
-port=""
-for p in $(shuf -i 20000-60000 -n 20); do
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-setsid "$DRIVER" --port="$port" --allowed-ips= >"$TMP/driver.log" 2>&1 &
-dpid=$!
-W=http://127.0.0.1:$port
-sid=""
-cleanup() {
-	[ -n "$sid" ] && curl -s --max-time 10 -X DELETE "$W/session/$sid" >/dev/null
-	kill -- -"$dpid" 2>/dev/null
-	wait "$dpid" 2>/dev/null
-}
-trap cleanup EXIT
-for i in $(seq 1 50); do
-	[ "$(curl -s --max-time 2 "$W/status" | jq -r '.value.ready' 2>/dev/null)" = true ] && break
-	sleep 0.2
-done
-wd() {	# wd METHOD PATH [JSON]: one WebDriver call, its JSON answer on stdout
-	curl -s --max-time 60 -X "$1" -H 'Content-Type: application/json' \
-		${3:+--data "$3"} "$W$2"
-}
-caps=$(jq -n --arg bin "$CHROMIUM" --arg dir "$TMP/profile" '{capabilities: {alwaysMatch: {
-	browserName: "chrome", "goog:chromeOptions": {binary: $bin, args: [
-	"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update", "--disable-sync",
-	"--disable-dev-shm-usage", "--window-size=1280,2400", ("--user-data-dir=" + $dir)]}}}}')
-sid=$(wd POST /session "$caps" | jq -r '.value.sessionId // empty')
-if [ -z "$sid" ]; then
+# chromedriver and one headless session (tests/browser.sh)
+if ! browser_start; then
 	fail "chromium session: $(head -c 300 "$TMP/driver.log")"
 	exit 1
 fi
-ok "headless chromium session on port $port"
+ok "headless chromium session at $W"
 
-js() {	# js SCRIPT: the value the script returns, as JSON
-	wd POST "/session/$sid/execute/sync" "$(jq -n --arg s "$1" '{script: $s, args: []}')" | jq -c '.value'
-}
-# every <img>: complete and decoded (naturalWidth > 0)
-IMGS='return Array.from(document.images).map(i => ({src: i.getAttribute("src"), ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth, h: i.naturalHeight}));'
-
-wd POST "/session/$sid/url" "$(jq -n --arg u "file://$TMP/rep/index.html" '{url: $u}')" >/dev/null
+browser_open "$TMP/rep/index.html"
 imgs=$(js "$IMGS")
 nimg=$(jq 'length' <<<"$imgs")
 nbad=$(jq '[.[] | select(.ok | not)] | length' <<<"$imgs")
@@ -131,8 +95,8 @@ check "nightly page: the run's time is a date ($when)" \
 	grep -qE '^"20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC"$' <<<"$when"
 at_width 1280 nightly
 at_width 390 nightly
-cleanup
-sid=""
+pid=$dpid
+browser_stop
 trap - EXIT
-check "chromedriver stopped" bash -c "! kill -0 $dpid 2>/dev/null"
+check "chromedriver stopped" bash -c "! kill -0 $pid 2>/dev/null"
 [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
