@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "harness.h"
 #include "options.h"
 #include "commands.h"
@@ -251,6 +252,143 @@ int history_import(const char *db, const char *dir)
 	return rc;
 }
 
+/* ---- calibrations ------------------------------------------------------ */
+
+/* "configs/pft.conf" -> "pft": the config name as runs are kept under it */
+static char *config_base(const char *path)
+{
+	const char *base = path ? strrchr(path, '/') ? strrchr(path, '/') + 1 : path : "unknown";
+	size_t l = strlen(base);
+
+	if (l > 5 && !strcmp(base + l - 5, ".conf"))
+		l -= 5;
+	return must(strndup(base, l));
+}
+
+int history_put_calibration(struct store *st, const struct calib *c)
+{
+	struct calib k = *c;
+	int rc;
+
+	k.config = config_base(c->config);
+	/* as for runs: without a recorded hash the name is the key */
+	if (!k.config_hash)
+		k.config_hash = k.config;
+	rc = store_begin(st);
+	if (rc)
+		goto out;
+	rc = store_put_calibration(st, &k);
+	if (!rc)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+out:
+	free(k.config);
+	return rc;
+}
+
+int history_newest_calibration(struct store *st, const char *hostname, const char *cpu_model,
+			       const char *config_hash, struct calib *c, bool *found)
+{
+	struct store_filter f = { .machine = hostname, .cpu_model = cpu_model,
+				  .config = config_hash };
+	struct calib *all;
+	int n, rc;
+
+	*c = (struct calib){ 0 };
+	*found = false;
+	rc = store_query_calibrations(st, &f, &all, &n);
+	if (rc)
+		return rc;
+	/* the filter matches a name or a hash; the calibration is of this
+	 * hash (calibrations are few: all of them, the newest last) */
+	for (int i = n - 1; i >= 0 && !*found; i--)
+		if (!strcmp(all[i].config_hash, config_hash)) {
+			*c = all[i];
+			all[i] = (struct calib){ 0 };
+			*found = true;
+		}
+	store_calibs_free(all, n);
+	return 0;
+}
+
+/*
+ * A calibration.json from before it recorded its machine: the machine of
+ * its first run (DIR/../RUN/meta.json), the time of the file.  Returns 0
+ * or EXIT_USAGE when neither says.
+ */
+static int calib_machine(struct calib *c, const char *dir)
+{
+	char parent[PATH_MAX], rdir[PATH_MAX + 256];
+	struct stat sb;
+	json_t *meta = NULL;
+	bool missing = true;
+
+	if (!c->time && c->path && !stat(c->path, &sb))
+		c->time = (int64_t)sb.st_mtime;
+	if (c->hostname)
+		return 0;
+	snprintf(parent, sizeof(parent), "%s", dir);
+	if (strrchr(parent, '/'))
+		*strrchr(parent, '/') = 0;
+	else
+		snprintf(parent, sizeof(parent), ".");
+	if (c->nruns) {
+		snprintf(rdir, sizeof(rdir), "%s/%s", parent, c->runs[0]);
+		if (meta_load(rdir, &meta, &missing))
+			meta = NULL;
+	}
+	if (meta && !missing && meta_str(meta, "hostname")) {
+		c->hostname = must(strdup(meta_str(meta, "hostname")));
+		c->cpu_model = must(strdup(meta_str(meta, "cpu.model_name") ?: "unknown"));
+	}
+	json_decref(meta);
+	if (c->hostname)
+		return 0;
+	errmsg(0, "%s: the calibration records no machine, and its first run's meta.json "
+	       "(%s) is not there to say", c->path, c->nruns ? rdir : "no runs listed");
+	return EXIT_USAGE;
+}
+
+/* Is DIR (or the file DIR) a calibration rather than a run? */
+static bool is_calibration(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (!stat(path, &sb))
+		return false;
+	snprintf(path, sizeof(path), "%s/" CALIB_FILE, dir);
+	return !stat(path, &sb);
+}
+
+static int import_calibration(struct store *st, const char *dir, bool quiet)
+{
+	struct calib c;
+	int rc = calib_load(dir, "import", &c);
+	const char *slash;
+
+	if (rc)
+		return rc;
+	/* the label: the calibration's directory, as calibrate names it */
+	if (!c.label) {
+		slash = strrchr(dir, '/');
+		c.label = must(strdup(slash && slash[1] ? slash + 1 : dir));
+	}
+	rc = calib_machine(&c, dir);
+	rc = rc ?: history_put_calibration(st, &c);
+	if (!rc && !quiet) {
+		char *name = config_base(c.config);
+
+		printf("imported calibration %s: %s on %s, config %s, %d rows of %d runs\n", dir,
+		       c.label, c.hostname, name, c.nrows, c.nruns);
+		free(name);
+	}
+	calib_free(&c);
+	return rc;
+}
+
 struct import_args {
 	const char *db;
 	bool quiet;
@@ -285,6 +423,10 @@ static int import_main(void *opts, int argc, char **argv)
 		char dir[PATH_MAX];
 
 		rc = cli_results_dir(argv[i], dir, sizeof(dir));
+		if (!rc && is_calibration(dir)) {
+			rc = import_calibration(st, dir, a->quiet);
+			continue;
+		}
 		if (!rc)
 			rc = history_import_dir(st, dir, &r);
 		if (rc)
@@ -303,8 +445,10 @@ const struct cli_command cli_cmd_import = {
 	.summary = "store finished runs in the history database",
 	.description =
 		"RUN is a results directory or a label under results/.  Importing a run\n"
-		"again replaces it: no duplicate rows.  (Synthetic nights for trying the\n"
-		"verdict out: mmscale-synth-history.)\n",
+		"again replaces it: no duplicate rows.  A calibration directory (mmscale\n"
+		"calibrate's RESULTS/L, holding calibration.json) is stored as this\n"
+		"machine's calibration of its config, which nightly then uses.  (Synthetic\n"
+		"nights for trying the verdict out: mmscale-synth-history.)\n",
 	.opts = import_opts, .opts_size = sizeof(struct import_args),
 	.exits = import_exits, .main = import_main,
 };
@@ -498,10 +642,38 @@ static int print_changes(struct store *st, const struct store_filter *f, const c
 	return 0;
 }
 
+static int print_calibrations(struct store *st, const struct store_filter *f)
+{
+	struct calib *c;
+	char when[32], op[512];
+	int n, rc;
+
+	rc = store_query_calibrations(st, f, &c, &n);
+	if (rc)
+		return rc;
+	printf("%-16s  %-20s  %-16s  %-16s  %4s  %4s\n", "time (UTC)", "label", "machine",
+	       "config", "runs", "rows");
+	for (int i = 0; i < n; i++) {
+		fmt_time(c[i].time, when, sizeof(when));
+		printf("%-16s  %-20s  %-16s  %-16s  %4d  %4d\n", when, c[i].label, c[i].hostname,
+		       c[i].config, c[i].nruns, c[i].nrows);
+		for (int k = 0; k < c[i].nrows; k++) {
+			const struct calib_row *r = &c[i].rows[k];
+
+			printf("    %-24s  %-18s  n %2d  cv_between %6.2f%%  floor %6.2f%%  "
+			       "cv_within_mean %6.2f%%\n", r->group,
+			       point_row_name(r->metric, r->clients, op, sizeof(op)), r->n,
+			       r->cv_between, stats_noise_floor(r->cv_between), r->cv_within_mean);
+		}
+	}
+	store_calibs_free(c, n);
+	return 0;
+}
+
 static int copy_history(const char *from_db, const char *to_db)
 {
 	struct store *from = NULL, *to = NULL;
-	long n[5];
+	long n[STORE_COPY_COUNTS];
 	int rc;
 
 	rc = store_open_existing(from_db, &from);
@@ -509,8 +681,8 @@ static int copy_history(const char *from_db, const char *to_db)
 	rc = rc ?: store_copy(from, to, n);
 	if (!rc)
 		printf("copied %s to %s: %ld machines, %ld runs, %ld points, %ld values, "
-		       "%ld summaries\n", store_name(from), store_name(to), n[0], n[1], n[2], n[3],
-		       n[4]);
+		       "%ld summaries, %ld calibrations\n", store_name(from), store_name(to), n[0],
+		       n[1], n[2], n[3], n[4], n[5]);
 	store_close(from);
 	store_close(to);
 	return rc;
@@ -519,7 +691,7 @@ static int copy_history(const char *from_db, const char *to_db)
 struct history_args {
 	const char *db, *machine, *config, *label, *metric, *group, *since, *copy;
 	long last;
-	bool changes;
+	bool changes, calibrations;
 };
 
 #define A(f) OPT_OFF(struct history_args, f)
@@ -535,6 +707,9 @@ static const struct opt history_opts[] = {
 	{ "changes", 'C', OPT_BOOL, A(changes),
 	  .help = "the change points of every headline series, per machine and config "
 		  "(E-divisive means with a permutation test)" },
+	{ "calibrations", 0, OPT_BOOL, A(calibrations),
+	  .help = "the stored calibrations (mmscale calibrate) with their rows: cv_between and "
+		  "the noise floor nightly uses" },
 	{ "copy", 0, OPT_STR, A(copy), .arg = "FROM",
 	  .help = "copy every row of the history FROM (a file or URL) into TO, or into --db" },
 	{ "since", 's', OPT_STR, A(since), .arg = "DATE",
@@ -572,6 +747,11 @@ static int history_main(void *opts, int argc, char **argv)
 	if (a->since && !a->changes) {
 		errmsg(0, "--since needs --changes");
 		rc = EXIT_USAGE;
+	} else if (a->calibrations && (a->changes || a->metric)) {
+		errmsg(0, "--calibrations lists calibrations: no --changes, no --metric");
+		rc = EXIT_USAGE;
+	} else if (a->calibrations) {
+		rc = print_calibrations(st, &f);
 	} else if (a->changes) {
 		rc = print_changes(st, &f, a->metric, a->since);
 	} else {
@@ -589,7 +769,8 @@ const struct cli_command cli_cmd_history = {
 		"(Hmean for rates, Amean for times) over the runs, oldest first.  A metric\n"
 		"the history has never stored is an error.  --changes prints where each\n"
 		"headline series of each machine and config changed: the night, its label\n"
-		"and kernel, the shift of the mean and its p-value.\n",
+		"and kernel, the shift of the mean and its p-value.  --calibrations lists\n"
+		"the stored calibrations.\n",
 	.opts = history_opts, .opts_size = sizeof(struct history_args),
 	.exits = history_exits, .main = history_main,
 };

@@ -25,7 +25,8 @@
 #include "verdict.h"
 
 enum nightly_exit {
-	NIGHTLY_OK = 0,			/* no significant regression (or no baseline yet) */
+	NIGHTLY_OK = 0,			/* no significant regression beyond the threshold
+					 * and the noise floor (or no baseline yet) */
 	NIGHTLY_REGRESSION = 1,		/* a headline metric regressed (verdict.h's rule) */
 	NIGHTLY_USAGE = EXIT_USAGE,	/* usage or config error */
 	NIGHTLY_RUN_FAILED = 3,		/* the run did not finish, was not stored, or a
@@ -34,7 +35,8 @@ enum nightly_exit {
 };
 
 static const struct cli_exit nightly_exits[] = {
-	{ NIGHTLY_OK, "no significant regression (or no baseline yet)" },
+	{ NIGHTLY_OK, "no significant regression beyond the threshold and the noise floor "
+		      "(or no baseline yet)" },
 	{ NIGHTLY_REGRESSION, "a regression" },
 	{ NIGHTLY_USAGE, "usage or config error (bad spec, unknown label or run)" },
 	{ NIGHTLY_RUN_FAILED, "the run failed: it did not finish, was not stored, or a point "
@@ -45,7 +47,7 @@ static const struct cli_exit nightly_exits[] = {
 
 struct nightly {
 	const char *config, *label, *judge_only, *machine, *db, *report, *results, *baseline;
-	const char *since;
+	const char *since, *noise_floor;
 	bool judge_all;
 	long iterations;
 	int test;	/* mmtests, welch */
@@ -82,6 +84,10 @@ static const struct opt nightly_opts[] = {
 		  "--judge-all or --since: only this machine" },
 	{ "report", 'r', OPT_STR, A(report), .arg = "DIR",
 	  .help = "write trend pictures and an HTML page into DIR" },
+	{ "noise-floor", 'N', OPT_STR, A(noise_floor), .arg = "CAL|history|off",
+	  .help = "a change within the calibration's run-to-run spread is noise, not a "
+		  "regression: CAL a calibration.json (or its directory), history the newest "
+		  "calibration of the machine and config in the history, off none [history]" },
 	{ "json", 'J', OPT_BOOL, A(json), .help = "print the verdict as JSON" },
 	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
 	  .help = STORE_DB_HELP "; default: the config's [run] db first" },
@@ -95,6 +101,37 @@ static void nightly_init(void *opts)
 
 	n->threshold = NAN;
 	n->alpha = NAN;
+}
+
+/* --noise-floor: history (the default), off, or a calibration file. */
+static int load_floor(struct nightly *n, struct calib *cal)
+{
+	int rc;
+
+	if (!n->noise_floor || !strcmp(n->noise_floor, "history"))
+		return 0;
+	if (!strcmp(n->noise_floor, "off")) {
+		n->vo.no_floor = true;
+		return 0;
+	}
+	rc = calib_load(n->noise_floor, "--noise-floor", cal);
+	if (rc)
+		return NIGHTLY_USAGE;
+	n->vo.calib = cal;
+	n->vo.calib_source = cal->path;
+	return 0;
+}
+
+/* A calibration file of another machine or config floors with a spread
+ * this night did not have: say so (judged all the same). */
+static void floor_mismatch(const struct calib *cal, const struct store_run *run)
+{
+	if (cal->hostname && strcmp(cal->hostname, run->hostname))
+		errmsg(0, "nightly: warning: --noise-floor %s is of machine %s, the night's is %s",
+		       cal->path, cal->hostname, run->hostname);
+	if (cal->config_hash && strcmp(cal->config_hash, run->config_hash))
+		errmsg(0, "nightly: warning: --noise-floor %s is of config hash %s, the night's is %s",
+		       cal->path, cal->config_hash, run->config_hash);
 }
 
 static int parse_args(int argc, char **argv, struct nightly *n)
@@ -418,10 +455,12 @@ static int nightly_main(void *opts, int argc, char **argv)
 	struct store_run run = { 0 };
 	struct verdict v = { 0 };
 	struct store *st = NULL;
+	struct calib cal = { 0 };
 	char cfgdb[PATH_MAX], outdir[PATH_MAX] = "";
 	int rc;
 
 	rc = parse_args(argc, argv, &n);
+	rc = rc ?: load_floor(&n, &cal);
 	if (rc)
 		return rc;
 	/* The history the config's runs go to, unless --db says otherwise:
@@ -435,8 +474,10 @@ static int nightly_main(void *opts, int argc, char **argv)
 			n.db = cfgdb;
 	}
 	rc = store_open(n.db, &st);
-	if (rc)
+	if (rc) {
+		calib_free(&cal);
 		return rc == EXIT_USAGE || rc == EXIT_UNSUPP ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
+	}
 	if (n.judge_all || n.since) {
 		rc = judge_history(st, &n);
 		goto out;
@@ -445,6 +486,8 @@ static int nightly_main(void *opts, int argc, char **argv)
 		run_and_import(st, &n, &run, outdir, sizeof(outdir));
 	if (rc)
 		goto out;
+	if (n.vo.calib)
+		floor_mismatch(n.vo.calib, &run);
 	rc = verdict_judge(st, &run, &n.vo, &v);
 	if (!rc)
 		rc = verdict_record(st, &v);
@@ -484,6 +527,7 @@ out:
 	verdict_free(&v);
 	store_run_clear(&run);
 	store_close(st);
+	calib_free(&cal);
 	return rc;
 }
 
@@ -497,7 +541,9 @@ const struct cli_command cli_cmd_nightly = {
 		"threshold.  --judge-only LABEL judges a stored run instead of running;\n"
 		"--judge-all judges every night never judged, --since DATE every night\n"
 		"from DATE, oldest first.  A regression that a change point of its series\n"
-		"explains says on which night (and kernel) it started.\n",
+		"explains says on which night (and kernel) it started.  A change within\n"
+		"the run-to-run spread of this machine's newest calibration of the config\n"
+		"(mmscale calibrate --db) is said to be within noise and is no regression.\n",
 	.opts = nightly_opts, .opts_size = sizeof(struct nightly), .init = nightly_init,
 	.exits = nightly_exits, .main = nightly_main,
 };

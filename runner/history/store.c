@@ -13,11 +13,13 @@
  * {NOROWID}) each driver expands.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "harness.h"
 #include "db.h"
 #include "store.h"
@@ -90,6 +92,29 @@ static const char *const migrations[] = {
 	" r.good, r.verdict FROM runs r JOIN machines m ON m.id = r.machine_id"
 	" WHERE NOT EXISTS (SELECT 1 FROM runs n WHERE n.machine_id = r.machine_id"
 	" AND n.config_hash = r.config_hash AND (n.time > r.time OR (n.time = r.time AND n.id > r.id)));",
+	/* v4: calibrations (`mmscale calibrate`): a machine's run-to-run
+	 * spread of a config, per group, metric and client count; nightly
+	 * looks the newest one up by machine and config hash. */
+	[4] =
+	"CREATE TABLE calibrations ("
+	"  id {PK},"
+	"  machine_id {INT8} NOT NULL REFERENCES machines(id),"
+	"  config_name TEXT NOT NULL,"
+	"  config_hash TEXT NOT NULL,"
+	"  label TEXT NOT NULL,"
+	"  time {INT8} NOT NULL,"
+	"  runs TEXT NOT NULL,"			/* JSON array of the runs' labels */
+	"  UNIQUE (machine_id, label, time));"
+	"CREATE INDEX calibrations_by_config ON calibrations (machine_id, config_hash, time);"
+	"CREATE TABLE calibration_rows ("
+	"  calibration_id {INT8} NOT NULL REFERENCES calibrations(id) ON DELETE CASCADE,"
+	"  grp TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  clients INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  cv_between {REAL} NOT NULL,"	/* %, CoeffVar of the runs' headline means */
+	"  cv_within_mean {REAL},"		/* %, the mean of their own CoeffVars */
+	"  PRIMARY KEY (calibration_id, grp, metric, clients)){NOROWID};",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 _Static_assert(NMIGRATIONS == STORE_VERSION, "STORE_VERSION");
@@ -381,7 +406,8 @@ static int step_id(struct dbstore *s, struct db_stmt *q, const char *what, int64
 	return rc;
 }
 
-static int machine_id(struct dbstore *s, const struct store_run *r, int64_t *id)
+static int machine_id(struct dbstore *s, const char *hostname, const char *cpu_model,
+		      int64_t *id)
 {
 	struct db_stmt *q = NULL;
 	int rc = prepare(s, "INSERT INTO machines (hostname, cpu_model) VALUES (?1, ?2) "
@@ -390,8 +416,8 @@ static int machine_id(struct dbstore *s, const struct store_run *r, int64_t *id)
 
 	if (rc)
 		return rc;
-	s->o->bind_text(q, 1, r->hostname ? r->hostname : "unknown");
-	s->o->bind_text(q, 2, r->cpu_model ? r->cpu_model : "unknown");
+	s->o->bind_text(q, 1, hostname ? hostname : "unknown");
+	s->o->bind_text(q, 2, cpu_model ? cpu_model : "unknown");
 	rc = step_id(s, q, "store machine", id, NULL);
 	s->o->finalize(q);
 	return rc;
@@ -404,7 +430,7 @@ static int db_put_run(struct store *st, struct store_run *r)
 	int64_t mid = 0;
 	int rc;
 
-	rc = machine_id(s, r, &mid);
+	rc = machine_id(s, r->hostname, r->cpu_model, &mid);
 	/* The judgement survives a re-import: it is about the same run. */
 	rc = rc ?: prepare(s, "INSERT INTO runs (machine_id, kernel, config_name, config_hash,"
 			   " toggles, label, time, status) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
@@ -536,6 +562,82 @@ static int db_set_judgement(struct store *st, int64_t run_id, int good, const ch
 	s->o->bind_text(q, 3, json);
 	rc = step_done(s, q, "store judgement");
 	s->o->finalize(q);
+	return rc;
+}
+
+/* The runs' labels as the JSON text the calibrations table keeps. */
+static char *runs_json(const struct calib *c)
+{
+	json_t *a = json_array();
+	char *text;
+
+	for (int i = 0; i < c->nruns; i++)
+		json_array_append_new(a, json_string(c->runs[i]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (!text)
+		die(EXIT_NORES, ENOMEM, "store calibration");
+	return text;
+}
+
+static void bind_real_or_null(struct dbstore *s, struct db_stmt *q, int i, double v)
+{
+	if (isnan(v))
+		s->o->bind_text(q, i, NULL);
+	else
+		s->o->bind_double(q, i, v);
+}
+
+static int db_put_calibration(struct store *st, const struct calib *c)
+{
+	struct dbstore *s = S(st);
+	const struct db_ops *o = s->o;
+	struct db_stmt *q = NULL;
+	int64_t mid = 0, id = 0;
+	char *runs = runs_json(c);
+	int rc;
+
+	rc = machine_id(s, c->hostname, c->cpu_model, &mid);
+	rc = rc ?: prepare(s, "INSERT INTO calibrations (machine_id, config_name, config_hash,"
+			   " label, time, runs) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT"
+			   " (machine_id, label, time) DO UPDATE SET config_name = excluded.config_name,"
+			   " config_hash = excluded.config_hash, runs = excluded.runs RETURNING id", &q);
+	if (!rc) {
+		o->bind_int64(q, 1, mid);
+		o->bind_text(q, 2, c->config ? c->config : "unknown");
+		o->bind_text(q, 3, c->config_hash ? c->config_hash : "");
+		o->bind_text(q, 4, c->label ? c->label : "calibration");
+		o->bind_int64(q, 5, c->time);
+		o->bind_text(q, 6, runs);
+		rc = step_id(s, q, "store calibration", &id, NULL);
+		o->finalize(q);
+		q = NULL;
+	}
+	rc = rc ?: prepare(s, "DELETE FROM calibration_rows WHERE calibration_id = ?1", &q);
+	if (!rc) {
+		o->bind_int64(q, 1, id);
+		rc = step_done(s, q, "replace calibration rows");
+		o->finalize(q);
+		q = NULL;
+	}
+	/* a row twice (a hand-made file): the first counts, as calib_find's */
+	rc = rc ?: prepare(s, "INSERT INTO calibration_rows VALUES (?1,?2,?3,?4,?5,?6,?7)"
+			   " ON CONFLICT (calibration_id, grp, metric, clients) DO NOTHING", &q);
+	for (int i = 0; !rc && i < c->nrows; i++) {
+		const struct calib_row *r = &c->rows[i];
+
+		o->bind_int64(q, 1, id);
+		o->bind_text(q, 2, r->group);
+		o->bind_text(q, 3, r->metric);
+		o->bind_int64(q, 4, r->clients);
+		o->bind_int64(q, 5, r->n);
+		o->bind_double(q, 6, r->cv_between);
+		bind_real_or_null(s, q, 7, r->cv_within_mean);
+		rc = step_done(s, q, "store calibration row");
+	}
+	if (q)
+		o->finalize(q);
+	free(runs);
 	return rc;
 }
 
@@ -796,6 +898,111 @@ static int db_run_verdict(struct store *st, int64_t run_id, char **json)
 	return rc == DB_ROW || rc == DB_DONE ? 0 : rc;
 }
 
+static int calib_rows(struct dbstore *s, int64_t id, struct calib *c)
+{
+	const struct db_ops *o = s->o;
+	struct db_stmt *q = NULL;
+	int rc = prepare(s, "SELECT grp, metric, clients, n, cv_between, cv_within_mean"
+			 " FROM calibration_rows WHERE calibration_id = ?1"
+			 " ORDER BY grp, metric, clients", &q);
+
+	if (rc)
+		return rc;
+	o->bind_int64(q, 1, id);
+	while ((rc = o->step(q, "query calibration rows")) == DB_ROW) {
+		/* the value before col_text (SQLite converts it to text) */
+		double within = o->col_double(q, 5);
+
+		calib_add(c, o->col_text(q, 0), o->col_text(q, 1), (int)o->col_int64(q, 2),
+			  (int)o->col_int64(q, 3), o->col_double(q, 4),
+			  o->col_text(q, 5) ? within : NAN);
+	}
+	o->finalize(q);
+	return rc == DB_DONE ? 0 : rc;
+}
+
+static void calib_runs_from_json(struct calib *c, const char *text)
+{
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL, *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (json_is_string(v)) {
+			c->runs = xrealloc(c->runs, (size_t)c->nruns + 1, sizeof(*c->runs));
+			c->runs[c->nruns++] = xstrdup(json_string_value(v));
+		}
+	json_decref(a);
+}
+
+static int db_query_calibrations(struct store *st, const struct store_filter *f,
+				 struct calib **out, int *n)
+{
+	static const struct store_filter none;
+	struct dbstore *s = S(st);
+	const struct db_ops *o = s->o;
+	struct db_stmt *q = NULL;
+	struct calib *c = NULL;
+	int64_t *ids = NULL;
+	int cnt = 0, rc;
+
+	if (!f)
+		f = &none;
+	rc = prepare(s, "SELECT c.id, m.hostname, m.cpu_model, c.config_name, c.config_hash,"
+		     " c.label, c.time, c.runs FROM calibrations c JOIN machines m"
+		     " ON m.id = c.machine_id WHERE (?1 IS NULL OR m.hostname = ?1)"
+		     " AND (?2 IS NULL OR m.cpu_model = ?2)"
+		     " AND (?3 IS NULL OR c.config_name = ?3 OR c.config_hash = ?3)"
+		     " AND (?4 IS NULL OR c.label = ?4)"
+		     " ORDER BY c.time DESC, c.id DESC LIMIT ?5", &q);
+	if (rc)
+		return rc;
+	o->bind_text(q, 1, f->machine);
+	o->bind_text(q, 2, f->cpu_model);
+	o->bind_text(q, 3, f->config);
+	o->bind_text(q, 4, f->label);
+	o->bind_int64(q, 5, f->last > 0 ? f->last : INT64_MAX);
+	while ((rc = o->step(q, "query calibrations")) == DB_ROW) {
+		struct calib *x;
+
+		/* newest first from the statement (LIMIT keeps the newest):
+		 * filled from the end after, chronological as every query */
+		c = xrealloc(c, (size_t)cnt + 1, sizeof(*c));
+		ids = xrealloc(ids, (size_t)cnt + 1, sizeof(*ids));
+		x = &c[cnt];
+		*x = (struct calib){
+			.hostname = col_strdup(s, q, 1),
+			.cpu_model = col_strdup(s, q, 2),
+			.config = col_strdup(s, q, 3),
+			.config_hash = col_strdup(s, q, 4),
+			.label = col_strdup(s, q, 5),
+			.time = o->col_int64(q, 6),
+		};
+		calib_runs_from_json(x, o->col_text(q, 7));
+		ids[cnt++] = o->col_int64(q, 0);
+	}
+	o->finalize(q);
+	if (rc == DB_DONE)
+		rc = 0;
+	/* the rows after the statement: one statement at a time per
+	 * connection is all libpq's synchronous calls allow */
+	for (int i = 0; i < cnt && !rc; i++)
+		rc = calib_rows(s, ids[i], &c[i]);
+	free(ids);
+	if (rc) {
+		store_calibs_free(c, cnt);
+		return rc;
+	}
+	for (int i = 0; i < cnt / 2; i++) {
+		struct calib t = c[i];
+
+		c[i] = c[cnt - 1 - i];
+		c[cnt - 1 - i] = t;
+	}
+	*out = c;
+	*n = cnt;
+	return 0;
+}
+
 /* ---- copying a history ------------------------------------------------- */
 
 /* old id -> new id, filled in old-id order (the SELECTs below sort by id) */
@@ -841,7 +1048,8 @@ static void idmap_free(struct idmap *m)
 }
 
 /* Column kinds of a copied table: i integer, r real, t text (may be NULL),
- * and the id columns mapped through a map: M machine, R run, P point. */
+ * and the id columns mapped through a map: M machine, R run, P point,
+ * C calibration. */
 struct table_copy {
 	const char *select, *insert, *cols;
 	int returns_id;		/* the insert returns the new id of column 0 */
@@ -849,7 +1057,7 @@ struct table_copy {
 };
 
 static int copy_table(struct dbstore *a, struct dbstore *b, const struct table_copy *t,
-		      struct idmap *maps[3], long *count)
+		      struct idmap *maps[4], long *count)
 {
 	struct db_stmt *q = NULL, *ins = NULL;
 	int rc = prepare(a, t->select, &q), ncols = (int)strlen(t->cols);
@@ -861,20 +1069,26 @@ static int copy_table(struct dbstore *a, struct dbstore *b, const struct table_c
 
 		rc = 0;
 		for (int c = t->returns_id ? 1 : 0; c < ncols && !rc; c++, bi++) {
-			const char *k = strchr("MRP", t->cols[c]);
+			static const char *const what[] = { "machine", "run", "point", "calibration" };
+			const char *k = strchr("MRPC", t->cols[c]);
 
 			if (k) {
-				if (!idmap_get(maps[k - "MRP"], a->o->col_int64(q, c), &id)) {
+				if (!idmap_get(maps[k - "MRPC"], a->o->col_int64(q, c), &id)) {
 					errmsg(0, "%s: copy: a row refers to a missing %s", a->db->name,
-					       t->cols[c] == 'M' ? "machine" : t->cols[c] == 'R' ? "run" :
-					       "point");
+					       what[k - "MRPC"]);
 					rc = EXIT_USAGE;
 				}
 				b->o->bind_int64(ins, bi, id);
 			} else if (t->cols[c] == 'i') {
 				b->o->bind_int64(ins, bi, a->o->col_int64(q, c));
 			} else if (t->cols[c] == 'r') {
-				b->o->bind_double(ins, bi, a->o->col_double(q, c));
+				/* the value before col_text (SQLite converts it to text) */
+				double d = a->o->col_double(q, c);
+
+				if (a->o->col_text(q, c))
+					b->o->bind_double(ins, bi, d);
+				else
+					b->o->bind_text(ins, bi, NULL);	/* a NULL real stays NULL */
 			} else {
 				b->o->bind_text(ins, bi, a->o->col_text(q, c));
 			}
@@ -898,11 +1112,12 @@ static int copy_table(struct dbstore *a, struct dbstore *b, const struct table_c
 	return rc;
 }
 
-int store_copy(struct store *from, struct store *to, long counts[5])
+int store_copy(struct store *from, struct store *to, long counts[STORE_COPY_COUNTS])
 {
 	struct dbstore *a = S(from), *b = S(to);
-	struct idmap mm = { 0 }, rm = { 0 }, pm = { 0 };
-	struct idmap *maps[3] = { &mm, &rm, &pm };
+	struct idmap mm = { 0 }, rm = { 0 }, pm = { 0 }, cm = { 0 };
+	struct idmap *maps[4] = { &mm, &rm, &pm, &cm };
+	long rows = 0;
 	/* runs keep their judgement; a run already in TO is replaced, as a
 	 * re-import would */
 	const struct table_copy tables[] = {
@@ -930,23 +1145,44 @@ int store_copy(struct store *from, struct store *to, long counts[5])
 		  " max, best50, best95, best99 FROM summaries ORDER BY point_id",
 		  "INSERT INTO summaries VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
 		  "Pttirrrrrrrrrr", 0, NULL },
+		{ "SELECT id, machine_id, config_name, config_hash, label, time, runs"
+		  " FROM calibrations ORDER BY id",
+		  "INSERT INTO calibrations (machine_id, config_name, config_hash, label, time, runs)"
+		  " VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (machine_id, label, time) DO UPDATE SET"
+		  " config_name = excluded.config_name, config_hash = excluded.config_hash,"
+		  " runs = excluded.runs RETURNING id",
+		  "iMtttit", 1, &cm },
+		{ "SELECT calibration_id, grp, metric, clients, n, cv_between, cv_within_mean"
+		  " FROM calibration_rows ORDER BY calibration_id",
+		  "INSERT INTO calibration_rows VALUES (?1,?2,?3,?4,?5,?6,?7)", "Cttiirr", 0, NULL },
 	};
+	/* what each table's count adds to: the rows of a calibration are part of it */
+	long *count[] = { &counts[0], &counts[1], &counts[2], &counts[3], &counts[4],
+			  &counts[5], &rows };
+	/* the runs and calibrations copied replace what TO had of them */
+	static const char *const replace[] = {
+		[1] = "DELETE FROM points WHERE run_id = ?1",
+		[5] = "DELETE FROM calibration_rows WHERE calibration_id = ?1",
+	};
+	const int ntables = (int)(sizeof(tables) / sizeof(tables[0]));
 	int rc;
 
-	memset(counts, 0, 5 * sizeof(long));
+	_Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(tables) / sizeof(tables[0]),
+		       "a count per table");
+	memset(counts, 0, STORE_COPY_COUNTS * sizeof(long));
 	rc = b->o->begin(b->db, false);
 	if (rc)
 		return rc;
-	for (int i = 0; i < 5 && !rc; i++) {
-		rc = copy_table(a, b, &tables[i], maps, &counts[i]);
-		/* the runs copied replace what TO had of them */
-		if (!rc && i == 1) {
+	for (int i = 0; i < ntables && !rc; i++) {
+		rc = copy_table(a, b, &tables[i], maps, count[i]);
+		if (!rc && i < (int)(sizeof(replace) / sizeof(replace[0])) && replace[i]) {
+			const struct idmap *m = i == 1 ? &rm : &cm;
 			struct db_stmt *q = NULL;
 
-			rc = prepare_kept(b, "DELETE FROM points WHERE run_id = ?1", &q);
-			for (int k = 0; k < rm.n && !rc; k++) {
-				b->o->bind_int64(q, 1, rm.to[k]);
-				rc = step_done(b, q, "copy: replace points");
+			rc = prepare(b, replace[i], &q);
+			for (int k = 0; k < m->n && !rc; k++) {
+				b->o->bind_int64(q, 1, m->to[k]);
+				rc = step_done(b, q, "copy: replace rows");
 			}
 			b->o->finalize(q);
 		}
@@ -957,6 +1193,7 @@ int store_copy(struct store *from, struct store *to, long counts[5])
 	idmap_free(&mm);
 	idmap_free(&rm);
 	idmap_free(&pm);
+	idmap_free(&cm);
 	return rc;
 }
 
@@ -976,6 +1213,8 @@ static const struct store_ops store_db_ops = {
 	.schema_version = db_schema_version,
 	.db_name = db_name,
 	.run_verdict = db_run_verdict,
+	.put_calibration = db_put_calibration,
+	.query_calibrations = db_query_calibrations,
 };
 
 /* ---- freeing ----------------------------------------------------- */
@@ -1046,4 +1285,11 @@ void store_points_free(struct store_point_status *p, int n)
 		free(p[i].reason);
 	}
 	free(p);
+}
+
+void store_calibs_free(struct calib *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		calib_free(&c[i]);
+	free(c);
 }

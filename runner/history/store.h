@@ -13,12 +13,18 @@
  * (struct stats).  A run is identified by (machine, label, start time):
  * putting the same run again replaces its points, so re-importing is
  * idempotent.
+ *
+ * A calibration (calibration.h: `mmscale calibrate`, this machine's
+ * run-to-run spread of a config) is kept beside the runs, keyed by
+ * (machine, label, time) as runs are, and looked up by machine + config
+ * hash: nightly floors its verdict with the newest one.
  */
 #ifndef MMSCALE_STORE_H
 #define MMSCALE_STORE_H
 #include <stdbool.h>
 #include <stdint.h>
 #include "stats.h"
+#include "calibration.h"
 
 #define STORE_DEFAULT_DB "results/history.sqlite"
 /* The help of every --db option (one text, store_default's rule). */
@@ -137,6 +143,13 @@ struct store_ops {
 	const char *(*db_name)(struct store *st);	/* for messages */
 	/* The stored verdict JSON of a judged run (*json NULL if none); free() it. */
 	int (*run_verdict)(struct store *st, int64_t run_id, char **json);
+	/* Insert or replace a calibration (c->hostname, cpu_model, label, time
+	 * and config name set; rows replaced), inside a transaction. */
+	int (*put_calibration)(struct store *st, const struct calib *c);
+	/* The calibrations matching f's machine, cpu_model, config (name or
+	 * hash), label and last, with their rows; free with store_calibs_free. */
+	int (*query_calibrations)(struct store *st, const struct store_filter *f,
+				  struct calib **c, int *n);
 };
 
 struct store {
@@ -146,7 +159,7 @@ struct store {
 /* The schema version this mmscale writes.  max_version 0 migrates to it;
  * tests pass an older version to build a db that a later open must migrate.
  * A db whose schema is current is opened without any write. */
-#define STORE_VERSION 3
+#define STORE_VERSION 4
 #define STORE_SQLITE_VERSION STORE_VERSION
 int store_open_version(const char *db, int max_version, struct store **st);
 int store_sqlite_open(const char *path, int max_version, struct store **st);
@@ -195,10 +208,17 @@ static inline const char *store_name(struct store *st)
 static inline int store_run_verdict(struct store *st, int64_t run_id, char **json)
 { return st->ops->run_verdict(st, run_id, json); }
 
-/* Copy every row of FROM into TO, in one transaction of TO (a run TO has
- * already is replaced); counts[]: machines, runs, points, values,
- * summaries copied. */
-int store_copy(struct store *from, struct store *to, long counts[5]);
+static inline int store_put_calibration(struct store *st, const struct calib *c)
+{ return st->ops->put_calibration(st, c); }
+static inline int store_query_calibrations(struct store *st, const struct store_filter *f,
+					   struct calib **c, int *n)
+{ return st->ops->query_calibrations(st, f, c, n); }
+
+/* Copy every row of FROM into TO, in one transaction of TO (a run or a
+ * calibration TO has already is replaced); counts[]: machines, runs,
+ * points, values, summaries, calibrations copied. */
+#define STORE_COPY_COUNTS 6
+int store_copy(struct store *from, struct store *to, long counts[STORE_COPY_COUNTS]);
 
 /* Freeing query results (store.c). */
 void store_run_clear(struct store_run *r);
@@ -206,6 +226,7 @@ void store_runs_free(struct store_run *runs, int n);
 void store_values_free(struct store_values *v, int n);
 void store_samples_free(struct store_sample *s, int n);
 void store_points_free(struct store_point_status *p, int n);
+void store_calibs_free(struct calib *c, int n);
 /* Deep copy of a run's fields (strings duplicated). */
 void store_run_copy(struct store_run *dst, const struct store_run *src);
 
@@ -216,5 +237,13 @@ int history_import_dir(struct store *st, const char *dir, struct store_run *run)
 /* The same with open and close around it (DB NULL: the default path); what
  * `mmscale run` calls when a history db is configured. */
 int history_import(const char *db, const char *dir);
+/* Store a calibration in an open store, in one transaction: its config
+ * name as the history keeps it (the config's basename without .conf), a
+ * missing hash keyed by that name, as runs are. */
+int history_put_calibration(struct store *st, const struct calib *c);
+/* The newest calibration of a machine (hostname + CPU model) and config
+ * hash; *found false (and c zeroed) when the history has none. */
+int history_newest_calibration(struct store *st, const char *hostname, const char *cpu_model,
+			       const char *config_hash, struct calib *c, bool *found);
 
 #endif

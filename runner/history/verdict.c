@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "harness.h"
 #include "summary.h"
 #include "verdict.h"
@@ -71,6 +72,7 @@ void verdict_judge_metric(const double *cur, int n, const double *base, int nb,
 	m->significant = false;
 	m->pct = m->p = NAN;
 	m->base_mean = m->base_cv = NAN;
+	m->cv_between = m->floor_pct = NAN;
 	/* the history keeps no aggregate: mmtests' mean for the direction */
 	stats_compute(cur, n, dir, &a);
 	m->mean = stats_headline(&a);
@@ -179,6 +181,58 @@ static int failed_points(struct store *st, int64_t run_id, struct verdict *v)
 	return 0;
 }
 
+/*
+ * The calibration to floor with: the one given, or the history's newest of
+ * the run's machine and config hash (into *own).  NULL: none.
+ */
+static int find_floor(struct store *st, const struct store_run *run,
+		      const struct verdict_opts *o, struct verdict *v, struct calib *own,
+		      const struct calib **cal)
+{
+	bool found = false;
+	int rc;
+
+	*cal = NULL;
+	if (o->no_floor)
+		return 0;
+	if (o->calib) {
+		*cal = o->calib;
+	} else {
+		rc = history_newest_calibration(st, run->hostname, run->cpu_model, run->config_hash,
+						own, &found);
+		if (rc)
+			return rc;
+		if (found)
+			*cal = own;
+	}
+	if (*cal)
+		v->floor = (struct verdict_floor){
+			.on = true,
+			.label = must(strdup((*cal)->label ? (*cal)->label : "-")),
+			.source = must(strdup(o->calib ? o->calib_source ? o->calib_source :
+					      "file" : "history")),
+			.hostname = (*cal)->hostname ? must(strdup((*cal)->hostname)) : NULL,
+			.config_hash = (*cal)->config_hash ? must(strdup((*cal)->config_hash)) :
+				       NULL,
+			.time = (*cal)->time,
+			.runs = (*cal)->nruns,
+			.rows = (*cal)->nrows,
+		};
+	return 0;
+}
+
+/* A regression or improvement inside the calibration's spread is noise. */
+static void apply_floor(struct verdict_metric *m, const struct calib_row *row)
+{
+	if (!row)
+		return;
+	m->cv_between = row->cv_between;
+	m->floor_pct = stats_noise_floor(row->cv_between);
+	if ((m->cls == V_REGRESSION || m->cls == V_IMPROVEMENT) &&
+	    stats_within_floor(m->pct, row->cv_between))
+		m->cls = V_NOISE;
+}
+
 bool verdict_run_failed(const struct verdict *v)
 {
 	return v->nfailed > 0 || v->nmetrics == 0;
@@ -188,6 +242,8 @@ int verdict_judge(struct store *st, const struct store_run *run,
 		  const struct verdict_opts *o, struct verdict *v)
 {
 	struct store_values *cur = NULL, **bv = NULL;
+	struct calib own = { 0 };
+	const struct calib *cal = NULL;
 	int ncur = 0, *nbv = NULL, rc;
 	const char *spec = o->baseline ? o->baseline : VERDICT_DEFAULT_BASELINE;
 
@@ -199,6 +255,7 @@ int verdict_judge(struct store *st, const struct store_run *run,
 	};
 	store_run_copy(&v->run, run);
 	rc = baseline_runs(st, run, spec, &v->base, &v->nbase);
+	rc = rc ?: find_floor(st, run, o, v, &own, &cal);
 	if (rc)
 		goto out;
 	rc = store_run_values(st, run->id, &cur, &ncur);
@@ -232,8 +289,10 @@ int verdict_judge(struct store *st, const struct store_run *run,
 		m->metric = must(strdup(cur[i].metric));
 		m->clients = cur[i].clients;
 		verdict_judge_metric(cur[i].values, cur[i].n, pool, np, cur[i].dir, o, m);
+		apply_floor(m, calib_find(cal, m->group, m->metric, m->clients));
 		v->regressions += m->cls == V_REGRESSION;
 		v->improvements += m->cls == V_IMPROVEMENT;
+		v->within_noise += m->cls == V_NOISE;
 		free(pool);
 	}
 out:
@@ -242,6 +301,7 @@ out:
 	free(bv);
 	free(nbv);
 	store_values_free(cur, ncur);
+	calib_free(&own);
 	if (rc)
 		verdict_free(v);
 	return rc;
@@ -275,6 +335,7 @@ static const char *class_name(enum vclass c)
 		[V_IMPROVEMENT] = "improvement",
 		[V_REGRESSION] = "regression",
 		[V_NOBASE] = "no-baseline",
+		[V_NOISE] = "within-noise",
 	};
 	return names[c];
 }
@@ -319,13 +380,36 @@ static void print_class(FILE *f, const struct verdict *v, enum vclass cls, const
 		metric_name(v, m, name, sizeof(name));
 		/* The mmtests layout: the percentage between stars when
 		 * significant (always, for these two classes). */
-		fprintf(f, "  %-6s %-24s %14.4f (base %14.4f) %s%7.2f%%%s  p=%.4f cv %.2f%% / %.2f%%\n",
+		fprintf(f, "  %-6s %-24s %14.4f (base %14.4f) %s%7.2f%%%s  p=%.4f cv %.2f%% / %.2f%%",
 			stats_headline_name(dir_aggregate(m->dir)), name, m->mean,
 			m->base_mean, m->significant ? "*" : " ", m->pct,
 			m->significant ? "*" : " ", m->p, m->cv, m->base_cv);
+		if (cls == V_NOISE)
+			fprintf(f, "  within noise (floor %.2f%%, cv_between %.2f%%)", m->floor_pct,
+				m->cv_between);
+		fprintf(f, "\n");
 	}
 	if (!shown)
 		fprintf(f, " none\n");
+}
+
+static void print_floor(FILE *f, const struct verdict_floor *fl)
+{
+	char when[32] = "time unknown";
+
+	if (!fl->on) {
+		fprintf(f, "noise:     no calibration of this machine and config "
+			"(mmscale calibrate --db): no noise floor\n");
+		return;
+	}
+	if (fl->time) {
+		time_t t = (time_t)fl->time;
+		struct tm tm;
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+	}
+	fprintf(f, "noise:     calibration %s (%s, %d runs, %s): a change within "
+		"1.96 * sqrt(2) * cv_between is noise\n", fl->label, when, fl->runs, fl->source);
 }
 
 void verdict_print(FILE *f, const struct verdict *v)
@@ -344,8 +428,11 @@ void verdict_print(FILE *f, const struct verdict *v)
 			v->base[v->nbase - 1].label);
 	fprintf(f, "rule:      %s test, alpha %.2f, threshold %.2f%%\n",
 		stats_test_name(v->test), v->alpha, v->threshold);
+	print_floor(f, &v->floor);
 	print_class(f, v, V_REGRESSION, "regressions");
 	print_class(f, v, V_IMPROVEMENT, "improvements");
+	if (v->floor.on)
+		print_class(f, v, V_NOISE, "within noise");
 	for (int i = 0; i < v->nmetrics; i++) {
 		unchanged += v->m[i].cls == V_UNCHANGED;
 		nobase += v->m[i].cls == V_NOBASE;
@@ -365,6 +452,9 @@ void verdict_print(FILE *f, const struct verdict *v)
 	fprintf(f, "\nverdict:   %s", verdict_word(v));
 	if (v->regressions)
 		fprintf(f, " (%d metric%s)", v->regressions, v->regressions == 1 ? "" : "s");
+	else if (v->within_noise)
+		fprintf(f, " (%d metric%s within noise)", v->within_noise,
+			v->within_noise == 1 ? "" : "s");
 	fprintf(f, "\n");
 }
 
@@ -388,6 +478,7 @@ static json_t *run_json(const struct store_run *r)
 json_t *verdict_to_json(const struct verdict *v)
 {
 	json_t *runs = json_array(), *metrics = json_array(), *failed = json_array();
+	json_t *nf = NULL;
 	char name[256];
 
 	for (int i = 0; i < v->nbase; i++)
@@ -405,7 +496,7 @@ json_t *verdict_to_json(const struct verdict *v)
 		point_row_name(m->metric, m->clients, name, sizeof(name));
 		json_array_append_new(metrics, json_pack(
 			"{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:o, s:o, s:i, s:o, s:o, s:o,"
-			" s:o, s:b, s:s}",
+			" s:o, s:b, s:o, s:o, s:s}",
 			"name", name, "group", m->group, "metric", m->metric,
 			"clients", m->clients,
 			"better", m->dir == BETTER_HIGHER ? "higher" : "lower",
@@ -414,11 +505,22 @@ json_t *verdict_to_json(const struct verdict *v)
 			"base_n", m->base_n, "base_mean", num_or_null(m->base_mean),
 			"base_coeffvar", num_or_null(m->base_cv), "pct", num_or_null(m->pct),
 			"p", num_or_null(m->p), "significant", m->significant,
+			"cv_between", num_or_null(m->cv_between),
+			"floor_pct", num_or_null(m->floor_pct),
 			"class", class_name(m->cls)));
 	}
-	return json_pack("{s:i, s:s, s:i, s:i, s:o, s:o, s:{s:s, s:o}, s:f, s:f, s:s, s:o}",
+	if (v->floor.on)
+		nf = json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:i, s:i}", "label", v->floor.label,
+				  "source", v->floor.source, "hostname", v->floor.hostname,
+				  "config_hash", v->floor.config_hash,
+				  "time", (json_int_t)v->floor.time, "runs", v->floor.runs,
+				  "rows", v->floor.rows);
+	return json_pack("{s:i, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:{s:s, s:o}, s:f, s:f, s:s,"
+			 " s:o}",
 			 "schema", 1, "verdict", verdict_word(v),
 			 "regressions", v->regressions, "improvements", v->improvements,
+			 "within_noise", v->within_noise,
+			 "noise_floor", nf ? nf : json_null(),
 			 "failed_points", failed,
 			 "run", run_json(&v->run),
 			 "baseline", "spec", v->baseline, "runs", runs,
@@ -438,5 +540,9 @@ void verdict_free(struct verdict *v)
 	store_runs_free(v->base, v->nbase);
 	store_run_clear(&v->run);
 	free(v->baseline);
+	free(v->floor.label);
+	free(v->floor.source);
+	free(v->floor.hostname);
+	free(v->floor.config_hash);
 	*v = (struct verdict){ 0 };
 }

@@ -10,8 +10,15 @@
  *   regression:  significant AND worse than the baseline by more than the
  *                threshold (default 2%)
  *   improvement: significant AND better by more than the threshold
+ *   within noise: a regression or improvement by the rules above whose
+ *                change is inside the noise floor of this machine's
+ *                calibration of the config (stats_within_floor: |change| <=
+ *                1.96 * sqrt(2) * cv_between of that row): not flagged
  *   unchanged:   anything else
  *
+ * The calibration is the newest the history holds for the run's machine
+ * and config hash (mmscale calibrate --db, or import of a calibration), or
+ * one given (nightly --noise-floor CAL); without one nothing is floored.
  * A run with a regression is flagged in the history and never enters a
  * later baseline.  A run with a point that did not end "ok", or with no
  * point at all, failed (verdict "failed", nightly exit 3) unless it also
@@ -37,11 +44,16 @@ struct verdict_opts {
 	double threshold;		/* percent, >= 0 */
 	enum sig_test test;		/* SIG_MMTESTS, as compare's default */
 	double alpha;			/* stats_default_alpha() of the test */
+	/* The noise floor: calib if given, else (unless no_floor) the newest
+	 * calibration of the run's machine and config hash in the history. */
+	const struct calib *calib;
+	const char *calib_source;	/* what calib was read from (messages) */
+	bool no_floor;
 };
 #define VERDICT_OPTS_DEFAULT { .baseline = VERDICT_DEFAULT_BASELINE, \
 	.threshold = VERDICT_DEFAULT_THRESHOLD, .test = SIG_MMTESTS, .alpha = STATS_ALPHA_MMTESTS }
 
-enum vclass { V_UNCHANGED, V_IMPROVEMENT, V_REGRESSION, V_NOBASE };
+enum vclass { V_UNCHANGED, V_IMPROVEMENT, V_REGRESSION, V_NOBASE, V_NOISE };
 
 struct verdict_metric {
 	char *group, *metric;		/* "pft mode=threads", "faults/sec" */
@@ -53,7 +65,17 @@ struct verdict_metric {
 	double pct;			/* stats_gain_pct(): positive is better */
 	double p;			/* p-value of the test */
 	bool significant;
+	double cv_between, floor_pct;	/* the calibration's row; NAN without one */
 	enum vclass cls;
+};
+
+/* The calibration a verdict was floored with. */
+struct verdict_floor {
+	bool on;			/* a calibration was found or given */
+	char *label, *source;		/* source: "history" or the file */
+	char *hostname, *config_hash;
+	int64_t time;			/* when it was made (epoch seconds; 0 unknown) */
+	int runs, rows;
 };
 
 struct verdict {
@@ -66,6 +88,8 @@ struct verdict {
 	int nmetrics;
 	struct verdict_metric *m;
 	int regressions, improvements;
+	int within_noise;		/* V_NOISE metrics */
+	struct verdict_floor floor;
 	/* points of the run that did not end "ok" (failed, invalid, ...) */
 	int nfailed;
 	struct store_point_status *failed;
@@ -110,8 +134,12 @@ void verdict_print(FILE *f, const struct verdict *v);
  *                  "better": "higher" | "lower", "stat": "Hmean" | "Amean",
  *                  "n", "mean", "coeffvar", "base_n", "base_mean",
  *                  "base_coeffvar", "pct", "p", "significant" (bool),
+ *                  "cv_between", "floor_pct" (the calibration's row, or null),
  *                  "class": "regression" | "improvement" | "unchanged" |
- *                           "no-baseline" } ]
+ *                           "no-baseline" | "within-noise" } ]
+ *   "within_noise": count
+ *   "noise_floor": { "label", "source", "hostname", "config_hash", "time",
+ *                    "runs", "rows" } or null (no calibration)
  * "pct", "p", means are null where there is no baseline.
  */
 json_t *verdict_to_json(const struct verdict *v);

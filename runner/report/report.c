@@ -1072,7 +1072,7 @@ static void verdict_table(FILE *f, json_t *metrics)
 	fputs("<h2 id=\"comparison\">Metrics against the baseline</h2>\n"
 	      "<div class=\"tw\"><table class=\"cmp\" id=\"verdict\">\n<thead><tr><th>stat</th><th>metric</th>"
 	      "<th>group</th><th>baseline</th><th>tonight</th><th>change</th><th>p</th>"
-	      "<th>CoeffVar</th><th>verdict</th></tr></thead>\n<tbody>\n", f);
+	      "<th>CoeffVar</th><th>noise floor</th><th>verdict</th></tr></thead>\n<tbody>\n", f);
 	json_array_foreach(metrics, i, m) {
 		const char *cls = json_string_value(json_object_get(m, "class"));
 		json_t *pct = json_object_get(m, "pct"), *p = json_object_get(m, "p");
@@ -1091,15 +1091,21 @@ static void verdict_table(FILE *f, json_t *metrics)
 			 json_number_value(json_object_get(m, "base_mean")) : NAN, "%14.4f");
 		num_cell(f, json_is_number(json_object_get(m, "mean")) ?
 			 json_number_value(json_object_get(m, "mean")) : NAN, "%14.4f");
-		fprintf(f, "<td class=\"num%s\">", sig ? " sig" : "");
+		bool noise = cls && !strcmp(cls, "within-noise");
+
+		fprintf(f, "<td class=\"num%s\">", sig && !noise ? " sig" : "");
 		if (json_is_number(pct))
-			fprintf(f, sig ? "*%7.2f%%*" : "(%7.2f%%)", json_number_value(pct));
+			/* compare's marks: a star, or ~ for a change inside the noise floor */
+			fprintf(f, noise ? "~%7.2f%%~" : sig ? "*%7.2f%%*" : "(%7.2f%%)",
+				json_number_value(pct));
 		else
 			fputs("-", f);
 		fputs("</td>", f);
 		num_cell(f, json_is_number(p) ? json_number_value(p) : NAN, "%.4f");
 		num_cell(f, json_is_number(json_object_get(m, "coeffvar")) ?
 			 json_number_value(json_object_get(m, "coeffvar")) : NAN, "%.2f%%");
+		num_cell(f, json_is_number(json_object_get(m, "floor_pct")) ?
+			 json_number_value(json_object_get(m, "floor_pct")) : NAN, "%.2f%%");
 		fputs("<td class=\"", f);
 		html_esc(f, cls);
 		fputs("\">", f);
@@ -1107,6 +1113,28 @@ static void verdict_table(FILE *f, json_t *metrics)
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);
+}
+
+/* Which calibration floored the verdict, and how many metrics it took. */
+static void nightly_floor(FILE *f, json_t *verdict)
+{
+	json_t *nf = json_object_get(verdict, "noise_floor");
+	char when[64];
+
+	if (!json_is_object(nf)) {
+		fputs("<p>Noise floor: none (no calibration of this machine and config; "
+		      "<code>mmscale calibrate --db</code> stores one).</p>\n", f);
+		return;
+	}
+	scalar_text("time", json_object_get(nf, "time"), when, sizeof(when));
+	fputs("<p>Noise floor: calibration <code>", f);
+	html_esc(f, json_string_value(json_object_get(nf, "label")));
+	fprintf(f, "</code> (%s, %lld runs, from ", when,
+		(long long)json_integer_value(json_object_get(nf, "runs")));
+	html_esc(f, json_string_value(json_object_get(nf, "source")));
+	fprintf(f, "): a change within 1.96 &times; &radic;2 &times; cv_between is noise; "
+		"%lld metric(s) within it, marked <code>~x%%~</code>.</p>\n",
+		(long long)json_integer_value(json_object_get(verdict, "within_noise")));
 }
 
 int report_nightly(const char *dir, json_t *verdict)
@@ -1143,6 +1171,7 @@ int report_nightly(const char *dir, json_t *verdict)
 		json_number_value(json_object_get(verdict, "threshold_pct")),
 		json_string_value(json_object_get(verdict, "test")) ?: "?",
 		json_number_value(json_object_get(verdict, "alpha")));
+	nightly_floor(f, verdict);
 	fputs("<p>Baseline ", f);
 	html_esc(f, json_string_value(json_object_get(base, "spec")));
 	fputs(":", f);

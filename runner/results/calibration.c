@@ -45,6 +45,9 @@ void calib_free(struct calib *c)
 	free(c->path);
 	free(c->config);
 	free(c->config_hash);
+	free(c->label);
+	free(c->hostname);
+	free(c->cpu_model);
 	*c = (struct calib){ 0 };
 }
 
@@ -69,9 +72,11 @@ int calib_write(const char *dir, const struct calib *c)
 			"cv_between", num_or_null(r->cv_between),
 			"cv_within_mean", num_or_null(r->cv_within_mean)));
 	}
-	j = json_pack("{s:i,s:s,s:o,s:o,s:o}", "schema", CALIB_SCHEMA, "config", c->config,
+	j = json_pack("{s:i,s:s,s:o,s:s?,s:s?,s:s?,s:I,s:o,s:o}", "schema", CALIB_SCHEMA,
+		      "config", c->config,
 		      "config_hash", c->config_hash ? json_string(c->config_hash) : json_null(),
-		      "runs", runs, "rows", rows);
+		      "label", c->label, "hostname", c->hostname, "cpu_model", c->cpu_model,
+		      "time", (json_int_t)c->time, "runs", runs, "rows", rows);
 	if (snprintf(path, sizeof(path), "%s/%s", dir, CALIB_FILE) >= (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
 		goto fail;
@@ -106,6 +111,13 @@ static const char *row_from_json(json_t *r, struct calib *c)
 		  (int)json_integer_value(cl), json_is_integer(n) ? (int)json_integer_value(n) : 0,
 		  json_number_value(cb), json_is_number(cw) ? json_number_value(cw) : NAN);
 	return NULL;
+}
+
+static char *str_or_null(json_t *j, const char *key)
+{
+	json_t *v = json_object_get(j, key);
+
+	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
 }
 
 int calib_load(const char *arg, const char *what, struct calib *c)
@@ -155,8 +167,12 @@ int calib_load(const char *arg, const char *what, struct calib *c)
 		}
 	if (json_is_string(json_object_get(j, "config")))
 		c->config = xstrdup(json_string_value(json_object_get(j, "config")));
-	if (json_is_string(json_object_get(j, "config_hash")))
-		c->config_hash = xstrdup(json_string_value(json_object_get(j, "config_hash")));
+	c->config_hash = str_or_null(j, "config_hash");
+	c->label = str_or_null(j, "label");
+	c->hostname = str_or_null(j, "hostname");
+	c->cpu_model = str_or_null(j, "cpu_model");
+	if (json_is_integer(json_object_get(j, "time")))
+		c->time = json_integer_value(json_object_get(j, "time"));
 	c->path = xstrdup(path);
 	json_decref(j);
 	return 0;

@@ -5,6 +5,7 @@
  * its form:
  *
  *   {"schema": 1, "config": "pft.conf", "config_hash": "ab12..",
+ *    "label": "cal", "hostname": "box", "cpu_model": "...", "time": 1764650000,
  *    "runs": ["cal-1", "cal-2", ...],
  *    "rows": [{"group": "pft mode=threads", "metric": "faults/sec",
  *              "clients": 1, "n": 5, "cv_between": 9.8, "cv_within_mean": 2.1}]}
@@ -12,10 +13,14 @@
  * A row is a metric at a client count of a point group (the group as
  * rendered by point_group_render); n the runs that had it; cv_between the
  * CoeffVar (%) of their headline means; cv_within_mean the mean of their
- * own CoeffVars.
+ * own CoeffVars.  label, hostname, cpu_model (the machine, as the history
+ * keys it) and time (epoch seconds, when it was written) came later: a
+ * reader takes a file without them (an import then finds the machine in
+ * its runs' meta.json).
  */
 #ifndef MMSCALE_CALIBRATION_H
 #define MMSCALE_CALIBRATION_H
+#include <stdint.h>
 
 #define CALIB_SCHEMA 1
 #define CALIB_FILE "calibration.json"
@@ -30,6 +35,8 @@ struct calib_row {
 struct calib {
 	char *path;		/* the file read (load) */
 	char *config, *config_hash;	/* config_hash: NULL when not recorded */
+	char *label, *hostname, *cpu_model;	/* NULL when not recorded */
+	int64_t time;		/* epoch seconds; 0 when not recorded */
 	int nruns;
 	char **runs;		/* labels */
 	int nrows;

@@ -14,15 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "harness.h"
 #include "commands.h"
 #include "calibration.h"
+#include "meta.h"
 #include "run.h"
 #include "stats.h"
+#include "store.h"
 #include "summary.h"
 
 struct calibrate_args {
-	const char *label, *results;
+	const char *label, *results, *db;
 	long runs;
 };
 
@@ -34,6 +37,9 @@ static const struct opt calibrate_opts[] = {
 	  .help = "the runs are RESULTS/L-1..L-N, the calibration RESULTS/L/calibration.json" },
 	{ "results", 'r', OPT_STR, A(results), "results", .arg = "DIR",
 	  .help = "where runs go" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
+	  .help = "store the calibration in this history too (nightly uses it): "
+		  STORE_DB_HELP "; default: the config's [run] db, else $MMSCALE_DB, else none" },
 	{ 0 }
 };
 #undef A
@@ -108,14 +114,46 @@ static void print_rows(const struct calib *cal, const char *path)
 	printf("calibration: %s\n", path);
 }
 
+/* The history the calibration goes to, as run picks one: --db, the
+ * config's [run] db, $MMSCALE_DB; "" for none. */
+static int calib_db(const struct calibrate_args *a, const char *config, char *db, size_t n)
+{
+	const char *env = getenv("MMSCALE_DB");
+	int rc;
+
+	if (a->db) {
+		snprintf(db, n, "%s", a->db);
+		return 0;
+	}
+	rc = run_config_db(config, db, n);
+	if (!rc && !*db && env)
+		snprintf(db, n, "%s", env);
+	return rc;
+}
+
+/* What the history keys a calibration by: the machine of its first run,
+ * the label, now. */
+static void calib_identity(struct calib *cal, const char *label, json_t *meta)
+{
+	const char *hash = meta_str(meta, "config.hash");
+	const char *host = meta_str(meta, "hostname"), *cpu = meta_str(meta, "cpu.model_name");
+
+	cal->config_hash = hash ? xstrdup(hash) : NULL;
+	cal->label = xstrdup(label);
+	cal->hostname = xstrdup(host ? host : "unknown");
+	cal->cpu_model = xstrdup(cpu ? cpu : "unknown");
+	cal->time = (int64_t)time(NULL);
+}
+
 static int calibrate_main(void *opts, int argc, char **argv)
 {
 	const struct calibrate_args *a = opts;
 	int nruns = (int)a->runs, loaded = 0, rc = EXIT_OK;
 	struct summary *runs = xcalloc((size_t)nruns, sizeof(*runs));
 	struct calib cal = { .config = xstrdup(argv[0]) };
+	struct store *hist = NULL;
 	/* dir shorter than out: dir/calibration.json and dir-N always fit */
-	char dir[PATH_MAX - 32], out[PATH_MAX], label[PATH_MAX];
+	char dir[PATH_MAX - 32], out[PATH_MAX], label[PATH_MAX], db[PATH_MAX];
 	struct stat st;
 
 	(void)argc;
@@ -143,9 +181,17 @@ static int calibrate_main(void *opts, int argc, char **argv)
 			goto out;
 		}
 	}
+	/* the history opened before any run: a bad db fails in a second */
+	rc = calib_db(a, argv[0], db, sizeof(db));
+	if (!rc && *db)
+		rc = store_open(db, &hist);
+	if (rc)
+		goto out;
 	for (int i = 0; i < nruns; i++) {
+		/* The runs stay out of the history: five runs of one kernel
+		 * minutes apart would fill a nightly window:7 baseline. */
 		struct run_request rq = { .config = argv[0], .label = label,
-					  .results = a->results };
+					  .results = a->results, .no_import = true };
 
 		snprintf(label, sizeof(label), "%s-%d", a->label, i + 1);
 		fprintf(stderr, "%s: calibrate: run %d of %d: %s/%s\n", progname, i + 1, nruns,
@@ -160,12 +206,7 @@ static int calibrate_main(void *opts, int argc, char **argv)
 			goto out;
 		loaded++;
 	}
-	{
-		const char *hash = json_string_value(json_object_get(json_object_get(
-			runs[0].meta, "config"), "hash"));
-
-		cal.config_hash = hash ? xstrdup(hash) : NULL;
-	}
+	calib_identity(&cal, a->label, runs[0].meta);
 	for (int p = 0; p < runs[0].npoints; p++) {
 		const struct point *key = &runs[0].points[p];
 
@@ -182,7 +223,14 @@ static int calibrate_main(void *opts, int argc, char **argv)
 		snprintf(out, sizeof(out), "%s/%s", dir, CALIB_FILE);
 		print_rows(&cal, out);
 	}
+	if (!rc && hist) {
+		rc = history_put_calibration(hist, &cal);
+		if (!rc)
+			printf("stored in the history %s: %s on %s\n", store_name(hist), cal.label,
+			       cal.hostname);
+	}
 out:
+	store_close(hist);
 	for (int i = 0; i < loaded; i++)
 		summary_free(&runs[i]);
 	free(runs);
@@ -197,7 +245,10 @@ const struct cli_command cli_cmd_calibrate = {
 		"Runs CONFIG N times (RESULTS/L-1..L-N, each a normal run), then writes\n"
 		"RESULTS/L/calibration.json: per point group, metric and client count the\n"
 		"CoeffVar (%) of the runs' headline means (cv_between) and the mean of\n"
-		"their own CoeffVars (cv_within_mean).  compare --noise-floor reads it.\n",
+		"their own CoeffVars (cv_within_mean).  compare --noise-floor reads it.\n"
+		"With a history (--db, the config's [run] db or $MMSCALE_DB) it is stored\n"
+		"there too, under this machine and the config's hash, and nightly floors\n"
+		"its verdicts with the newest one; the runs themselves are not imported.\n",
 	.opts = calibrate_opts, .opts_size = sizeof(struct calibrate_args),
 	.exits = calibrate_exits, .main = calibrate_main,
 };

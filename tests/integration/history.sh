@@ -6,6 +6,10 @@
 #    night 50: `nightly --judge-only` exits 1 on night 50 and 0 before it;
 #    40 A/A nights flag at most 1 (the bound is derived in
 #    tests/unit/test_verdict.c: 0.05 nights expected)
+#  - calibrations in the history: a -6% night is a regression without one
+#    and within noise under one whose floor covers it; -20% stays a
+#    regression; the newest calibration counts; a v3 history is upgraded;
+#    calibrate --db stores one that a real nightly then finds
 #  - usage errors exit 2; a real quick nightly, if the runner works here
 #  - MMSCALE_TEST_DB=postgresql: all of it on a private PostgreSQL server
 #    (tests/pg.sh; history-server.sh runs it so, on a cluster it shares)
@@ -216,6 +220,87 @@ else
 	skip "trend pictures" "gnuplot not installed"
 fi
 
+# ---- the noise floor: calibrations in the history -----------------------------------
+# Nights 1-11 at one level, night 12 a step: -6% on f6, -20% on f20 (CoeffVar
+# 2.5%: both regressions).  A calibration of cv_between 3% floors changes up
+# to 1.96 * sqrt(2) * 3 = 8.32%: -6% becomes noise, -20% stays a regression.
+mkcal() {	# dir host cv_between time
+	mkdir -p "$1"
+	cat >"$1/calibration.json" <<EOF
+{"schema": 1, "config": "configs/pft-threads.conf", "config_hash": "pft-threads",
+ "hostname": "$2", "cpu_model": "Synthetic CPU @ 2.00GHz", "time": $4,
+ "runs": ["cal-1", "cal-2", "cal-3", "cal-4", "cal-5"],
+ "rows": [{"group": "pft mode=threads", "metric": "faults/sec", "clients": 2, "n": 5,
+           "cv_between": $3, "cv_within_mean": 2.5},
+          {"group": "pft mode=threads", "metric": "faults/sec", "clients": 1, "n": 5,
+           "cv_between": $3, "cv_within_mean": 2.5}]}
+EOF
+}
+FDB=$(newdb floor)
+"$SYNTH" nights=12,machine=f6,seed=31,step=12:faults/sec-2:-6 --db "$FDB" >/dev/null
+"$SYNTH" nights=12,machine=f20,seed=32,step=12:faults/sec-2:-20 --db "$FDB" >/dev/null
+expect_exit 1 "no calibration: the -6% night is a regression" "$M" nightly --judge-only f6-n012 --db "$FDB"
+check "  and says there is no calibration" grep -q '^noise: *no calibration of this machine and config' "$TMP/out"
+expect_exit 1 "  --json as before: noise_floor null, nothing within noise" \
+	"$M" nightly --judge-only f6-n012 --json --db "$FDB"
+got=$(jq -c '[.noise_floor, .within_noise, .regressions]' "$TMP/out")
+check "  $got" test "$got" = '[null,0,1]'
+mkcal "$TMP/fc6/cal" f6 3 1767225600
+mkcal "$TMP/fc20/cal" f20 3 1767225600
+expect_exit 0 "import two calibration directories" "$M" import "$TMP/fc6/cal" "$TMP/fc20/cal" --db "$FDB"
+check "  says what it stored" grep -q '^imported calibration .*: cal on f6, config pft-threads, 2 rows of 5 runs$' "$TMP/out"
+expect_exit 0 "the -6% night within a floor of 8.32% is no regression" \
+	"$M" nightly --judge-only f6-n012 --db "$FDB"
+check "  it is within noise, with the floor" grep -Eq \
+	'^  Hmean +faults/sec-2 .*\* *-[5-7]\.[0-9]+%\*.* within noise \(floor 8\.32%, cv_between 3\.00%\)$' "$TMP/out"
+check "  names the calibration" grep -q '^noise: *calibration cal (2026-01-01 00:00, 5 runs, history)' "$TMP/out"
+check "  verdict: ok (1 metric within noise)" grep -q '^verdict: *ok (1 metric within noise)$' "$TMP/out"
+check "  the night is good, not flagged" test "$(q "$FDB" "select good from runs where label = 'f6-n012'")" = 1
+expect_exit 1 "the -20% night with the same floor stays a regression" \
+	"$M" nightly --judge-only f20-n012 --db "$FDB"
+check "  faults/sec-2 starred at about -20%" \
+	grep -Eq '^  Hmean +faults/sec-2 .*\* *-(18|19|20|21|22)\.[0-9]+%\*' "$TMP/out"
+expect_exit 0 "--json of the -6% night" "$M" nightly --judge-only f6-n012 --json --db "$FDB"
+got=$(jq -c '[.verdict, .within_noise, .noise_floor.label, .noise_floor.rows, (.metrics[] | select(.name == "faults/sec-2") | .class, (.floor_pct * 100 | round))]' "$TMP/out")
+check "  $got" test "$got" = '["ok",1,"cal",2,"within-noise",832]'
+expect_exit 1 "--noise-floor off: a regression again" \
+	"$M" nightly --judge-only f6-n012 --noise-floor off --db "$FDB"
+expect_exit 1 "--noise-floor FILE of another machine: used, with a warning" \
+	"$M" nightly --judge-only f20-n012 --noise-floor "$TMP/fc6/cal" --db "$FDB"
+check "  the warning names both machines" grep -q 'warning: --noise-floor .* is of machine f6, the night.s is f20' "$TMP/err"
+expect_exit 2 "--noise-floor of a missing file" "$M" nightly --judge-only f6-n012 --noise-floor "$TMP/none" --db "$FDB"
+expect_exit 0 "nightly --since judges with it too: f6's last night" \
+	"$M" nightly --since 2026-01-13 --machine f6 --db "$FDB"
+check "  judged 1 night: 0 regressed" grep -q '^judged 1 night: 0 regressed' "$TMP/out"
+expect_exit 0 "--report: the page says within noise" \
+	"$M" nightly --judge-only f6-n012 --report "$TMP/frep" --db "$FDB"
+check "  the cell ~x%~ and the calibration" bash -c "grep -q '~ *-[0-9.]*%~' '$TMP/frep/index.html' &&
+	grep -q 'Noise floor: calibration <code>cal</code>' '$TMP/frep/index.html'"
+# the newest calibration counts: a later, quieter one (floor 2.77%) makes it a regression
+mkcal "$TMP/fc6b/cal-b" f6 1 1767312000
+expect_exit 0 "import a newer calibration of f6" "$M" import "$TMP/fc6b/cal-b" --db "$FDB"
+expect_exit 1 "  the -6% night beyond its floor of 2.77% is a regression" \
+	"$M" nightly --judge-only f6-n012 --db "$FDB"
+check "  floored with cal-b" grep -q '^noise: *calibration cal-b (2026-01-02 00:00' "$TMP/out"
+expect_exit 0 "history --calibrations --machine f6" "$M" history --calibrations --machine f6 --db "$FDB"
+got=$(awk '/^20/ { printf "%s ", $3 } / faults\/sec-2 / { printf "%s ", $9 }' "$TMP/out")
+check "  both, oldest first, with the floor of faults/sec-2: $got" test "$got" = "cal 8.32% cal-b 2.77% "
+expect_exit 0 "re-import replaces a calibration (no doubled rows)" "$M" import "$TMP/fc6b/cal-b" --db "$FDB"
+got=$(q "$FDB" "select count(*) from calibrations")/$(q "$FDB" "select count(*) from calibration_rows")
+check "  3 calibrations, 6 rows ($got)" test "$got" = 3/6
+mkdir -p "$TMP/fc0/old" && jq 'del(.hostname, .cpu_model, .time)' "$TMP/fc6/cal/calibration.json" >"$TMP/fc0/old/calibration.json"
+expect_exit 2 "a calibration without its machine and no runs beside it: refused" \
+	"$M" import "$TMP/fc0/old" --db "$FDB"
+check "  one line saying so" grep -q 'records no machine' "$TMP/err"
+# an older history (v3: no calibrations) is upgraded in place
+ODB=$(newdb old)
+"$SYNTH" nights=3,machine=o --db "$ODB" >/dev/null
+q "$ODB" "DROP TABLE calibration_rows; DROP TABLE calibrations; DELETE FROM schema_version WHERE version = 4" >/dev/null
+check "a v3 history made" test "$(q "$ODB" "select max(version) from schema_version")" = 3
+expect_exit 0 "  it takes a calibration (migrated to v4)" "$M" import "$TMP/fc6/cal" --db "$ODB"
+got=$(q "$ODB" "select count(*) from runs")/$(q "$ODB" "select max(version) from schema_version")/$(q "$ODB" "select count(*) from calibrations")
+check "  its runs kept, schema 4, the calibration stored ($got)" test "$got" = 3/4/1
+
 # ---- a run with a failed point ------------------------------------------------------
 mkrun "$TMP/r3" r3 2026-11-03T03:00:00Z hostA 505000
 jq '.points[1].status = "failed" | .points[1].reason = "killed by SIGKILL"' "$TMP/r3/summary.json" \
@@ -258,6 +343,19 @@ if "$M" plan "$ROOT/configs/quick.conf" >/dev/null 2>&1; then
 else
 	skip "real nightly" "mmscale plan configs/quick.conf does not work here yet"
 fi
+
+# ---- calibrate --db: a real calibration in the history, used by a real nightly -----
+CALDB=$(newdb calib)
+printf '[run]\niterations = 3\nwarmup = 0\nduration = 0.05\n[workload null]\nclients = 1\n' >"$TMP/ncal.conf"
+expect_exit 0 "calibrate --db (null, 2 runs)" \
+	"$M" calibrate "$TMP/ncal.conf" --runs 2 --label ncal --results "$TMP/cres" --db "$CALDB"
+got=$(q "$CALDB" "select label || ':' || config_name from calibrations")/$(q "$CALDB" "select count(*) from runs")
+check "  stored: the calibration, not its runs ($got)" test "$got" = ncal:ncal/0
+check "  calibration.json records the machine" \
+	test "$(jq -r '.label + ":" + .hostname' "$TMP/cres/ncal/calibration.json")" = "ncal:$(jq -r .hostname "$TMP/cres/ncal-1/meta.json")"
+"$M" nightly "$TMP/ncal.conf" --results "$TMP/cres" --label cn1 --db "$CALDB" >"$TMP/cn1" 2>&1
+check "  a nightly of that config finds it by machine and config hash" \
+	grep -q '^noise: *calibration ncal (.*, 2 runs, history)' "$TMP/cn1"
 
 # ---- nightly stores where the config's [run] db says, unless --db ---------------
 CFGDB=$(newdb cfg) OPTDB=$(newdb opt)
