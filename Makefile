@@ -74,6 +74,8 @@ HLP_BINS := $(HLP_SRCS:benchmarks/helpers/%.c=$(BUILD)/bin/%)
 # no install path of its own.
 IMG_SRCS := $(wildcard benchmarks/images/*.c)
 IMG_BINS := $(IMG_SRCS:benchmarks/images/%.c=$(BUILD)/images/%.image)
+# benchmarks/images/lib/: the image side every image shares (image_main)
+IMG_LIB  := $(wildcard benchmarks/images/lib/*.c)
 # benchmarks/bare/NAME.c: bare reference loops (the kernel's own limit) that
 # scripts/bench-harness measures the workloads against.
 BARE_SRCS := $(wildcard benchmarks/bare/*.c)
@@ -123,9 +125,9 @@ $(BUILD)/bin/%: $(BUILD)/benchmarks/workloads/%.o $(LIB)
 
 # Images and helpers are static and link libc alone: their mm is the
 # point.  Never sanitized: ASan's runtime would map VMAs of its own.
-$(BUILD)/images/%.image: benchmarks/images/%.c benchmarks/images/%.h benchmarks/lib/image.h
+$(BUILD)/images/%.image: benchmarks/images/%.c benchmarks/images/%.h benchmarks/lib/image.h $(IMG_LIB)
 	@mkdir -p $(dir $@)
-	$(call E,LD,$@)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -Ibenchmarks/lib $(CPPFLAGS) $(LDFLAGS) -o $@ $< -lpthread
+	$(call E,LD,$@)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -Ibenchmarks/lib $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(IMG_LIB) -lpthread
 
 # a workload with an image embeds it: its object is built after the image
 $(foreach i,$(IMG_SRCS:benchmarks/images/%.c=%),$(eval $(BUILD)/benchmarks/workloads/$(i).o: $(BUILD)/images/$(i).image))

@@ -90,9 +90,8 @@ static bool image_alive(const struct image *im)
 	return si.si_pid != im->pid;
 }
 
-int image_start(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen)
+static int spawn(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen)
 {
-	struct image_hdr *h = im->hdr;
 	posix_spawn_file_actions_t fa;
 	char path[64];
 	char *argv[] = { (char *)name, NULL };
@@ -114,23 +113,58 @@ int image_start(struct image *im, int elf_fd, const char *name, char *msg, size_
 	if (err) {
 		im->pid = 0;
 		snprintf(msg, msglen, "%s: posix_spawn", name);
-		return err;
 	}
+	return err;
+}
+
+/* Wait until every thread has reached *word (attached or ready): 0, or an
+ * errno with the reason in msg. */
+static int wait_threads(struct image *im, volatile int *word, const char *name, char *msg,
+			size_t msglen)
+{
+	struct image_hdr *h = im->hdr;
+
 	for (;;) {
-		int ready = __atomic_load_n(&h->ready, __ATOMIC_ACQUIRE);
+		int n = __atomic_load_n(word, __ATOMIC_ACQUIRE);
 
 		if (h->err) {
 			snprintf(msg, msglen, "%s: %s", name, h->what);
 			return h->err;
 		}
-		if (ready == h->nthreads)
+		if (n == h->nthreads)
 			return 0;
 		if (!image_alive(im)) {
 			snprintf(msg, msglen, "%s: died before it was ready", name);
 			return ECHILD;
 		}
-		image_futex_wait(&h->ready, ready, &poll_ts);
+		image_futex_wait(word, n, &poll_ts);
 	}
+}
+
+int image_start(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen)
+{
+	int err = spawn(im, elf_fd, name, msg, msglen);
+
+	return err ? err : wait_threads(im, &im->hdr->ready, name, msg, msglen);
+}
+
+int image_spawn(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen)
+{
+	int err;
+
+	im->hdr->hold = 1;
+	err = spawn(im, elf_fd, name, msg, msglen);
+	return err ? err : wait_threads(im, &im->hdr->attached, name, msg, msglen);
+}
+
+void image_build(struct image *im)
+{
+	image_set(&im->hdr->build);
+}
+
+int image_wait_ready(struct image *im, const char *name, char *msg, size_t msglen)
+{
+	return wait_threads(im, &im->hdr->ready, name, msg, msglen);
 }
 
 void image_go(struct image *im, int i)
@@ -175,13 +209,15 @@ int image_reap(struct image *im)
 	if (im->pid <= 0)
 		return 0;
 	if (im->hdr && im->hdr->ready < im->hdr->nthreads)
-		kill(im->pid, SIGKILL);	/* it failed or hangs in its setup */
+		kill(im->pid, SIGKILL);	/* it failed, holds, or hangs in its setup */
 	else if (im->hdr && !__atomic_load_n(&im->hdr->stop, __ATOMIC_ACQUIRE)) {
 		/* never released or stopped: release every thread with stop set */
 		image_stop(im);
 		for (int i = 0; i < im->hdr->nthreads; i++)
 			image_go(im, i);
 	}
+	if (im->hdr)
+		image_set(&im->hdr->quit);
 	while (waitpid(im->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	im->pid = 0;

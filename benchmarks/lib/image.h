@@ -14,12 +14,20 @@
  *   image_create: block, params          -
  *   image_start: spawn, wait ready       attach, build its mm, one thread
  *                                        per client (pinned), ready
+ *     (or image_spawn, wait attached;    (with hold: every thread waits,
+ *      image_build, image_wait_ready)     pinned, until told to build)
  *   image_go(i)                          thread i: loop until stop
  *   image_stop, image_wait_done(i)       thread i: results, done
- *   image_end: reap                      exit when every thread is done
+ *   image_reap                           exit when every thread is done
+ *                                        and the driver says quit (its mm
+ *                                        lives as long as the driver wants)
  *
  * Both sides include this header: the image with nothing but libc, so
- * everything here is plain C and static inline.
+ * everything here is plain C and static inline.  The image's side of that
+ * sequence is one function, image_main() (benchmarks/images/lib/
+ * image-main.c), that every image calls with its own hooks; the
+ * harness's side, for a workload whose clients each drive an image
+ * thread, is image-clients.h.
  */
 #ifndef MMSCALE_IMAGE_H
 #define MMSCALE_IMAGE_H
@@ -32,7 +40,7 @@
 #include <unistd.h>
 
 #define IMAGE_MAGIC 0x6d6d696dU	/* "mmim" */
-#define IMAGE_VERSION 1
+#define IMAGE_VERSION 2
 #define IMAGE_FD 3		/* where the image finds the block */
 #define IMAGE_SLOT 256		/* words and threads a slot apart (harness.h) */
 #define IMAGE_PARAMS 8192	/* bytes of the workload's parameters */
@@ -52,13 +60,18 @@ struct image_thread {
 struct image_hdr {
 	uint32_t magic, version;
 	int nthreads;
+	int hold;		/* threads wait for build before their setup */
 	size_t size;		/* of the whole block */
+	volatile int attached __attribute__((aligned(IMAGE_SLOT)));	/* threads pinned, holding */
+	volatile int build;	/* driver -> all, with hold: set up now */
 	volatile int ready __attribute__((aligned(IMAGE_SLOT)));	/* threads ready */
 	volatile int stop __attribute__((aligned(IMAGE_SLOT)));	/* driver -> all */
 	volatile int finished __attribute__((aligned(IMAGE_SLOT)));	/* threads done */
+	volatile int quit;	/* driver -> image: exit now (image_reap) */
 	int err;		/* a failure before ready */
 	char what[80];
 	long vmas;		/* /proc/self/maps lines once ready: the image's mm */
+	long vmas_held;		/* with hold: the same, while every thread holds */
 	/* RUSAGE_CHILDREN of the image process over the loops, once */
 	uint64_t child_user_ns, child_sys_ns, child_minflt;
 	/* the workload's parameters for its image */
@@ -112,6 +125,46 @@ static inline uint64_t image_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- the image's side (benchmarks/images/lib/image-main.c) ------------- */
+
+/*
+ * What an image (benchmarks/images/NAME.c) does, as hooks image_main()
+ * calls; every hook but run may be NULL.  Failures before ready go through
+ * image_fail(); the loop's own go into its thread's err and what.
+ */
+struct image_prog {
+	const char *name;	/* "NAME.image", for messages */
+	void *params;		/* a private copy of the block's params goes here: */
+	size_t params_size;	/* the block is shared, and fork does not copy the
+				 * page tables of a shared mapping */
+	/* once, in the main thread before the other threads exist: the part
+	 * of the mm every thread shares; 0, or image_fail()'s 1 */
+	int (*setup)(void);
+	/* in thread i, pinned, before it is ready: its own part of the mm */
+	int (*thread_setup)(struct image_thread *t, int i);
+	/* thread i's loop, until image_stopped(); its ops and aux into t */
+	void (*run)(struct image_thread *t, int i);
+	/* after the loop, before done (counts, unmapping) */
+	void (*thread_teardown)(struct image_thread *t, int i);
+};
+
+/* The block, once image_main() has attached it. */
+extern struct image_hdr *image_block;
+
+/* The image's main(): attach the block, run prog's hooks in one thread
+ * per client, report, exit when every thread is done. */
+int image_main(const struct image_prog *prog);
+/* A failure before ready: "what: strerror" into the header, the driver
+ * woken; returns 1. */
+int image_fail(int err, const char *what);
+/* Lines of /proc/self/maps: this mm's VMAs, or -1. */
+long image_count_maps(void);
+
+static inline int image_stopped(void)
+{
+	return __atomic_load_n(&image_block->stop, __ATOMIC_RELAXED);
+}
+
 /* ---- the driver's side (benchmarks/lib/image.c) ------------------------ */
 
 #include <sys/types.h>
@@ -143,6 +196,13 @@ int image_create(struct image *im, int nthreads, const int *cpus);
  * inherits its CPU affinity) and wait until every thread is ready: 0, or
  * an errno with the reason in msg ("what: ..."). */
 int image_start(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen);
+/* image_start in steps, for a driver that looks at the system between the
+ * image's arrival and its setup (slab counts): spawn and wait until every
+ * thread holds, pinned (the block's hold is set); then let them build and
+ * wait until they are ready.  0 or an errno, the reason in msg. */
+int image_spawn(struct image *im, int elf_fd, const char *name, char *msg, size_t msglen);
+void image_build(struct image *im);
+int image_wait_ready(struct image *im, const char *name, char *msg, size_t msglen);
 void image_go(struct image *im, int i);
 /* Every thread stops its loop. */
 void image_stop(struct image *im);

@@ -38,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
-#include "image.h"
+#include "image-clients.h"
 #include "../images/fork-exit.h"
 
 MMSCALE_IMAGE(fe_image, "fork-exit");
@@ -67,30 +67,21 @@ static const struct opt fe_table[] = {
 };
 #undef O
 
-#define IMAGE_NAME "fork-exit.image"
-
 struct fe {
 	char helper[PATH_MAX];
-	int elf_fd;		/* the image's program, a memfd */
-	int nimg;		/* threads mode 1, processes mode nclients */
-	struct image img[];
+	struct image_clients *ic;
 };
 
 static int fe_check(struct run *r)
 {
 	struct fe_opts *o = r->opts;
-	int nimg = r->mode == MODE_THREADS ? 1 : r->nclients;
-	struct fe *f = calloc(1, sizeof(*f) + (size_t)nimg * sizeof(f->img[0]));
+	struct fe *f = calloc(1, sizeof(*f));
 	long max_map;
 	ssize_t n;
 
 	if (!f)
 		return EXIT_NORES;
 	r->priv = f;
-	f->nimg = nimg;
-	f->elf_fd = -1;
-	for (int i = 0; i < nimg; i++)
-		f->img[i] = (struct image){ .fd = -1 };
 	if (o->touched && !o->vmas) {
 		errmsg(0, "--touched: needs --vmas N (the VMAs whose pages it populates)");
 		return EXIT_USAGE;
@@ -115,20 +106,8 @@ static int fe_check(struct run *r)
 			return EXIT_NORES;
 		}
 	}
-	f->elf_fd = image_load(IMAGE_NAME, fe_image, (size_t)(fe_image_end - fe_image));
-	if (f->elf_fd < 0) {
-		errmsg(errno, "%s: memfd", IMAGE_NAME);
-		return EXIT_NORES;
-	}
-	return 0;
-}
-
-static void fe_destroy_images(struct fe *f)
-{
-	for (int i = 0; i < f->nimg; i++) {
-		image_reap(&f->img[i]);
-		image_destroy(&f->img[i]);
-	}
+	return image_clients_new(r, "fork-exit.image", fe_image, (size_t)(fe_image_end - fe_image),
+				 &f->ic);
 }
 
 /* The blocks, made before the clients are forked so that the parent sees
@@ -137,102 +116,53 @@ static int fe_iter_setup(struct run *r)
 {
 	const struct fe_opts *o = r->opts;
 	struct fe *f = r->priv;
-	char msg[160];
-	int err;
+	int rc = image_clients_create(f->ic, r);
 
-	for (int i = 0; i < f->nimg; i++) {
-		struct fe_params *p;
+	if (rc)
+		return rc;
+	for (int i = 0; i < f->ic->nimg; i++) {
+		struct fe_params *p = (struct fe_params *)f->ic->img[i].hdr->params;
 
-		err = image_create(&f->img[i], f->nimg == 1 ? r->nclients : 1,
-				   r->mode == MODE_THREADS ? r->cpus : NULL);
-		if (err) {
-			errmsg(err, "%s: its shared block", IMAGE_NAME);
-			goto fail;
-		}
-		p = (struct fe_params *)f->img[i].hdr->params;
 		*p = (struct fe_params){ .pagesize = r->pagesize, .vmas = o->vmas,
 			.touch = o->touch, .touched = o->touched };
 		if (o->exec)
 			snprintf(p->helper, sizeof(p->helper), "%s", f->helper);
 	}
-	if (r->mode != MODE_THREADS)
-		return 0;
-	err = image_start(&f->img[0], f->elf_fd, IMAGE_NAME, msg, sizeof(msg));
-	if (!err)
-		return 0;
-	errmsg(err, "%s", msg);
-fail:
-	fe_destroy_images(f);
-	return err == ENOMEM || err == EAGAIN ? EXIT_NORES : EXIT_FAIL;
+	return image_clients_start(f->ic, r, NULL);
 }
 
 static void fe_iter_teardown(struct run *r)
 {
-	fe_destroy_images(r->priv);
+	image_clients_end(((struct fe *)r->priv)->ic);
 }
 
 /* processes mode: the client process starts its own image, its child */
 static int fe_client_setup(struct client *c)
 {
-	struct fe *f = c->run->priv;
-	char msg[160];
-	int err;
-
-	if (c->run->mode == MODE_THREADS)
-		return 0;
-	err = image_start(&f->img[c->id], f->elf_fd, IMAGE_NAME, msg, sizeof(msg));
-	if (err) {
-		errmsg(err, "%s", msg);
-		return client_fail(c, err, IMAGE_NAME " start");
-	}
-	return 0;
+	return image_clients_client_start(((struct fe *)c->run->priv)->ic, c, NULL);
 }
 
 static void fe_client_teardown(struct client *c)
 {
-	struct fe *f = c->run->priv;
-
-	if (c->run->mode != MODE_THREADS)
-		image_reap(&f->img[c->id]);
+	image_clients_client_end(((struct fe *)c->run->priv)->ic, c);
 }
 
-/* The client's storm runs in its image thread: release it, sleep until
- * the harness says stop, stop it and take its figures as the client's. */
+/* The client's storm runs in its image thread; its counters are the
+ * client's. */
 static int fe_client_run(struct client *c)
 {
-	struct run *r = c->run;
-	struct fe *f = r->priv;
-	bool threads = r->mode == MODE_THREADS;
-	struct image *im = &f->img[threads ? 0 : c->id];
-	int ti = threads ? c->id : 0;
-	struct image_thread *t = image_thread(im->hdr, ti);
+	struct image_clients *ic = ((struct fe *)c->run->priv)->ic;
+	const struct image_thread *t = image_clients_thread(ic, c->run, c->id);
 	struct client_result *res = c->res;
+	int rc = image_clients_run(ic, c);
 
-	image_go(im, ti);
-	client_wait_stop(c);
-	image_stop(im);
-	if (image_wait_done(im, ti))
-		return client_fail(c, ECHILD, IMAGE_NAME " died");
-	res->ops = t->ops;
-	res->user_ns = t->user_ns;
-	res->sys_ns = t->sys_ns;
-	res->minflt = t->minflt;
-	res->majflt = t->majflt;
-	res->cpu_set = true;
 	res->aux[AUX_EAGAIN] = t->aux[FE_EAGAIN];
 	res->aux[AUX_CHILD_FAIL] = t->aux[FE_CHILD_FAIL];
 	res->aux[AUX_FLAGS] = (t->aux[FE_GAVE_UP] ? GAVE_UP : 0) | t->aux[FE_LAST_STATUS] << 8;
-	if (t->err)
-		return client_fail(c, t->err, t->what);
-	/* the image's children, once per image: client 0's slot in threads mode */
-	if (ti == 0) {
-		if (image_wait_finished(im))
-			return client_fail(c, ECHILD, IMAGE_NAME " died");
-		res->child_user_ns = im->hdr->child_user_ns;
-		res->child_sys_ns = im->hdr->child_sys_ns;
-		res->aux[AUX_CHILD_MINFLT] = im->hdr->child_minflt;
-	}
-	return 0;
+	/* the image's children's faults, where its children's CPU went */
+	if (!rc && (c->run->mode != MODE_THREADS || c->id == 0))
+		res->aux[AUX_CHILD_MINFLT] = image_clients_image(ic, c->run, c->id)->hdr->child_minflt;
+	return rc;
 }
 
 static void fe_iter_report(struct run *r, json_t *out)
@@ -270,15 +200,8 @@ static void fe_iter_report(struct run *r, json_t *out)
 		"per client: RUSAGE_CHILDREN of each client's forker image" :
 		"whole process, once: RUSAGE_CHILDREN is per process, so all clients' "
 		"children (of the one forker image) are in clients_detail[0]"));
-	{
-		struct fe *f = r->priv;
-		long v = 0;
-
-		for (int i = 0; i < f->nimg; i++)
-			if (f->img[i].hdr && f->img[i].hdr->vmas > v)
-				v = f->img[i].hdr->vmas;
-		json_object_set_new(out, "forker_vmas", json_integer(v));
-	}
+	json_object_set_new(out, "forker_vmas",
+			    json_integer(image_clients_vmas(((struct fe *)r->priv)->ic)));
 	if (r->invalid)
 		return;
 	if (gave_up >= 0) {
@@ -306,8 +229,8 @@ static void fe_run_teardown(struct run *r)
 {
 	struct fe *f = r->priv;
 
-	if (f && f->elf_fd >= 0)
-		close(f->elf_fd);
+	if (f)
+		image_clients_free(f->ic);
 	free(f);
 	r->priv = NULL;
 }
