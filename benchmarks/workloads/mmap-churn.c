@@ -20,12 +20,21 @@
  * first region, making the churn land beside something it cannot merge
  * with, and report which it was ("churn_vma": "new" or "merged").
  *
- * Threads mode shares one mm, so every op takes the same mmap_lock for
- * writing; processes mode has an mm per client.  Setup (building the VMAs)
- * happens before the start barrier and is not timed.  The live VMA count
- * of the mm (/proc/self/maps) after every client's setup is reported, and
- * --slab records the vm_area_struct slab before and after setup and after
- * teardown (exact when root: see slab.c).
+ * The churn runs in a static image (benchmarks/images/mmap-churn.c,
+ * image-clients.h) the client drives, so that the churning mm holds none
+ * of this program's libraries: 14 VMAs at 1 client with the anchor, as
+ * bare-mmap-unmap's, against 58 in this program's mm (churner_vmas in the
+ * output).  Threads mode: one image, a thread per client, all in its one
+ * mm, so every op takes the same mmap_lock for writing; processes mode:
+ * one image, one mm, per client.  The image's thread does the work, so
+ * its CPU time and faults are the client's.
+ *
+ * Setup (building the VMAs) happens before the start barrier and is not
+ * timed.  The live VMA count of the churning mm (/proc/self/maps) after
+ * every client's setup is reported, and --slab records the vm_area_struct
+ * slab before and after setup and after teardown (exact when root: see
+ * slab.c): "before" once every image thread exists, pinned, holding
+ * before its setup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,9 +44,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "harness.h"
+#include "image-clients.h"
 #include "slab.h"
+#include "../images/mmap-churn.h"
 
-enum { OP_MAP_UNMAP, OP_SPLIT_MERGE, OP_MPROTECT };
+MMSCALE_IMAGE(mc_image, "mmap-churn");
+
+enum { OP_MAP_UNMAP = MC_MAP_UNMAP, OP_SPLIT_MERGE = MC_SPLIT_MERGE, OP_MPROTECT = MC_MPROTECT };
 
 struct mc_opts {
 	int op;
@@ -77,16 +90,8 @@ struct mc {
 	size_t len;		/* region bytes */
 	size_t stride;		/* region plus guard page */
 	long slots;
+	struct image_clients *ic;
 };
-
-struct mc_client {
-	char *area;		/* slots * stride bytes; NULL for map-unmap without --vmas */
-	int *prot;		/* per slot, for mprotect */
-	void *anchor;		/* map-unmap without --vmas: the PROT_NONE neighbour */
-};
-
-/* aux[1] of a map-unmap client without --vmas: what one region became */
-enum { CHURN_NEW = 1, CHURN_MERGED = 2 };
 
 /* Lines of /proc/self/maps: the mm's VMA count. */
 static long count_maps(void)
@@ -135,7 +140,9 @@ static int mc_check(struct run *r)
 	/* every VMA of one mm counts against vm.max_map_count: refuse a run
 	 * the kernel would stop halfway with ENOMEM */
 	max_map = read_long("/proc/sys/vm/max_map_count");
-	base = count_maps() + 64;	/* this process, thread stacks, slack */
+	/* the image's own VMAs, thread stacks and slack: this process's
+	 * count, which is more, bounds them */
+	base = count_maps() + 64;
 	need = (m->slots + 2) * (r->mode == MODE_THREADS ? r->nclients : 1) + base;
 	if (max_map > 0 && need > max_map) {
 		errmsg(0, "--vmas %ld: needs about %ld VMAs in one mm, over vm.max_map_count (%ld)",
@@ -148,7 +155,8 @@ static int mc_check(struct run *r)
 		       o->vmas, o->pages);
 		return EXIT_NORES;
 	}
-	return 0;
+	return image_clients_new(r, "mmap-churn.image", mc_image, (size_t)(mc_image_end - mc_image),
+				 &m->ic);
 }
 
 static int mc_run_setup(struct run *r)
@@ -163,12 +171,41 @@ static int mc_run_setup(struct run *r)
 	return 0;
 }
 
-static int mc_iter_setup(struct run *r)
+/* threads mode, the one image holding: the "before" snapshot */
+static int held_threads(void *arg)
 {
+	struct run *r = arg;
 	struct mc *m = r->priv;
 
-	memset(m->sh, 0, sizeof(*m->sh));
+	m->sh->slab_rc[0] = slab_snapshot(&m->sh->slab[0], true) ? errno : 0;
 	return 0;
+}
+
+static int mc_iter_setup(struct run *r)
+{
+	const struct mc_opts *o = r->opts;
+	struct mc *m = r->priv;
+	int rc;
+
+	memset(m->sh, 0, sizeof(*m->sh));
+	rc = image_clients_create(m->ic, r);
+	if (rc)
+		return rc;
+	for (int i = 0; i < m->ic->nimg; i++)
+		*(struct mc_params *)m->ic->img[i].hdr->params = (struct mc_params){
+			.pagesize = r->pagesize, .op = o->op, .vmas = o->vmas,
+			.slots = m->slots, .touch = o->touch, .len = m->len,
+			.stride = m->stride, .check_maps = o->check_maps,
+		};
+	rc = image_clients_start(m->ic, r, o->slab ? held_threads : NULL);
+	if (!rc && o->slab && r->mode == MODE_THREADS)
+		m->sh->slab_rc[1] = slab_snapshot(&m->sh->slab[1], true) ? errno : 0;
+	return rc;
+}
+
+static void mc_iter_teardown(struct run *r)
+{
+	image_clients_end(((struct mc *)r->priv)->ic);
 }
 
 /* Wait until *word reaches want; bounded, so a client that died in setup
@@ -185,64 +222,26 @@ static int wait_for(struct client *c, int *word, int want)
 	return 0;
 }
 
-/* The slots: one mapping carved into regions by unmapping one guard page
- * after each, so each region is its own VMA. */
-static int build_slots(struct client *c, struct mc_client *p)
+/* processes mode, this client's image holding: the "before" snapshot
+ * waits for every client's image to exist (and for the VMAs fork copied
+ * into the clients), and every build waits for it */
+static int held_process(void *arg)
 {
-	struct mc *m = c->run->priv;
-	const struct mc_opts *o = c->run->opts;
-	size_t total = (size_t)m->slots * m->stride;
+	struct client *c = arg;
+	struct run *r = c->run;
+	struct mc *m = r->priv;
 
-	p->area = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->area == MAP_FAILED) {
-		p->area = NULL;
-		return client_fail(c, errno, "mmap of the VMA slots");
+	__atomic_add_fetch(&m->sh->arrived, 1, __ATOMIC_SEQ_CST);
+	if (c->id) {
+		if (wait_for(c, &m->sh->before_taken, 1))
+			return client_fail(c, ETIMEDOUT, "waiting for the slab snapshot");
+		return 0;
 	}
-	/* VM_NOHUGEPAGE: no region can merge with a neighbour not our own */
-	if (madvise(p->area, total, MADV_NOHUGEPAGE))
-		return client_fail(c, errno, "madvise(MADV_NOHUGEPAGE) of the slots");
-	for (long i = 0; i < m->slots; i++)
-		if (munmap(p->area + (size_t)i * m->stride + m->len, (size_t)c->run->pagesize))
-			return client_fail(c, errno, "munmap of a guard page");
-	if (o->op == OP_MPROTECT) {
-		p->prot = calloc((size_t)m->slots, sizeof(*p->prot));
-		if (!p->prot)
-			return client_fail(c, ENOMEM, "slot protections");
-		for (long i = 0; i < m->slots; i++)
-			p->prot[i] = PROT_READ | PROT_WRITE;
-	}
+	if (wait_for(c, &m->sh->arrived, r->nclients))
+		return client_fail(c, ETIMEDOUT, "waiting for the clients to start");
+	m->sh->slab_rc[0] = slab_snapshot(&m->sh->slab[0], true) ? errno : 0;
+	__atomic_store_n(&m->sh->before_taken, 1, __ATOMIC_RELEASE);
 	return 0;
-}
-
-/* A PROT_NONE page where the next mmap(NULL) would go, so the churn's
- * regions land beside it; then one trial region, to see whether it is a
- * VMA of its own (maps +1) or merged into a neighbour (maps +0). */
-static int place_anchor(struct client *c, struct mc_client *p)
-{
-	struct mc *m = c->run->priv;
-	long before, after;
-	void *a;
-
-	p->anchor = mmap(NULL, (size_t)c->run->pagesize, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->anchor == MAP_FAILED) {
-		p->anchor = NULL;
-		return client_fail(c, errno, "mmap of the anchor page");
-	}
-	before = count_maps();
-	a = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (a == MAP_FAILED)
-		return client_fail(c, errno, "mmap");
-	after = count_maps();
-	munmap(a, m->len);
-	c->res->aux[1] = after > before ? CHURN_NEW : CHURN_MERGED;
-	return 0;
-}
-
-static int split_merge_once(struct mc_client *p, size_t len, long pagesize, int prot)
-{
-	return mprotect(p->area + len / (size_t)pagesize / 2 * (size_t)pagesize,
-			(size_t)pagesize, prot);
 }
 
 static int mc_client_setup(struct client *c)
@@ -250,162 +249,32 @@ static int mc_client_setup(struct client *c)
 	struct run *r = c->run;
 	struct mc *m = r->priv;
 	const struct mc_opts *o = r->opts;
-	struct mc_client *p = calloc(1, sizeof(*p));
-	int rc = 0;
+	int rc;
 
-	c->priv = p;
-	if (!p)
-		return client_fail(c, ENOMEM, "client state");
-	__atomic_add_fetch(&m->sh->arrived, 1, __ATOMIC_SEQ_CST);
-	if (o->slab) {
-		/* the "before" snapshot waits for every client to exist (in
-		 * processes mode, for the VMAs fork copied), and every build
-		 * waits for it */
-		if (c->id == 0) {
-			if (wait_for(c, &m->sh->arrived, r->nclients))
-				rc = client_fail(c, ETIMEDOUT, "waiting for the clients to start");
-			m->sh->slab_rc[0] = slab_snapshot(&m->sh->slab[0], true) ? errno : 0;
-			__atomic_store_n(&m->sh->before_taken, 1, __ATOMIC_RELEASE);
-		} else if (wait_for(c, &m->sh->before_taken, 1)) {
-			rc = client_fail(c, ETIMEDOUT, "waiting for the slab snapshot");
-		}
-	}
-	if (!rc && (o->vmas || o->op != OP_MAP_UNMAP))
-		rc = build_slots(c, p);
-	else if (!rc)
-		rc = place_anchor(c, p);
+	if (r->mode == MODE_THREADS)
+		return 0;
+	rc = image_clients_client_start(m->ic, c, o->slab ? held_process : NULL);
+	if (!o->slab)
+		return rc;
 	/* counted even on failure, so nobody waits for this client in vain */
 	__atomic_add_fetch(&m->sh->built, 1, __ATOMIC_SEQ_CST);
 	if (rc)
 		return rc;
 	if (wait_for(c, &m->sh->built, r->nclients))
 		return client_fail(c, ETIMEDOUT, "waiting for the other clients' setup");
-	/* the snapshot first: the shorter the window between the two, the
-	 * less other processes' VMAs move the system-wide counts */
-	if (o->slab && c->id == 0)
+	if (c->id == 0)
 		m->sh->slab_rc[1] = slab_snapshot(&m->sh->slab[1], true) ? errno : 0;
-	c->res->aux[0] = (uint64_t)count_maps();
-	if (o->check_maps && p->area && o->op == OP_SPLIT_MERGE) {
-		/* one split and one merge by hand, counted: the run's ops are
-		 * the same two calls */
-		if (split_merge_once(p, m->len, r->pagesize, PROT_READ))
-			return client_fail(c, errno, "mprotect (split)");
-		c->res->aux[1] = (uint64_t)count_maps();
-		if (split_merge_once(p, m->len, r->pagesize, PROT_READ | PROT_WRITE))
-			return client_fail(c, errno, "mprotect (merge)");
-		c->res->aux[2] = (uint64_t)count_maps();
-	}
-	return 0;
-}
-
-static void touch(char *a, long pages, long pagesize)
-{
-	for (long i = 0; i < pages; i++)
-		((volatile char *)a)[i * pagesize] = 1;
-}
-
-/* Fresh regions wherever the kernel puts them: the bare-loop shape. */
-static int run_map_unmap_free(struct client *c, uint64_t *ops)
-{
-	const struct mc_opts *o = c->run->opts;
-	const struct mc *m = c->run->priv;
-	/* locals: the syscalls would make the compiler reload them */
-	const size_t len = m->len;
-	const long ntouch = o->touch, pagesize = c->run->pagesize;
-	volatile int *stop = c->stop;
-	uint64_t n = 0;
-
-	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
-		char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (a == MAP_FAILED)
-			return *ops = n, client_fail(c, errno, "mmap");
-		if (ntouch)
-			touch(a, ntouch, pagesize);
-		if (munmap(a, len))
-			return *ops = n, client_fail(c, errno, "munmap");
-		n++;
-	}
-	*ops = n;
-	return 0;
-}
-
-static int run_slots(struct client *c, uint64_t *ops)
-{
-	const struct mc_opts *o = c->run->opts;
-	struct mc *m = c->run->priv;
-	struct mc_client *p = c->priv;
-	long pagesize = c->run->pagesize, slot = 0;
-	uint64_t n = 0;
-
-	while (!__atomic_load_n(c->stop, __ATOMIC_RELAXED)) {
-		char *a = p->area + (size_t)slot * m->stride;
-
-		switch (o->op) {
-		case OP_MAP_UNMAP:
-			if (munmap(a, m->len))
-				return *ops = n, client_fail(c, errno, "munmap");
-			if (mmap(a, m->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-				 MAP_FIXED_NOREPLACE, -1, 0) != a)
-				return *ops = n, client_fail(c, errno, "mmap (MAP_FIXED_NOREPLACE)");
-			touch(a, o->touch, pagesize);
-			n++;
-			break;
-		case OP_MPROTECT:
-			p->prot[slot] ^= PROT_WRITE;
-			if (mprotect(a, m->len, p->prot[slot]))
-				return *ops = n, client_fail(c, errno, "mprotect");
-			n++;
-			break;
-		case OP_SPLIT_MERGE: {
-			struct mc_client one = { .area = a };
-
-			/* always a pair, so the run ends merged: the count of
-			 * VMAs after it equals the count before */
-			if (split_merge_once(&one, m->len, pagesize, PROT_READ))
-				return *ops = n, client_fail(c, errno, "mprotect (split)");
-			if (split_merge_once(&one, m->len, pagesize, PROT_READ | PROT_WRITE))
-				return *ops = n + 1, client_fail(c, errno, "mprotect (merge)");
-			n += 2;
-			break;
-		}
-		}
-		if (++slot == m->slots)
-			slot = 0;
-	}
-	*ops = n;
 	return 0;
 }
 
 static int mc_client_run(struct client *c)
 {
-	struct mc_client *p = c->priv;
-	uint64_t ops = 0;
-	int rc;
-
-	/* a local counter, published once: a shared one would bounce */
-	rc = p->area ? run_slots(c, &ops) : run_map_unmap_free(c, &ops);
-	c->res->ops = ops;
-	return rc;
+	return image_clients_run(((struct mc *)c->run->priv)->ic, c);
 }
 
 static void mc_client_teardown(struct client *c)
 {
-	struct mc *m = c->run->priv;
-	const struct mc_opts *o = c->run->opts;
-	struct mc_client *p = c->priv;
-
-	if (!p)
-		return;
-	if (o->check_maps)
-		c->res->aux[3] = (uint64_t)count_maps();
-	if (p->area)
-		munmap(p->area, (size_t)m->slots * m->stride);
-	if (p->anchor)
-		munmap(p->anchor, (size_t)c->run->pagesize);
-	free(p->prot);
-	free(p);
-	c->priv = NULL;
+	image_clients_client_end(((struct mc *)c->run->priv)->ic, c);
 }
 
 static void mc_iter_report(struct run *r, json_t *out)
@@ -414,32 +283,37 @@ static void mc_iter_report(struct run *r, json_t *out)
 	const struct mc_opts *o = r->opts;
 	json_t *live = json_array();
 
+	/* each client's mm once its image was ready: every thread built */
 	for (int i = 0; i < r->nclients; i++)
-		json_array_append_new(live, json_integer((json_int_t)client_res(r, i)->aux[0]));
+		json_array_append_new(live, json_integer(
+			image_clients_image(m->ic, r, i)->hdr->vmas));
 	json_object_set_new(out, "vmas_live", live);
 	json_object_set_new(out, "vmas_per_client", json_integer(o->vmas));
+	json_object_set_new(out, "churner_vmas", json_integer(image_clients_vmas(m->ic)));
 	if (o->op == OP_MAP_UNMAP && !o->vmas) {
 		json_t *cv = json_array();
 
-		for (int i = 0; i < r->nclients; i++)
-			json_array_append_new(cv, json_string(
-				client_res(r, i)->aux[1] == CHURN_NEW ? "new" :
-				client_res(r, i)->aux[1] == CHURN_MERGED ? "merged" : "unknown"));
+		for (int i = 0; i < r->nclients; i++) {
+			uint64_t v = image_clients_thread(m->ic, r, i)->aux[MC_CHURN_VMA];
+
+			json_array_append_new(cv, json_string(v == MC_NEW ? "new" :
+							       v == MC_MERGED ? "merged" : "unknown"));
+		}
 		json_object_set_new(out, "churn_vma", cv);
 	}
 	if (o->check_maps) {
 		json_t *cm = json_array();
 
 		for (int i = 0; i < r->nclients; i++) {
-			const struct client_result *c = client_res(r, i);
-
+			const struct image_thread *t = image_clients_thread(m->ic, r, i);
 			json_t *j = json_pack("{s:I, s:I, s:I}",
-				"after_setup", (json_int_t)c->aux[0],
-				"after_run", (json_int_t)c->aux[3], "ops", (json_int_t)c->ops);
+				"after_setup", (json_int_t)t->aux[MC_AFTER_SETUP],
+				"after_run", (json_int_t)t->aux[MC_AFTER_RUN],
+				"ops", (json_int_t)client_res(r, i)->ops);
 
 			if (o->op == OP_SPLIT_MERGE) {
-				json_object_set_new(j, "after_split", json_integer((json_int_t)c->aux[1]));
-				json_object_set_new(j, "after_merge", json_integer((json_int_t)c->aux[2]));
+				json_object_set_new(j, "after_split", json_integer((json_int_t)t->aux[MC_AFTER_SPLIT]));
+				json_object_set_new(j, "after_merge", json_integer((json_int_t)t->aux[MC_AFTER_MERGE]));
 			}
 			json_array_append_new(cm, j);
 		}
@@ -448,7 +322,8 @@ static void mc_iter_report(struct run *r, json_t *out)
 	if (o->slab) {
 		json_t *s;
 
-		/* every client has finished and unmapped (or exited): teardown */
+		/* every image thread has unmapped its regions (processes
+		 * mode: every client and its image has exited): teardown */
 		m->sh->slab_rc[2] = slab_snapshot(&m->sh->slab[2], true) ? errno : 0;
 		if (m->sh->slab_rc[0] || m->sh->slab_rc[1] || m->sh->slab_rc[2]) {
 			int err = m->sh->slab_rc[0] ? m->sh->slab_rc[0] :
@@ -473,15 +348,20 @@ static void mc_run_teardown(struct run *r)
 
 	if (m->sh)
 		munmap(m->sh, sizeof(*m->sh));
+	image_clients_free(m->ic);
 	free(m);
 	r->priv = NULL;
 }
 
+/* the churning mm's size describes the point: compare prints it */
+static const char *const mc_facts[] = { "churner_vmas", NULL };
+
 static const struct workload mmap_churn = {
 	.name = "mmap-churn",
-	.version = "1",
+	.version = "2",
 	.summary = "loop mmap/munmap, VMA split/merge or mprotect on small regions, among N live VMAs",
 	.metric = "ops",
+	.facts = mc_facts,
 	.timed = true,
 	.opts = mc_table,
 	.opts_size = sizeof(struct mc_opts),
@@ -492,6 +372,7 @@ static const struct workload mmap_churn = {
 	.client_run = mc_client_run,
 	.client_teardown = mc_client_teardown,
 	.iter_report = mc_iter_report,
+	.iter_teardown = mc_iter_teardown,
 	.run_teardown = mc_run_teardown,
 };
 

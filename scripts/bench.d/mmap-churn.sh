@@ -13,14 +13,14 @@ a=/tmp/bench-mc.$$; b=/tmp/bench-mcbare.$$; n=/tmp/bench-mcn.$$
 cpu=$("$BIN/mmap-churn" -t 1 -i 1 -w 0 --dry-run | jq '.cpus[0]')
 [ "$cpu" -ge 0 ] 2>/dev/null || cpu=0
 for r in $(seq "$ROUNDS"); do
-	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .vmas_live[0], .churn_vma[0]] | @tsv' >>$a
+	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .churner_vmas, .churn_vma[0]] | @tsv' >>$a
 	taskset -c "$cpu" "$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas, .churn_vma] | @tsv' >>$b
-	"$BIN/mmap-churn" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .vmas_live[0], .churn_vma[0]] | @tsv' >>$n
+	"$BIN/mmap-churn" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .churner_vmas, .churn_vma[0]] | @tsv' >>$n
 done
 printf 'mmap-churn -t 1 ops/sec median %9.0f, -n 1 %9.0f, bare-mmap-unmap %9.0f (%ss rounds, CPU %s)\n' \
 	"$(cut -f1 $a | median)" "$(cut -f1 $n | median)" "$(cut -f1 $b | median)" "$DUR" "$cpu"
-# the same syscalls, but not the same mm: the maple tree each op walks and
-# updates holds every VMA of the process (the harness's libraries included)
+# the same syscalls; the maple tree each op walks and updates holds every
+# VMA of the churning mm: the image's, held to the bare loop's
 echo "mm: mmap-churn -t 1 $(cut -f3 $a | sort -u | paste -sd/) VMAs, -n 1 $(cut -f3 $n | sort -u | paste -sd/), bare $(cut -f3 $b | sort -u | paste -sd/); each region a VMA of its own: $(cut -f4 $a | sort -u | tr '\n' ' ')/ $(cut -f4 $b | sort -u | tr '\n' ' ')"
 echo "paired mmap-churn -t 1/bare ops/sec: $(paired_spread $a $b 1); ops/cpu: $(paired_spread $a $b 2)"
 echo "paired mmap-churn -n 1/bare ops/sec: $(paired_spread $n $b 1); ops/cpu: $(paired_spread $n $b 2)"
