@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "calibration.h"
 #include "compare.h"
 #include "meta.h"
 #include "stats.h"
@@ -222,6 +223,22 @@ static void warn_cells(struct cmp *c, int r)
 			 few->op, few->cells[r].n);
 }
 
+/*
+ * A calibration of another config measured another spread: its floor
+ * may drop stars it has no business dropping.  (A calibration without a
+ * recorded hash says nothing either way.)
+ */
+static void warn_floor(struct cmp *c, int r)
+{
+	const struct summary *s = &c->runs[r];
+	const char *h = meta_str(s->meta, "config.hash");
+
+	if (c->floor && c->floor->config_hash && h && strcmp(c->floor->config_hash, h))
+		cmp_warn(c, "noise floor of another config: %s calibrated %s (hash %s), %s ran "
+			 "hash %s", cmp_floor_path(c), c->floor->config ?: "?",
+			 c->floor->config_hash, s->label, h);
+}
+
 void cmp_warnings(struct cmp *c)
 {
 	for (int r = 0; r < c->nruns; r++) {
@@ -232,5 +249,6 @@ void cmp_warnings(struct cmp *c)
 			warn_machine(c, r);
 		}
 		warn_cells(c, r);
+		warn_floor(c, r);
 	}
 }

@@ -63,6 +63,15 @@ check "one warning line: 1 star removed ($(head -c 200 "$TMP/f.err"))" \
 	[ "$(grep -c '^mmscale: compare: warning: noise floor: 1 star removed' "$TMP/f.err"),$(wc -l <"$TMP/f.err")" = 1,1 ]
 check "the warning in the JSON's metadata" \
 	[ "$(jq '[.warnings[] | select(startswith("noise floor: 1 star removed"))] | length' "$TMP/f.json")" = 1 ]
+check "a calibration of this config: no 'another config' warning" \
+	[ "$(grep -c 'noise floor of another config' "$TMP/f.err")" = 0 ]
+mkdir -p "$TMP/calx"
+sed 's/"config_hash":"aaaa"/"config_hash":"bbbb"/' "$CAL" >"$TMP/calx/calibration.json"
+"$MM" compare "$R/base" "$R/aa" --noise-floor "$TMP/calx" --format json >"$TMP/x.json" 2>"$TMP/x.err"
+check "a calibration of another config hash: one warning per run naming both hashes" \
+	[ "$(grep -c "warning: noise floor of another config: $TMP/calx/calibration.json calibrated t.conf (hash bbbb), .* ran hash aaaa" "$TMP/x.err")" = 2 ]
+"$MM" compare "$R/base" "$R/aa" --noise-floor "$TMP/calx" --strict >/dev/null 2>&1
+check "--strict: exit 2 on it" [ $? = 2 ]
 "$MM" compare "$R/base" "$R/aa" --noise-floor "$TMP/cal" --format json >"$TMP/d.json" 2>/dev/null
 check "CAL as the directory holding calibration.json: the same cells" \
 	[ "$(cell "$TMP/d.json" 1),$(cell "$TMP/d.json" 2)" = "false true,true false" ]
