@@ -181,15 +181,18 @@ int stats_adaptive_n(const struct stats *pilot, double target, int max, bool *ca
 {
 	double rel = stats_ci_rel(pilot, STATS_CI_LEVEL), t, est;
 
+	int least;
+
 	*capped = true;
 	if (max < 2)
 		max = 2;
+	least = max < STATS_FEW_SAMPLES ? max : STATS_FEW_SAMPLES;
 	if (isnan(rel) || !(target > 0))
 		return max;
 	t = gsl_cdf_tdist_Pinv(1 - (1 - STATS_CI_LEVEL) / 2, pilot->n - 1);
 	est = ceil(pow(t * pilot->stddev / (target * fabs(stats_headline(pilot))), 2));
 	*capped = est > max;
-	return est < 2 ? 2 : est > max ? max : (int)est;
+	return est < least ? least : est > max ? max : (int)est;
 }
 
 enum stats_stop stats_adaptive_stop(double rel, double target, bool capped)

@@ -282,8 +282,9 @@ static int adaptive(gsl_rng *r, double cv, double target, int n0, int max, doubl
 	{
 		double t = gsl_cdf_tdist_Pinv(0.975, n0 - 1);
 		double est = ceil(pow(t * s.stddev / (target * s.hmean), 2));
+		int least = max < STATS_FEW_SAMPLES ? max : STATS_FEW_SAMPLES;
 
-		if (!capped && n != (est < 2 ? 2 : (int)est))
+		if (!capped && n != (est < least ? least : (int)est))
 			fail_msg("n %d, the formula says %.0f", n, est);
 		if (capped && !(n == max && est > max))
 			fail_msg("capped at %d, the formula says %.0f", n, est);
@@ -319,6 +320,11 @@ static void test_adaptive_formula(void **st)
 		fail_msg("mean n %.2f, formula %.2f", sum / trials, want);
 	/* the estimate is a median: about half the points end at or below */
 	assert_true(reached > trials / 3 && reached < trials * 4 / 5);
+	/* CoeffVar 0.1% for 8% would take 1: a point keeps 5 (few samples) */
+	assert_int_equal(adaptive(r, 0.001, 0.08, 10, 100, v, &why), STATS_FEW_SAMPLES);
+	assert_int_equal(why, STOP_PRECISION);
+	/* ... unless max_iterations is lower */
+	assert_int_equal(adaptive(r, 0.001, 0.08, 10, 3, v, &why), 3);
 	/* CoeffVar 50% for 1% would take ~10^4 */
 	assert_int_equal(adaptive(r, 0.5, 0.01, 10, 20, v, &why), 20);
 	assert_int_equal(why, STOP_MAX);
