@@ -171,7 +171,7 @@ static bool floor_cell(const struct cmp *c, struct cmp_cell *cl, const char *gro
 	if (!c->floor || !cl->sig)
 		return false;
 	cr = calib_find(c->floor, group, metric, clients);
-	if (!cr || !stats_within_floor(cl->pct, cr->cv_between))
+	if (!cr || !stats_within_floor(cl->pct, cr->cv_between, cr->n))
 		return false;
 	cl->sig = false;
 	cl->floor = true;
@@ -875,7 +875,7 @@ void cmp_build(struct cmp *c)
 	study_build(c);
 	cmp_warnings(c);
 	if (c->nfloored)
-		cmp_warn(c, "noise floor: %d star%s removed: changes within 1.96 * sqrt(2) * the "
+		cmp_warn(c, "noise floor: %d star%s removed: changes within t(0.975; n-1) * sqrt(2) * the "
 			 "run-to-run CoeffVar of %s (marked ~)", c->nfloored,
 			 c->nfloored == 1 ? "" : "s", cmp_floor_path(c));
 }
@@ -948,8 +948,8 @@ static const struct opt compare_opts[] = {
 	{ "show-p", 0, OPT_BOOL, A(show_p),
 	  .help = "text: each mean cell's p-value; JSON, CSV and HTML always carry it" },
 	{ "noise-floor", 0, OPT_STR, A(noise_floor), .arg = "CAL",
-	  .help = "drop a mean-row star of one run against another when |change| <= 1.96 * "
-		  "sqrt(2) * the row's run-to-run CoeffVar in CAL (a calibration.json of "
+	  .help = "drop a mean-row star of one run against another when |change| <= "
+		  "t(0.975; n-1) * sqrt(2) * the row's run-to-run CoeffVar from n runs in CAL (a calibration.json of "
 		  "mmscale calibrate, or its directory); such cells print ~x%~ (JSON, CSV: "
 		  "floor true)" },
 	{ "strict", 0, OPT_BOOL, A(strict),

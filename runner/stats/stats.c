@@ -287,16 +287,20 @@ bool stats_significant(const struct stats *a, const struct stats *b, enum sig_te
 	return pv < alpha;
 }
 
-double stats_noise_floor(double cv_between)
+double stats_noise_floor(double cv_between, int nruns)
 {
-	return STATS_FLOOR_Z * sqrt(2) * cv_between;
+	if (nruns < 2 || !(cv_between >= 0))
+		return NAN;
+	return gsl_cdf_tdist_Pinv(1 - (1 - STATS_FLOOR_LEVEL) / 2, nruns - 1) * sqrt(2) * cv_between;
 }
 
-bool stats_within_floor(double pct, double cv_between)
+bool stats_within_floor(double pct, double cv_between, int nruns)
 {
-	if (isnan(pct) || !(cv_between >= 0))
+	double f = stats_noise_floor(cv_between, nruns);
+
+	if (isnan(pct) || isnan(f))
 		return false;
-	return fabs(pct) <= stats_noise_floor(cv_between);
+	return fabs(pct) <= f;
 }
 
 bool stats_significant_raw(const double *a, int na, const double *b, int nb,

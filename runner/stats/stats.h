@@ -144,16 +144,20 @@ bool stats_significant(const struct stats *a, const struct stats *b, enum sig_te
 
 /*
  * The noise floor (compare --noise-floor, a calibration.json): a change of
- * |pct| <= STATS_FLOOR_Z * sqrt(2) * cv_between is within what this machine
- * drifts between runs of the same config.  cv_between (%) is the CoeffVar
- * of N runs' headline means, an estimate of one run mean's relative spread;
- * the difference of two such means has sqrt(2) times that spread, and
- * STATS_FLOOR_Z = qnorm(0.975) makes the floor its 95% range.  A star
- * inside the floor is dropped.  false for a NAN pct or cv_between.
+ * |pct| <= t(0.975; nruns - 1) * sqrt(2) * cv_between is within what this
+ * machine drifts between runs of the same config.  cv_between (%) is the
+ * CoeffVar of nruns runs' headline means, an estimate of one run mean's
+ * relative spread; the difference of two new run means has sqrt(2) times
+ * that spread, and measured against an estimate from nruns runs it is
+ * t-distributed with nruns - 1 degrees of freedom (a prediction interval),
+ * so the floor is its 95% range.  qnorm's 1.96 would take the estimate for
+ * the truth: from 5 runs it is 2.78, from 3 runs 4.30.  A star inside the
+ * floor is dropped.  NAN (and within: false) for a NAN pct or cv_between
+ * or fewer than 2 runs.
  */
-#define STATS_FLOOR_Z 1.96
-double stats_noise_floor(double cv_between);
-bool stats_within_floor(double pct, double cv_between);
+#define STATS_FLOOR_LEVEL 0.95
+double stats_noise_floor(double cv_between, int nruns);
+bool stats_within_floor(double pct, double cv_between, int nruns);
 
 /* The same from raw samples, summarised with mmtests' aggregate. */
 bool stats_significant_raw(const double *a, int na, const double *b, int nb,

@@ -1,10 +1,11 @@
 #!/bin/bash
 # The noise floor: compare --noise-floor CAL drops a mean-row star of one run
-# against another when |change| <= 1.96 * sqrt(2) * the row's cv_between in
-# a calibration.json (runner/stats/stats.c stats_within_floor).  Constructed
+# against another when |change| <= t(0.975; n-1) * sqrt(2) * the row's
+# cv_between from n runs in a calibration.json (runner/stats/stats.c
+# stats_within_floor).  Constructed
 # runs (30 samples around 100 with CoeffVar 1%, so an 8% change is starred
 # without the floor) and a constructed calibration with cv_between 6% at 1
-# client (floor 16.6%) and no row at 2 clients; every format shows the same
+# client from 5 runs (floor 23.6%) and no row at 2 clients; every format shows the same
 # cells.  Bad CAL: exit 2, one line naming the file.  Then one real
 # `mmscale calibrate` of pft-tiny.conf, 3 runs.
 . "$(dirname "$0")/../lib.sh"
@@ -37,11 +38,12 @@ mkrun() {
 mkrun base 100
 mkrun aa 108
 mkrun big 140
+mkrun mid 120
 mkdir -p "$TMP/cal"
 CAL=$TMP/cal/calibration.json
 cat >"$CAL" <<-EOF
-{"schema":1,"config":"t.conf","config_hash":"aaaa","runs":["c-1","c-2","c-3"],
- "rows":[{"group":"pft mode=threads","metric":"faults/sec","clients":1,"n":3,
+{"schema":1,"config":"t.conf","config_hash":"aaaa","runs":["c-1","c-2","c-3","c-4","c-5"],
+ "rows":[{"group":"pft mode=threads","metric":"faults/sec","clients":1,"n":5,
           "cv_between":6,"cv_within_mean":1}]}
 EOF
 
@@ -91,9 +93,19 @@ check "csv: floor column last; 1 client significant false floor true, 2 clients 
 check "csv: the warning as a comment" grep -q '^# warning: noise floor: 1 star removed' "$TMP/f.csv"
 
 "$MM" compare "$R/base" "$R/big" --noise-floor "$CAL" --format json >"$TMP/b.json" 2>"$TMP/b.err"
-check "40% change: the star kept at 1 client (beyond the 16.6% floor)" \
+check "40% change: the star kept at 1 client (beyond the 23.6% floor)" \
 	[ "$(cell "$TMP/b.json" 1),$(cell "$TMP/b.json" 2)" = "true false,true false" ]
 check "40% change: no floor warning" [ "$(grep -c 'noise floor' "$TMP/b.err")" = 0 ]
+# the t of a prediction from 5 runs: 20% is within 2.78 * sqrt(2) * 6 =
+# 23.6, not within the 17.4 of the same spread measured by 30 runs
+"$MM" compare "$R/base" "$R/mid" --noise-floor "$CAL" --format json >"$TMP/m.json" 2>/dev/null
+check "20% change, cv_between 6% from 5 runs: within the floor (dropped)" \
+	[ "$(cell "$TMP/m.json" 1)" = "false true" ]
+mkdir -p "$TMP/cal30"
+sed 's/"n":5,/"n":30,/' "$CAL" >"$TMP/cal30/calibration.json"
+"$MM" compare "$R/base" "$R/mid" --noise-floor "$TMP/cal30" --format json >"$TMP/m30.json" 2>/dev/null
+check "20% change, the same cv_between from 30 runs: beyond the floor (kept)" \
+	[ "$(cell "$TMP/m30.json" 1)" = "true false" ]
 
 # bad CAL: exit 2, one line naming the file
 expect_exit 2 "CAL missing" "$MM" compare "$R/base" "$R/aa" --noise-floor "$TMP/nope.json"

@@ -366,21 +366,65 @@ static void test_adaptive_aa(void **st)
 	gsl_rng_free(r);
 }
 
-/* The noise floor: 1.96 * sqrt(2) * cv_between, both signs, edges. */
+/* The noise floor: t(0.975; n-1) * sqrt(2) * cv_between, both signs, edges. */
 static void test_noise_floor(void **st)
 {
 	(void)st;
-	near(stats_noise_floor(6), 1.96 * sqrt(2) * 6, 1e-12, "floor of 6%");
-	assert_true(stats_within_floor(8, 6));
-	assert_true(stats_within_floor(-8, 6));
-	assert_false(stats_within_floor(40, 6));
-	assert_false(stats_within_floor(-40, 6));
-	assert_true(stats_within_floor(stats_noise_floor(6), 6));	/* <=: on the edge */
-	assert_false(stats_within_floor(stats_noise_floor(6) * 1.0001, 6));
-	assert_false(stats_within_floor(NAN, 6));
-	assert_false(stats_within_floor(1, NAN));
-	assert_true(stats_within_floor(0, 0));
-	assert_false(stats_within_floor(0.1, 0));
+	/* t(0.975; 4) = 2.7764451 (any t table), t(0.975; 2) = 4.3026527 */
+	near(stats_noise_floor(6, 5), 2.7764451 * sqrt(2) * 6, 1e-5, "floor of 6% from 5 runs");
+	near(stats_noise_floor(6, 3), 4.3026527 * sqrt(2) * 6, 1e-5, "floor of 6% from 3 runs");
+	/* many runs: the normal range */
+	near(stats_noise_floor(6, 100000), 1.959964 * sqrt(2) * 6, 1e-3, "floor of 6% from 1e5 runs");
+	assert_true(isnan(stats_noise_floor(6, 1)));
+	assert_true(stats_within_floor(8, 6, 5));
+	assert_true(stats_within_floor(-8, 6, 5));
+	assert_true(stats_within_floor(20, 6, 5));	/* 1.96's floor (16.6) would not */
+	assert_false(stats_within_floor(24, 6, 5));
+	assert_false(stats_within_floor(40, 6, 5));
+	assert_false(stats_within_floor(-40, 6, 5));
+	assert_true(stats_within_floor(stats_noise_floor(6, 5), 6, 5));	/* <=: on the edge */
+	assert_false(stats_within_floor(stats_noise_floor(6, 5) * 1.0001, 6, 5));
+	assert_false(stats_within_floor(NAN, 6, 5));
+	assert_false(stats_within_floor(1, NAN, 5));
+	assert_false(stats_within_floor(1, 6, 1));
+	assert_true(stats_within_floor(0, 0, 5));
+	assert_false(stats_within_floor(0.1, 0, 5));
+}
+
+/*
+ * The floor is a 95% prediction range: calibrate from 5 runs whose means
+ * spread 5%, then one A/A pair of new runs from the same machine; the pair
+ * lands outside the floor in 5% of trials (binomial 3 sigma), where a
+ * floor of 1.96 that takes the 5-run estimate for the truth is left in
+ * about 11% (the reason for t).
+ */
+static void test_noise_floor_rate(void **st)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	const int trials = 20000, nruns = 5;
+	int out_t = 0, out_z = 0;
+
+	(void)st;
+	gsl_rng_set(r, 5);
+	for (int k = 0; k < trials; k++) {
+		double m[5], a, b, pct;
+		struct stats s;
+
+		for (int i = 0; i < nruns; i++)
+			m[i] = 1000 * (1 + gsl_ran_gaussian(r, 0.05));
+		stats_compute(m, nruns, BETTER_HIGHER, &s);
+		a = 1000 * (1 + gsl_ran_gaussian(r, 0.05));
+		b = 1000 * (1 + gsl_ran_gaussian(r, 0.05));
+		pct = (b - a) / a * 100;
+		out_t += !stats_within_floor(pct, s.coeffvar, nruns);
+		out_z += !(fabs(pct) <= 1.96 * sqrt(2) * s.coeffvar);
+	}
+	print_message("# noise floor from %d runs: outside t %.2f%%, 1.96 %.2f%% of %d A/A pairs\n",
+		      nruns, out_t * 100.0 / trials, out_z * 100.0 / trials, trials);
+	if (fabs(out_t / (double)trials - 0.05) > 3 * sqrt(0.05 * 0.95 / trials))
+		fail_msg("t floor: %d of %d A/A pairs outside", out_t, trials);
+	assert_true(out_z > trials / 12);
+	gsl_rng_free(r);
 }
 
 /* calibration.json: written, read back, rows found; a bad file refused. */
@@ -451,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_adaptive_formula),
 		cmocka_unit_test(test_adaptive_aa),
 		cmocka_unit_test(test_noise_floor),
+		cmocka_unit_test(test_noise_floor_rate),
 		cmocka_unit_test(test_calibration_file),
 	};
 
