@@ -153,6 +153,32 @@ static void test_bad_files(void **state)
 	unlink(path);
 }
 
+/* vm_area_struct objects gained by splitting a 2n-page mapping into n
+ * VMAs, between the snapshots a and b (also checked against the delta's
+ * JSON, which must say the same). */
+static long vma_delta(int n, long ps, struct slab_snap *a, struct slab_snap *b)
+{
+	char *m = mmap(NULL, (size_t)(2 * n) * (size_t)ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	long delta;
+	json_t *d;
+
+	assert_true(m != MAP_FAILED);
+	assert_int_equal(slab_snapshot(a, true), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(munmap(m + (size_t)(2 * i + 1) * (size_t)ps, (size_t)ps), 0);
+	assert_int_equal(slab_snapshot(b, true), 0);
+	delta = (long)slab_find(b, "vm_area_struct")->active_objs -
+		(long)slab_find(a, "vm_area_struct")->active_objs;
+	print_message("# vm_area_struct delta for %d new VMAs: %+ld (%s)\n", n - 1, delta, b->how);
+	d = slab_delta_json(a, b);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+		d, "caches"), "vm_area_struct"), "objects")), delta);
+	json_decref(d);
+	munmap(m, (size_t)(2 * n) * (size_t)ps);
+	return delta;
+}
+
 /* This machine: vm_area_struct exists with a real geometry, and as root a
  * shrunk before/after pair around 2000 new VMAs sees them. */
 static void test_real_snapshot(void **state)
@@ -162,8 +188,6 @@ static void test_real_snapshot(void **state)
 	long ps = sysconf(_SC_PAGESIZE);
 	const int n = 2000;
 	long delta;
-	char *m;
-	json_t *d;
 
 	if (access("/proc/slabinfo", R_OK)) {
 		skip();	/* not root: slabinfo is 0400 */
@@ -188,23 +212,17 @@ static void test_real_snapshot(void **state)
 	if (geteuid() == 0)
 		assert_true(a.exact);
 
-	/* n distinct VMAs: every other page of a 2n-page mapping unmapped */
-	m = mmap(NULL, (size_t)(2 * n) * (size_t)ps, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(m != MAP_FAILED);
-	assert_int_equal(slab_snapshot(&a, true), 0);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(munmap(m + (size_t)(2 * i + 1) * (size_t)ps, (size_t)ps), 0);
-	assert_int_equal(slab_snapshot(&b, true), 0);
-	delta = (long)slab_find(&b, "vm_area_struct")->active_objs -
-		(long)slab_find(&a, "vm_area_struct")->active_objs;
-	print_message("# vm_area_struct delta for %d new VMAs: %+ld (%s)\n", n - 1, delta, b.how);
-	d = slab_delta_json(&a, &b);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
-		d, "caches"), "vm_area_struct"), "objects")), delta);
-	json_decref(d);
-	munmap(m, (size_t)(2 * n) * (size_t)ps);
-	/* other work runs on this machine too: 5% margin (the 1% check on
-	 * 10000 VMAs is in tests/integration/mmap-churn.sh) */
+	/*
+	 * n distinct VMAs: every other page of a 2n-page mapping unmapped.
+	 * The count is system-wide, and a compiler starting beside us adds
+	 * its own (seen: +2227 for 1999 while two builds ran), so up to 5
+	 * tries: one undisturbed try within 5% passes, none fails.
+	 */
+	for (int t = 0; t < 5; t++) {
+		delta = vma_delta(n, ps, &a, &b);
+		if (delta >= (n - 1) * 95 / 100 && delta <= (n - 1) * 105 / 100)
+			break;
+	}
 	if (a.exact && b.exact)
 		assert_true(delta >= (n - 1) * 95 / 100 && delta <= (n - 1) * 105 / 100);
 	else
