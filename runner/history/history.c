@@ -663,7 +663,7 @@ static int print_calibrations(struct store *st, const struct store_filter *f)
 			printf("    %-24s  %-18s  n %2d  cv_between %6.2f%%  floor %6.2f%%  "
 			       "cv_within_mean %6.2f%%\n", r->group,
 			       point_row_name(r->metric, r->clients, op, sizeof(op)), r->n,
-			       r->cv_between, stats_noise_floor(r->cv_between), r->cv_within_mean);
+			       r->cv_between, stats_noise_floor(r->cv_between, r->n), r->cv_within_mean);
 		}
 	}
 	store_calibs_free(c, n);

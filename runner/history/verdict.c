@@ -227,9 +227,9 @@ static void apply_floor(struct verdict_metric *m, const struct calib_row *row)
 	if (!row)
 		return;
 	m->cv_between = row->cv_between;
-	m->floor_pct = stats_noise_floor(row->cv_between);
+	m->floor_pct = stats_noise_floor(row->cv_between, row->n);
 	if ((m->cls == V_REGRESSION || m->cls == V_IMPROVEMENT) &&
-	    stats_within_floor(m->pct, row->cv_between))
+	    stats_within_floor(m->pct, row->cv_between, row->n))
 		m->cls = V_NOISE;
 }
 
@@ -409,7 +409,7 @@ static void print_floor(FILE *f, const struct verdict_floor *fl)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
 	}
 	fprintf(f, "noise:     calibration %s (%s, %d runs, %s): a change within "
-		"1.96 * sqrt(2) * cv_between is noise\n", fl->label, when, fl->runs, fl->source);
+		"t(0.975; n-1) * sqrt(2) * cv_between is noise\n", fl->label, when, fl->runs, fl->source);
 }
 
 void verdict_print(FILE *f, const struct verdict *v)

@@ -13,7 +13,8 @@
  *   within noise: a regression or improvement by the rules above whose
  *                change is inside the noise floor of this machine's
  *                calibration of the config (stats_within_floor: |change| <=
- *                1.96 * sqrt(2) * cv_between of that row): not flagged
+ *                t(0.975; n-1) * sqrt(2) * cv_between of that row, n
+ *                its runs): not flagged
  *   unchanged:   anything else
  *
  * The calibration is the newest the history holds for the run's machine

@@ -222,8 +222,9 @@ fi
 
 # ---- the noise floor: calibrations in the history -----------------------------------
 # Nights 1-11 at one level, night 12 a step: -6% on f6, -20% on f20 (CoeffVar
-# 2.5%: both regressions).  A calibration of cv_between 3% floors changes up
-# to 1.96 * sqrt(2) * 3 = 8.32%: -6% becomes noise, -20% stays a regression.
+# 2.5%: both regressions).  A calibration of cv_between 3% from 5 runs floors
+# changes up to t(0.975; 4) * sqrt(2) * 3 = 11.78%: -6% becomes noise, -20%
+# stays a regression.
 mkcal() {	# dir host cv_between time
 	mkdir -p "$1"
 	cat >"$1/calibration.json" <<EOF
@@ -249,10 +250,10 @@ mkcal "$TMP/fc6/cal" f6 3 1767225600
 mkcal "$TMP/fc20/cal" f20 3 1767225600
 expect_exit 0 "import two calibration directories" "$M" import "$TMP/fc6/cal" "$TMP/fc20/cal" --db "$FDB"
 check "  says what it stored" grep -q '^imported calibration .*: cal on f6, config pft-threads, 2 rows of 5 runs$' "$TMP/out"
-expect_exit 0 "the -6% night within a floor of 8.32% is no regression" \
+expect_exit 0 "the -6% night within a floor of 11.78% is no regression" \
 	"$M" nightly --judge-only f6-n012 --db "$FDB"
 check "  it is within noise, with the floor" grep -Eq \
-	'^  Hmean +faults/sec-2 .*\* *-[5-7]\.[0-9]+%\*.* within noise \(floor 8\.32%, cv_between 3\.00%\)$' "$TMP/out"
+	'^  Hmean +faults/sec-2 .*\* *-[5-7]\.[0-9]+%\*.* within noise \(floor 11\.78%, cv_between 3\.00%\)$' "$TMP/out"
 check "  names the calibration" grep -q '^noise: *calibration cal (2026-01-01 00:00, 5 runs, history)' "$TMP/out"
 check "  verdict: ok (1 metric within noise)" grep -q '^verdict: *ok (1 metric within noise)$' "$TMP/out"
 check "  the night is good, not flagged" test "$(q "$FDB" "select good from runs where label = 'f6-n012'")" = 1
@@ -262,7 +263,7 @@ check "  faults/sec-2 starred at about -20%" \
 	grep -Eq '^  Hmean +faults/sec-2 .*\* *-(18|19|20|21|22)\.[0-9]+%\*' "$TMP/out"
 expect_exit 0 "--json of the -6% night" "$M" nightly --judge-only f6-n012 --json --db "$FDB"
 got=$(jq -c '[.verdict, .within_noise, .noise_floor.label, .noise_floor.rows, (.metrics[] | select(.name == "faults/sec-2") | .class, (.floor_pct * 100 | round))]' "$TMP/out")
-check "  $got" test "$got" = '["ok",1,"cal",2,"within-noise",832]'
+check "  $got" test "$got" = '["ok",1,"cal",2,"within-noise",1178]'
 expect_exit 1 "--noise-floor off: a regression again" \
 	"$M" nightly --judge-only f6-n012 --noise-floor off --db "$FDB"
 expect_exit 1 "--noise-floor FILE of another machine: used, with a warning" \
@@ -276,15 +277,15 @@ expect_exit 0 "--report: the page says within noise" \
 	"$M" nightly --judge-only f6-n012 --report "$TMP/frep" --db "$FDB"
 check "  the cell ~x%~ and the calibration" bash -c "grep -q '~ *-[0-9.]*%~' '$TMP/frep/index.html' &&
 	grep -q 'Noise floor: calibration <code>cal</code>' '$TMP/frep/index.html'"
-# the newest calibration counts: a later, quieter one (floor 2.77%) makes it a regression
+# the newest calibration counts: a later, quieter one (floor 3.93%) makes it a regression
 mkcal "$TMP/fc6b/cal-b" f6 1 1767312000
 expect_exit 0 "import a newer calibration of f6" "$M" import "$TMP/fc6b/cal-b" --db "$FDB"
-expect_exit 1 "  the -6% night beyond its floor of 2.77% is a regression" \
+expect_exit 1 "  the -6% night beyond its floor of 3.93% is a regression" \
 	"$M" nightly --judge-only f6-n012 --db "$FDB"
 check "  floored with cal-b" grep -q '^noise: *calibration cal-b (2026-01-02 00:00' "$TMP/out"
 expect_exit 0 "history --calibrations --machine f6" "$M" history --calibrations --machine f6 --db "$FDB"
 got=$(awk '/^20/ { printf "%s ", $3 } / faults\/sec-2 / { printf "%s ", $9 }' "$TMP/out")
-check "  both, oldest first, with the floor of faults/sec-2: $got" test "$got" = "cal 8.32% cal-b 2.77% "
+check "  both, oldest first, with the floor of faults/sec-2: $got" test "$got" = "cal 11.78% cal-b 3.93% "
 expect_exit 0 "re-import replaces a calibration (no doubled rows)" "$M" import "$TMP/fc6b/cal-b" --db "$FDB"
 got=$(q "$FDB" "select count(*) from calibrations")/$(q "$FDB" "select count(*) from calibration_rows")
 check "  3 calibrations, 6 rows ($got)" test "$got" = 3/6
