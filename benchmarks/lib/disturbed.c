@@ -83,6 +83,18 @@ static void check_migrations(const struct iter_noise *n, json_t *reasons, int *c
 	add_reason(reasons, count, buf);
 }
 
+static void check_freq(const struct iter_noise *n, json_t *reasons, int *count)
+{
+	double lo = (double)n->freq_min_khz, hi = (double)n->freq_max_khz;
+	char buf[160];
+
+	if (!n->freq_min_khz || (hi - lo) * 100.0 <= DISTURB_FREQ_PCT * hi)
+		return;
+	snprintf(buf, sizeof(buf), "cpu frequency %.2f-%.2f GHz: %.1f%% apart on the clients' CPUs "
+		 "(limit %g%%)", lo / 1e6, hi / 1e6, (hi - lo) * 100.0 / hi, DISTURB_FREQ_PCT);
+	add_reason(reasons, count, buf);
+}
+
 int run_disturbed(const struct iter_noise *n, json_t *reasons)
 {
 	int count = 0;
@@ -91,5 +103,6 @@ int run_disturbed(const struct iter_noise *n, json_t *reasons)
 	check_steal(n, reasons, &count);
 	check_nivcsw(n, reasons, &count);
 	check_migrations(n, reasons, &count);
+	check_freq(n, reasons, &count);
 	return count;
 }

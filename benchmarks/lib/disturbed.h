@@ -21,6 +21,10 @@
  * span, beyond DISTURB_NIVCSW_FREE per client. */
 #define DISTURB_NIVCSW_PER_S 20.0
 #define DISTURB_NIVCSW_FREE 2
+/* The clients' CPUs (cpufreq, before and after) ran at frequencies this
+ * share of the highest apart: a change mid-iteration, or clients on CPUs
+ * of different speeds, moves a rate as much as the change measured. */
+#define DISTURB_FREQ_PCT 10.0
 
 /* What one iteration measured about its own conditions. */
 struct iter_noise {
@@ -32,6 +36,9 @@ struct iter_noise {
 	int migrations;		/* clients that left their planned CPU */
 	uint64_t steal_ns;	/* steal on the clients' CPUs (/proc/stat) */
 	int steal_cpus;		/* the CPUs steal_ns was read for */
+	/* lowest and highest frequency (kHz) of the clients' CPUs over the
+	 * iteration; 0 where cpufreq is missing */
+	unsigned long freq_min_khz, freq_max_khz;
 };
 
 /* Append one string per cause to reasons (a JSON array); returns how many

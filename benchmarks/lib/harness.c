@@ -9,6 +9,7 @@
  * so the harness never false-shares with the work it measures.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -489,6 +490,10 @@ struct harness {
 	/* steal jiffies per CPU (/proc/stat) before and after an iteration */
 	int nsteal;
 	unsigned long long *steal0, *steal1;
+	/* each client's CPU frequency (kHz) before and after an iteration,
+	 * from cpufreq where the kernel has it (nfreq 0: it has not) */
+	int nfreq, *freq_fd;
+	unsigned long *freq0, *freq1;
 };
 
 /*
@@ -518,6 +523,92 @@ static void steal_read(unsigned long long *v, int n)
 			v[cpu] = x[7];
 	}
 	fclose(f);
+}
+
+/*
+ * cpufreq's scaling_cur_freq of each client's planned CPU, opened once
+ * (MMSCALE_SYSFS_CPU stands for /sys/devices/system/cpu: a test's tree,
+ * since neither this guest nor the emulated one has cpufreq).  Where it
+ * is missing the probe says why, once, and the lines carry no cpu_khz.
+ */
+static void freq_open(struct harness *h)
+{
+	const char *root = getenv("MMSCALE_SYSFS_CPU");
+	int n = h->run.nclients;
+	char path[PATH_MAX], why[PATH_MAX + 96];
+
+	root = root && *root ? root : "/sys/devices/system/cpu";
+	h->freq_fd = calloc((size_t)n, sizeof(*h->freq_fd));
+	h->freq0 = calloc((size_t)n, sizeof(*h->freq0));
+	h->freq1 = calloc((size_t)n, sizeof(*h->freq1));
+	if (!h->freq_fd || !h->freq0 || !h->freq1)
+		die(EXIT_NORES, ENOMEM, "frequency slots");
+	for (int i = 0; i < n; i++)
+		h->freq_fd[i] = -1;
+	for (int i = 0; i < n; i++) {
+		if (h->cpus[i] < 0) {
+			snprintf(why, sizeof(why), "unavailable: clients not pinned");
+			goto none;
+		}
+		snprintf(path, sizeof(path), "%s/cpu%d/cpufreq/scaling_cur_freq", root, h->cpus[i]);
+		h->freq_fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (h->freq_fd[i] < 0) {
+			snprintf(why, sizeof(why), "unavailable: no cpufreq: %s: %s", path,
+				 strerror(errno));
+			goto none;
+		}
+	}
+	h->nfreq = n;
+	json_object_set_new(h->probe, "cpu_freq", json_string("ok"));
+	return;
+none:
+	json_object_set_new(h->probe, "cpu_freq", json_string(why));
+	for (int i = 0; i < n; i++)
+		if (h->freq_fd[i] >= 0)
+			close(h->freq_fd[i]);
+	h->nfreq = 0;
+}
+
+static void freq_read(const struct harness *h, unsigned long *khz)
+{
+	char buf[32];
+
+	for (int i = 0; i < h->nfreq; i++) {
+		ssize_t len = pread(h->freq_fd[i], buf, sizeof(buf) - 1, 0);
+
+		buf[len > 0 ? len : 0] = 0;
+		khz[i] = strtoul(buf, NULL, 10);
+	}
+}
+
+static void freq_close(struct harness *h)
+{
+	for (int i = 0; i < h->nfreq; i++)
+		close(h->freq_fd[i]);
+	free(h->freq_fd);
+	free(h->freq0);
+	free(h->freq1);
+	h->nfreq = 0;
+	h->freq_fd = NULL;
+	h->freq0 = h->freq1 = NULL;
+}
+
+/* The clients' CPU frequencies into noise (lowest and highest of both
+ * reads) and khz (each client's mean of its two), when there are any. */
+static void freq_noise(const struct harness *h, struct iter_noise *noise, json_t *khz)
+{
+	for (int i = 0; i < h->nfreq; i++) {
+		unsigned long a = h->freq0[i], b = h->freq1[i];
+		unsigned long lo = a < b ? a : b, hi = a > b ? a : b;
+
+		if (!lo)
+			continue;	/* an unreadable value is no frequency */
+		if (!noise->freq_min_khz || lo < noise->freq_min_khz)
+			noise->freq_min_khz = lo;
+		if (hi > noise->freq_max_khz)
+			noise->freq_max_khz = hi;
+		json_array_append_new(khz, json_integer((json_int_t)((a + b) / 2)));
+	}
 }
 
 static void report_iteration(struct harness *h)
@@ -623,6 +714,12 @@ static void report_iteration(struct harness *h)
 	json_object_set_new(out, "nivcsw", json_integer((json_int_t)noise.nivcsw));
 	json_object_set_new(out, "migrations", json_integer(noise.migrations));
 	json_object_set_new(out, "steal_ns", json_integer((json_int_t)noise.steal_ns));
+	if (h->nfreq) {
+		json_t *khz = json_array();
+
+		freq_noise(h, &noise, khz);
+		json_object_set_new(out, "cpu_khz", khz);
+	}
 	json_object_set_new(out, "disturbed", json_boolean(run_disturbed(&noise, reasons) > 0));
 	json_object_set_new(out, "disturbed_reasons", reasons);
 	json_object_set_new(out, "metrics", metrics);
@@ -893,6 +990,7 @@ static int harness_run(struct harness *h, int argc, char **argv)
 	} else {
 		h->nsteal = 0;
 	}
+	freq_open(h);
 	h->setup_called = true;
 	if (wl->run_setup && (rc = wl->run_setup(r)))
 		return rc;
@@ -904,7 +1002,9 @@ static int harness_run(struct harness *h, int argc, char **argv)
 		if (wl->iter_setup && (rc = wl->iter_setup(r)))
 			break;
 		steal_read(h->steal0, h->nsteal);
+		freq_read(h, h->freq0);
 		run_clients(r, cl, ax);
+		freq_read(h, h->freq1);
 		steal_read(h->steal1, h->nsteal);
 		if (!harness_interrupted || !wl->timed)
 			report_iteration(h);
@@ -941,6 +1041,7 @@ int harness_main(const struct workload *wl, int argc, char **argv)
 	free(h.cpus);
 	free(h.steal0);
 	free(h.steal1);
+	freq_close(&h);
 	free(h.run.opts);
 	json_decref(h.probe);	/* left by a return before the iterations */
 	return rc;

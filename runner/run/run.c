@@ -373,9 +373,11 @@ static void point_facts(const struct plan_point *pt, const struct pstate *s, jso
  */
 static json_t *point_disturbed(const struct pstate *s)
 {
-	json_t *j, *why = json_object();
+	json_t *j, *why = json_object(), *out;
 	size_t i, k;
-	json_int_t n = 0, d = 0;
+	json_int_t n = 0, d = 0, steal = 0, nivcsw = 0, migr = 0;
+	double khz = 0;
+	int nkhz = 0;
 
 	json_array_foreach(s->samples, i, j) {
 		json_t *r;
@@ -383,6 +385,13 @@ static json_t *point_disturbed(const struct pstate *s)
 		if (json_is_true(json_object_get(j, "warmup")))
 			continue;
 		n++;
+		steal += json_integer_value(json_object_get(j, "steal_ns"));
+		nivcsw += json_integer_value(json_object_get(j, "nivcsw"));
+		migr += json_integer_value(json_object_get(j, "migrations"));
+		json_array_foreach(json_object_get(j, "cpu_khz"), k, r) {
+			khz += (double)json_integer_value(r);
+			nkhz++;
+		}
 		if (!json_is_true(json_object_get(j, "disturbed")))
 			continue;
 		d++;
@@ -402,8 +411,12 @@ static json_t *point_disturbed(const struct pstate *s)
 				json_object_get(why, key)) + 1));
 		}
 	}
-	return json_pack("{s:I, s:I, s:f, s:o}", "iterations", d, "of", n,
-			 "share", n ? (double)d / (double)n : 0.0, "reasons", why);
+	out = json_pack("{s:I, s:I, s:f, s:o, s:I, s:I, s:I}", "iterations", d, "of", n,
+			"share", n ? (double)d / (double)n : 0.0, "reasons", why, "steal_ns", steal,
+			"nivcsw", nivcsw, "migrations", migr);
+	if (nkhz)
+		json_object_set_new(out, "cpu_khz", json_real(khz / nkhz));
+	return out;
 }
 
 static json_t *point_extra(const struct plan_point *pt, const struct pstate *s)

@@ -49,6 +49,32 @@ check "noise fields in every line: nivcsw, migrations, steal_ns, per client nivc
 check "a burner on CPU $cpu: disturbed by switches $(share "$busy")/5 (switches $(nsw "$busy")) against $(share "$quiet")/5 alone ($(nsw "$quiet"))" \
 	[ "$(share "$busy")" -ge 4 -a "$(share "$busy")" -gt "$(share "$quiet")" ]
 
+# CPU frequency: neither this guest nor the emulated 56-CPU one has cpufreq,
+# so the probe says why and no line carries cpu_khz; a tree of
+# scaling_cur_freq files (MMSCALE_SYSFS_CPU) stands in for one that has
+out=$($NULLW -t 2 -d 0.02 -i 1 -w 0)
+if [ -r /sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq ]; then
+	check "cpufreq here: cpu_freq ok, a kHz per client" \
+		[ "$(jq -c '[.probe.cpu_freq, (.cpu_khz | length)]' <<<"$out")" = '["ok",2]' ]
+else
+	check "no cpufreq here: the probe says why, no cpu_khz ($(jq -r .probe.cpu_freq <<<"$out"))" \
+		[ "$(jq -c '[(.probe.cpu_freq | startswith("unavailable: no cpufreq: /sys/devices/system/cpu/cpu")), has("cpu_khz")]' <<<"$out")" = '[true,false]' ]
+fi
+F=$TMP/sysfs-cpu
+for c in 0 1; do mkdir -p "$F/cpu$c/cpufreq"; done
+echo 2100000 >"$F/cpu0/cpufreq/scaling_cur_freq"
+echo 2050000 >"$F/cpu1/cpufreq/scaling_cur_freq"
+out=$(MMSCALE_SYSFS_CPU=$F $NULLW -t 2 -d 0.02 -i 2 -w 0)
+check "cpufreq tree: cpu_freq ok, each client's kHz, not disturbed by 2.4% apart" \
+	[ "$(jq -s -c 'map([.probe.cpu_freq, .cpu_khz, (.disturbed_reasons | map(startswith("cpu frequency")) | any)]) | unique' <<<"$out")" = '[["ok",[2100000,2050000],false]]' ]
+echo 1800000 >"$F/cpu1/cpufreq/scaling_cur_freq"
+out=$(MMSCALE_SYSFS_CPU=$F $NULLW -n 2 -d 0.02 -i 1 -w 0)
+check "cpufreq tree, 1.8 against 2.1 GHz (-n 2): disturbed, the reason gives both" \
+	[ "$(jq -r '.disturbed_reasons[] | select(startswith("cpu frequency"))' <<<"$out")" = "cpu frequency 1.80-2.10 GHz: 14.3% apart on the clients' CPUs (limit 10%)" ]
+out=$(MMSCALE_SYSFS_CPU=$F $NULLW -t 2 -d 0.02 -i 1 -w 0 --placement none)
+check "unpinned clients: no CPU to read ($(jq -r .probe.cpu_freq <<<"$out"))" \
+	[ "$(jq -r .probe.cpu_freq <<<"$out")" = "unavailable: clients not pinned" ]
+
 out=$($NULLW -n 2 -d 0.1 -i 1 -w 0)
 check "null -n 2: valid, pinned to 0,1" [ "$(jq -c '[.valid, .mode, .cpus]' <<<"$out")" = '[true,"processes",[0,1]]' ]
 out=$($NULLW -t 2 -d 0.1 -i 1 -w 0 --placement none)

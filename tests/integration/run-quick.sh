@@ -70,6 +70,9 @@ check "summary.json: each point's disturbed share (iterations of its measured on
 	[ "$(jq '[.points[] | .extra.disturbed as $d | ($d.of == (.metrics | to_entries[0].value.values | length))
 		and ($d.iterations <= $d.of) and ($d.share == (if $d.of > 0 then $d.iterations / $d.of else 0 end))
 		and (($d.reasons | add // 0) >= $d.iterations)] | all' "$RES/A/summary.json")" = true ]
+got=$(jq -s -c '[map(select(.warmup | not)) | (map(.steal_ns) | add), (map(.nivcsw) | add), (map(.migrations) | add)]' "$RES/A/points/p000/samples.jsonl")
+check "summary.json: p000's steal_ns, nivcsw and migrations are its measured samples' sums ($got)" \
+	[ "$(jq -c '.points[0].extra.disturbed | [.steal_ns, .nivcsw, .migrations]' "$RES/A/summary.json")" = "$got" ]
 
 # on a terminal: the live line (a pseudo-terminal from script(1), 120 columns)
 script -qc "stty cols 120; '$MM' run tests/data/configs/pft-tiny.conf --set run.iterations=30 --label tty --results '$RES'" /dev/null \

@@ -110,6 +110,25 @@ static void test_migrations_and_several(void **state)
 	json_decref(r);
 }
 
+/* cpu frequency: the clients' CPUs DISTURB_FREQ_PCT (10%) of the highest apart */
+static void test_freq(void **state)
+{
+	struct iter_noise n = { .nclients = 2, .span_ns = 1000000000,
+				.freq_min_khz = 1890000, .freq_max_khz = 2100000 };	/* 10% */
+	json_t *r;
+
+	assert_int_equal(judge_noise(&n, &r), 0);
+	json_decref(r);
+	n.freq_min_khz = 1800000;	/* 14.3% */
+	assert_int_equal(judge_noise(&n, &r), 1);
+	assert_non_null(strstr(json_string_value(json_array_get(r, 0)),
+			       "cpu frequency 1.80-2.10 GHz: 14.3% apart on the clients' CPUs (limit 10%)"));
+	json_decref(r);
+	n.freq_min_khz = n.freq_max_khz = 0;	/* no cpufreq: nothing judged */
+	assert_int_equal(judge_noise(&n, &r), 0);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_nivcsw),
 		cmocka_unit_test(test_migrations_and_several),
+		cmocka_unit_test(test_freq),
 	};
 	return cmocka_run_group_tests_name("disturbed", tests, NULL, NULL);
 }
