@@ -14,10 +14,13 @@ a=/tmp/bench-fe.$$; b=/tmp/bench-febare.$$; n=/tmp/bench-fen.$$
 # same CPU, or on a busy machine it alone could flee to an idle one
 cpu=$("$BIN/fork-exit" -t 1 -i 1 -w 0 --dry-run | jq '.cpus[0]')
 [ "$cpu" -ge 0 ] 2>/dev/null || cpu=0
+side_t() { "$BIN/fork-exit" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .forker_vmas] | @tsv' >>$a; }
+side_b() { taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas] | @tsv' >>$b; }
+side_n() { "$BIN/fork-exit" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .forker_vmas] | @tsv' >>$n; }
+# the order reversed every other round: a drift of the machine's load
+# within a round then favours each side as often as the other
 for r in $(seq "$ROUNDS"); do
-	"$BIN/fork-exit" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .forker_vmas] | @tsv' >>$a
-	taskset -c "$cpu" "$BIN/bare-fork" "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas] | @tsv' >>$b
-	"$BIN/fork-exit" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .forker_vmas] | @tsv' >>$n
+	if [ $((r % 2)) = 1 ]; then side_t; side_b; side_n; else side_n; side_b; side_t; fi
 done
 printf 'fork-exit -t 1 forks/sec median %6.0f, -n 1 %6.0f, bare-fork %6.0f (%ss rounds, CPU %s)\n' \
 	"$(cut -f1 $a | median)" "$(cut -f1 $n | median)" "$(cut -f1 $b | median)" "$DUR" "$cpu"

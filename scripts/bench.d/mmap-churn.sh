@@ -12,10 +12,12 @@ a=/tmp/bench-mc.$$; b=/tmp/bench-mcbare.$$; n=/tmp/bench-mcn.$$
 "$BIN/mmap-churn" -t 1 -i 1 -w 0 -d 0.3 >/dev/null
 cpu=$("$BIN/mmap-churn" -t 1 -i 1 -w 0 --dry-run | jq '.cpus[0]')
 [ "$cpu" -ge 0 ] 2>/dev/null || cpu=0
+side_t() { "$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .churner_vmas, .churn_vma[0]] | @tsv' >>$a; }
+side_b() { taskset -c "$cpu" "$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas, .churn_vma] | @tsv' >>$b; }
+side_n() { "$BIN/mmap-churn" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .churner_vmas, .churn_vma[0]] | @tsv' >>$n; }
+# the order reversed every other round (as fork-exit.sh)
 for r in $(seq "$ROUNDS"); do
-	"$BIN/mmap-churn" -t 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .churner_vmas, .churn_vma[0]] | @tsv' >>$a
-	taskset -c "$cpu" "$BIN/bare-mmap-unmap" 1 "$DUR" 1 | jq -r '[.ops_sec, .ops_cpu, .vmas, .churn_vma] | @tsv' >>$b
-	"$BIN/mmap-churn" -n 1 -i 1 -w 0 -d "$DUR" | jq -r '[.rate_sec, .rate_cpu, .churner_vmas, .churn_vma[0]] | @tsv' >>$n
+	if [ $((r % 2)) = 1 ]; then side_t; side_b; side_n; else side_n; side_b; side_t; fi
 done
 printf 'mmap-churn -t 1 ops/sec median %9.0f, -n 1 %9.0f, bare-mmap-unmap %9.0f (%ss rounds, CPU %s)\n' \
 	"$(cut -f1 $a | median)" "$(cut -f1 $n | median)" "$(cut -f1 $b | median)" "$DUR" "$cpu"

@@ -11,10 +11,14 @@ cpu=$("$BIN/pft" -t 1 --dry-run | jq '.cpus[0]')
 # memory goes back to the host): warm up both sides first, discard
 taskset -c "$cpu" "$BIN/bare-fault" $SIZE 3 >/dev/null
 "$BIN/pft" -m ${SIZE}M -t 1 -i 3 -w 0 >/dev/null
-for r in $(seq "$ROUNDS"); do
+side_p() {
 	"$BIN/pft" -m ${SIZE}M -t 1 -i 1 -w 0 |
 		jq -r '[.rate_sec, (.clients_detail[0] | .user_ns / (.user_ns + .sys_ns))] | @tsv' >>$a
-	taskset -c "$cpu" "$BIN/bare-fault" $SIZE 1 | jq -r '[.faults_sec, .user_share] | @tsv' >>$b
+}
+side_b() { taskset -c "$cpu" "$BIN/bare-fault" $SIZE 1 | jq -r '[.faults_sec, .user_share] | @tsv' >>$b; }
+# the order reversed every other round (as fork-exit.sh)
+for r in $(seq "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then side_p; side_b; else side_b; side_p; fi
 done
 p=$(cut -f1 $a | median); q=$(cut -f1 $b | median)
 pu=$(cut -f2 $a | median); bu=$(cut -f2 $b | median)
