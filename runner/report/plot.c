@@ -568,7 +568,9 @@ static bool ok_cell(const struct cmp_cell *cl)
 /*
  * NAME.dat: clients, then per line its mean, the stddev of its iterations
  * and its change (NaN where it has none), the numbers `mmscale compare`
- * prints.
+ * prints; then per line the 95% interval of its change and whether it is
+ * starred (1, 0; NaN without a change), after every line's three, so the
+ * first columns stay where scripts read them.
  */
 static int chart_data(const struct plot_opts *o, const struct chart *ch)
 {
@@ -581,6 +583,9 @@ static int chart_data(const struct plot_opts *o, const struct chart *ch)
 		ch->change_note ? ch->change_note : "% change against the first run");
 	for (int i = 0; i < ch->ns; i++)
 		fprintf(d, " %s:mean %s:stddev %s:pct", ch->s[i].title, ch->s[i].title,
+			ch->s[i].title);
+	for (int i = 0; i < ch->ns; i++)
+		fprintf(d, " %s:pct_lo %s:pct_hi %s:starred", ch->s[i].title, ch->s[i].title,
 			ch->s[i].title);
 	fputc('\n', d);
 	for (int k = 0; k < ch->nc; k++) {
@@ -599,6 +604,19 @@ static int chart_data(const struct plot_opts *o, const struct chart *ch)
 				fputs(" NaN", d);
 			else
 				fprintf(d, " %.6f", p->pct);
+		}
+		for (int i = 0; i < ch->ns; i++) {
+			const struct cmp_cell *p = ch->s[i].chg[k];
+
+			if (!ok_cell(ch->s[i].val[k]) || !ok_cell(p) || isnan(p->pct)) {
+				fputs(" NaN NaN NaN", d);
+				continue;
+			}
+			if (isnan(p->pct_lo))
+				fputs(" NaN NaN", d);
+			else
+				fprintf(d, " %.6f %.6f", p->pct_lo, p->pct_hi);
+			fprintf(d, " %d", p->sig);
 		}
 		fputc('\n', d);
 	}
@@ -732,18 +750,26 @@ static int chart_changes(const struct plot_opts *o, const struct cmp *c, const s
 	chart_xaxis(g, ch, &dx);
 	/* keep 0 in view: the sign of a change is the point of the picture */
 	fputs("set yrange [*<0:0<*]\nset offsets 0, 0, graph 0.1, graph 0.1\nplot ", g);
+	/* each change with its 95% interval (the bar), a star on the starred */
 	for (int i = 0; i < ch->ns; i++) {
+		int ci = 2 + 3 * ch->ns + 3 * i;
 		bool has = false;
 
 		for (int k = 0; k < ch->nc; k++)
 			has |= ch->s[i].chg[k] != NULL;
 		if (!has)
 			continue;
-		fprintf(g, "%s'%s.dat' using ($1%+.6g):%d with linespoints lw 2 pt 7 lc rgb '%s' title ",
-			n++ ? ", \\\n     " : "", ch->name, series_offset(ch, i, dx), 4 + 3 * i,
-			palette[i % NPALETTE]);
+		fprintf(g, "%s'%s.dat' using ($1%+.6g):%d:%d:%d with yerrorlines lw 2 pt 7 lc rgb '%s' "
+			"title ", n++ ? ", \\\n     " : "", ch->name, series_offset(ch, i, dx),
+			4 + 3 * i, ci, ci + 1, palette[i % NPALETTE]);
 		gp_quote(g, ch->s[i].title);
+		fprintf(g, ", \\\n     '%s.dat' using ($1%+.6g):(column(%d) > 0 ? column(%d) : NaN) "
+			"with points pt 3 ps 3 lw 2 lc rgb '%s' notitle", ch->name,
+			series_offset(ch, i, dx), ci + 2, 4 + 3 * i, palette[i % NPALETTE]);
 	}
+	if (n)
+		fputs(", \\\n     NaN with points pt 3 ps 3 lw 2 lc rgb 'black' "
+		      "title 'starred (significant); bars: 95% interval of the change'", g);
 	fputc('\n', g);
 	script_close(g, o, cname);
 	rc = close_checked(g, o, cname, "gp");

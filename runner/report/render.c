@@ -615,6 +615,12 @@ void cmp_print_csv(const struct cmp *c)
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* A cell's 95% interval of its change (stats_change_ci), as JSON. */
+static json_t *change_ci_json(const struct cmp_cell *cl)
+{
+	return json_pack("{s:f,s:f,s:f}", "level", STATS_CI_LEVEL, "lo", cl->pct_lo, "hi", cl->pct_hi);
+}
+
 static json_t *num_or_null(double v)
 {
 	return isnan(v) ? json_null() : json_real(v);
@@ -682,11 +688,15 @@ static json_t *summaries_json(const struct cmp *c)
 			for (int k = 0; k < s->ncols; k++) {
 				const struct cmp_cell *cl = &ln->cells[k];
 
-				json_array_append_new(cells, json_pack("{s:s,s:o,s:b,s:b,s:o}",
+				json_t *cj = json_pack("{s:s,s:o,s:b,s:b,s:o}",
 					"status", cmp_state_name(cl->state),
 					"change_pct", cl->state == C_OK ? num_or_null(cl->pct) : json_null(),
 					"significant", cl->sig, "floor", cl->floor,
-					"p", num_or_null(cl->p)));
+					"p", num_or_null(cl->p));
+
+				if (cl->state == C_OK && !isnan(cl->pct_lo))
+					json_object_set_new(cj, "change_ci", change_ci_json(cl));
+				json_array_append_new(cells, cj);
 			}
 			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:o}",
 				"stat", ln->stat, "operation", ln->op, "metric", ln->metric,
@@ -743,6 +753,8 @@ int cmp_print_json(const struct cmp *c)
 						json_pack("{s:f,s:f,s:f}", "level", STATS_CI_LEVEL,
 							  "lo", cl->ci_lo, "hi", cl->ci_hi));
 				}
+				if (ln->mean && !isnan(cl->pct_lo))
+					json_object_set_new(cj, "change_ci", change_ci_json(cl));
 				json_array_append_new(cells, cj);
 			}
 			json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:i,s:b,s:o}",

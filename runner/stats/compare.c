@@ -153,8 +153,12 @@ static void cell_compare(const struct cmp *c, struct cmp_cell *cl, const struct 
 			 enum better dir)
 {
 	cl->pct = stats_gain_pct(base->value, cl->value, lower_is_better(r, dir));
-	if (r == ST_MEAN)
+	cl->pct_lo = cl->pct_hi = NAN;
+	if (r == ST_MEAN) {
 		cl->sig = stats_significant(sb, sn, c->test, c->alpha, &cl->p);
+		stats_change_ci(sb, sn, STATS_CI_LEVEL, lower_is_better(r, dir), &cl->pct_lo,
+				&cl->pct_hi);
+	}
 }
 
 /*
@@ -187,7 +191,7 @@ int cmp_mean_cell(const struct cmp *c, int ra, const struct point *ga, int rb,
 	struct cmp_cell base = { 0 };
 
 	*cell = (struct cmp_cell){ .state = C_MISSING, .pct = NAN, .p = NAN,
-				   .ci_lo = NAN, .ci_hi = NAN };
+				   .ci_lo = NAN, .ci_hi = NAN, .pct_lo = NAN, .pct_hi = NAN };
 	if (op_state(&c->runs[ra], ga, metric, clients, &ma) != C_OK ||
 	    op_state(&c->runs[rb], gb, metric, clients, &mb) != C_OK)
 		return -1;
@@ -269,7 +273,8 @@ static struct cmp_row *add_row(struct cmp_row **rows, int *nrows, int ncells,
 		.cells = xcalloc((size_t)ncells, sizeof(struct cmp_cell)) };
 	for (int i = 0; i < ncells; i++)
 		r->cells[i] = (struct cmp_cell){ .pct = NAN, .p = NAN, .mean = NAN,
-			.stddev = NAN, .coeffvar = NAN, .ci_lo = NAN, .ci_hi = NAN };
+			.stddev = NAN, .coeffvar = NAN, .ci_lo = NAN, .ci_hi = NAN,
+			.pct_lo = NAN, .pct_hi = NAN };
 	return r;
 }
 

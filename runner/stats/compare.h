@@ -40,6 +40,8 @@ struct cmp_cell {
 	double mean, stddev;
 	double coeffvar;	/* stddev * 100 / amean, as the CoeffVar row */
 	double ci_lo, ci_hi;	/* 95% interval of the mean; NAN until computed */
+	double pct_lo, pct_hi;	/* 95% interval of pct (stats_change_ci; mean
+				 * rows); NAN without one */
 	int nwarn;
 	char **warn;		/* one line each, e.g. "Hmean undefined: Amean shown" */
 };

@@ -170,6 +170,31 @@ double stats_ci_halfwidth(const struct stats *s, double level)
 	return gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, s->n - 1) * s->stddev / sqrt(s->n);
 }
 
+void stats_change_ci(const struct stats *a, const struct stats *b, double level,
+		     bool lower_better, double *lo, double *hi)
+{
+	double ma = stats_headline(a), mb = stats_headline(b), qa, qb, h = 0, x, y;
+
+	*lo = *hi = NAN;
+	if (a->n < 2 || b->n < 2 || ma == 0)
+		return;
+	qa = a->stddev * a->stddev / a->n;
+	qb = b->stddev * b->stddev / b->n;
+	if (qa + qb > 0)
+		h = gsl_cdf_tdist_Pinv(1 - (1 - level) / 2,
+				       (qa + qb) * (qa + qb) /
+				       (qa * qa / (a->n - 1) + qb * qb / (b->n - 1))) * sqrt(qa + qb);
+	/* both gains are linear in b's mean: map its two ends */
+	x = (mb - h) * 100 / ma - 100;
+	y = (mb + h) * 100 / ma - 100;
+	if (lower_better) {
+		x = -x;
+		y = -y;
+	}
+	*lo = x < y ? x : y;
+	*hi = x < y ? y : x;
+}
+
 double stats_ci_rel(const struct stats *s, double level)
 {
 	double h = stats_ci_halfwidth(s, level), m = stats_headline(s);

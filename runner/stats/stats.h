@@ -77,6 +77,16 @@ double stats_gain_pct(double base, double now, bool lower_better);
  */
 #define STATS_CI_LEVEL 0.95
 double stats_ci_halfwidth(const struct stats *s, double level);
+/*
+ * The confidence interval of the change of b against a, in stats_gain_pct's
+ * terms (positive is better): b's headline minus a's, +- t(1 - (1 - level)
+ * / 2; Welch's df) * sqrt(sa^2/na + sb^2/nb), relative to a's headline, so
+ * that it holds the change compare prints.  A change whose interval holds
+ * 0 is one a t-test would not star.  *lo and *hi NAN for n < 2 on either
+ * side or a zero base.
+ */
+void stats_change_ci(const struct stats *a, const struct stats *b, double level,
+		     bool lower_better, double *lo, double *hi);
 /* Half-width / |headline| (0.02 = 2%); NAN for n < 2 or a zero mean. */
 double stats_ci_rel(const struct stats *s, double level);
 

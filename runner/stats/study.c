@@ -185,7 +185,8 @@ static void add_change(const struct cmp *c, const struct study *s, struct study_
 		int j = against_of(s, k);
 
 		ch->against[k] = j;
-		ch->cells[k] = (struct cmp_cell){ .state = C_MISSING, .pct = NAN, .p = NAN };
+		ch->cells[k] = (struct cmp_cell){ .state = C_MISSING, .pct = NAN, .p = NAN,
+						  .pct_lo = NAN, .pct_hi = NAN };
 		if (j < 0)
 			continue;
 		cmp_mean_cell(c, s->cols[j].run, s->cols[j].group, s->cols[k].run, s->cols[k].group,
@@ -277,7 +278,8 @@ static void build_table(const struct cmp *c, struct study *s, struct study_table
 				cv = model_row(c, &s->cols[k], ST_HCOEFFVAR, metrics[i], t->clients);
 			m->cv[k] = cv && cv->cells[s->cols[k].run].state == C_OK ?
 				   cv->cells[s->cols[k].run].value : NAN;
-			m->cells[k] = (struct cmp_cell){ .state = C_MISSING, .pct = NAN, .p = NAN };
+			m->cells[k] = (struct cmp_cell){ .state = C_MISSING, .pct = NAN, .p = NAN,
+							 .pct_lo = NAN, .pct_hi = NAN };
 			if (!row)
 				continue;
 			m->cells[k] = row->cells[s->cols[k].run];

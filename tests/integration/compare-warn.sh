@@ -120,6 +120,16 @@ check "text without --ci: no interval" [ "$("$MM" compare "$R/base" "$R/clear" 2
 "$MM" compare "$R/base" "$R/clear" --format csv >"$TMP/ci.csv" 2>/dev/null
 check "csv: n, mean, stddev, ci_lo, ci_hi after p" \
 	[ "$(awk -F, '$2 == "Hmean" && $6 == 0 {printf "%s %.4f %.4f", $13, $16, $17}' "$TMP/ci.csv")" = "30 $ci" ]
+# the change's interval (Welch): base 100+-1 against clear 90+-1, 30 each:
+# se = sqrt(2 * (30/29) / 30), df 58, t(0.975; 58) = 2.0017174841 (GSL, any
+# t table: 2.002), relative to base's Hmean
+cci=$(awk 'BEGIN { ha = 2 / (1/99 + 1/101); hb = 2 / (1/89 + 1/91); h = 2.0017174841 * sqrt(2 * (30/29) / 30)
+	printf "%.4f %.4f", (hb - h) * 100 / ha - 100, (hb + h) * 100 / ha - 100 }')
+check "json: the change's 95% interval is Welch's of the two Hmeans, relative to the base ($cci)" \
+	[ "$(jq -r '.groups[0].rows[] | select(.mean_row) | .cells[1].change_ci | "\(.lo) \(.hi)"' "$TMP/ci.json" |
+	     awk '{printf "%.4f %.4f", $1, $2}')" = "$cci" ]
+check "json: the base cell has no change interval" \
+	[ "$(jq '[.groups[0].rows[] | select(.mean_row) | .cells[0] | has("change_ci")] | any' "$TMP/ci.json")" = false ]
 check "html: p printed beside the change" \
 	grep -qE 'data-metric="faults/sec-1".*<span class="p">p=[0-9.e-]+</span>' "$TMP/rep/index.html"
 

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 M=$BIN/mmscale
 CONF=$(cd "$(dirname "$0")/../.." && pwd)/configs/quick.conf
-echo "1..21"
+echo "1..28"
 
 for l in a b; do
 	"$M" run "$CONF" --results "$TMP/res" --label $l --iterations 3 >"$TMP/run.$l" 2>&1 ||
@@ -52,6 +52,19 @@ check "faults/sec-2 of run b is its Hmean ($dat vs $hm)" \
 chk=$(awk '$1 == 2 { d = $5 * 100 / $2 - 100 - $7; print (d < 0 ? -d : d) < 1e-4 }' \
 	"$P/pft-mode-threads.faults-sec.dat")
 check "%change column is new*100/base-100" test "$chk" = 1
+# after every line's three columns, each line's interval of its change and
+# its star (1, 0): b's are compare's change_ci and significant, and hold its change
+"$M" compare "$TMP/res/a" "$TMP/res/b" --format json >"$TMP/cmp.json" 2>/dev/null
+want=$(jq -r '.groups[0].rows[] | select(.mean_row and .operation == "faults/sec-2") | .cells[1] |
+	"\(.change_ci.lo * 1e4 | round) \(.change_ci.hi * 1e4 | round) \(if .significant then 1 else 0 end)"' "$TMP/cmp.json")
+got=$(awk '$1 == 2 { printf "%.0f %.0f %d", $11 * 1e4, $12 * 1e4, $13 }' "$P/pft-mode-threads.faults-sec.dat")
+check "faults/sec-2 of b: the .dat's interval and star are compare's ($got vs $want)" test "$got" = "$want"
+check "  and the interval holds the change" \
+	awk '$1 == 2 { exit !($11 <= $7 && $7 <= $12) }' "$P/pft-mode-threads.faults-sec.dat"
+check "the change picture draws each change's interval and a star on the starred" \
+	bash -c "grep -qF '):7:11:12 with yerrorlines' '$P/pft-mode-threads.faults-sec.change.gp' &&
+		 grep -q '(column(13) > 0 ? column(7) : NaN) with points pt 3' '$P/pft-mode-threads.faults-sec.change.gp' &&
+		 grep -q \"title 'starred (significant); bars: 95% interval of the change'\" '$P/pft-mode-threads.faults-sec.change.gp'"
 if [ -n "$slab" ]; then	# the slab bars are meta.json's pages per 1000 objects
 	want=$(jq -r '.slab.caches.vm_area_struct.pages_per_1000' "$TMP/res/a/meta.json")
 	got=$(awk '$1 == "vm_area_struct" { print $2 }' "$P/slab-footprint.dat")
