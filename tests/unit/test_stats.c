@@ -366,6 +366,37 @@ static void test_adaptive_aa(void **st)
 	gsl_rng_free(r);
 }
 
+/*
+ * The interval of a change: Welch's of the two headline means relative to
+ * the base, in stats_gain_pct's sign.  a = 9, 10, 11 (Amean 10, s 1), b =
+ * 11, 12, 13 (12, s 1), lower is better (headline Amean): qa = qb = 1/3,
+ * df = (2/3)^2 / (2 * (1/3)^2 / 2) = 4, t(0.975; 4) = 2.7764451; the change
+ * -20% (worse), its interval -(20 +- 2.7764451 * sqrt(2/3) * 10).
+ */
+static void test_change_ci(void **st)
+{
+	double a[] = { 9, 10, 11 }, b[] = { 11, 12, 13 }, lo, hi, h = 2.7764451 * sqrt(2.0 / 3) * 10;
+	struct stats sa, sb;
+
+	(void)st;
+	stats_compute(a, 3, BETTER_LOWER, &sa);
+	stats_compute(b, 3, BETTER_LOWER, &sb);
+	stats_change_ci(&sa, &sb, 0.95, true, &lo, &hi);
+	near(lo, -20 - h, 1e-5, "lower is better: lo");
+	near(hi, -20 + h, 1e-5, "lower is better: hi");
+	near(stats_gain_pct(10, 12, true), -20, 1e-12, "the change itself");
+	/* higher is better: the same numbers read as +20% */
+	stats_compute(a, 3, BETTER_HIGHER, &sa);
+	stats_compute(b, 3, BETTER_HIGHER, &sb);
+	stats_change_ci(&sa, &sb, 0.95, false, &lo, &hi);
+	assert_true(lo < stats_gain_pct(sa.mean, sb.mean, false) &&
+		    stats_gain_pct(sa.mean, sb.mean, false) < hi);
+	/* one sample: no interval */
+	stats_compute(a, 1, BETTER_HIGHER, &sa);
+	stats_change_ci(&sa, &sb, 0.95, false, &lo, &hi);
+	assert_true(isnan(lo) && isnan(hi));
+}
+
 /* The noise floor: t(0.975; n-1) * sqrt(2) * cv_between, both signs, edges. */
 static void test_noise_floor(void **st)
 {
@@ -494,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_ci),
 		cmocka_unit_test(test_adaptive_formula),
 		cmocka_unit_test(test_adaptive_aa),
+		cmocka_unit_test(test_change_ci),
 		cmocka_unit_test(test_noise_floor),
 		cmocka_unit_test(test_noise_floor_rate),
 		cmocka_unit_test(test_calibration_file),
