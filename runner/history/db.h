@@ -44,7 +44,7 @@ struct db_ops {
 	/* persistent: the statement is run many times (kept prepared). */
 	int (*prepare)(struct db *db, const char *sql, bool persistent, struct db_stmt **st);
 	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);
-	void (*bind_double)(struct db_stmt *st, int i, double v);
+	void (*bind_double)(struct db_stmt *st, int i, double v);	/* NAN: NULL */
 	void (*bind_text)(struct db_stmt *st, int i, const char *v);	/* NULL: NULL */
 	/* DB_ROW, DB_DONE or an EXIT_* code (what names it in the message) */
 	int (*step)(struct db_stmt *st, const char *what);

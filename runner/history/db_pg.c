@@ -14,6 +14,7 @@
  * value survives the trip bit for bit.
  */
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,11 @@ static void pg_bind_double(struct db_stmt *st, int i, double v)
 {
 	char *s;
 
+	/* NAN is NULL, as SQLite stores it (a typed NULL: the column is real) */
+	if (isnan(v)) {
+		set_param(T(st), i, FLOAT8OID, NULL);
+		return;
+	}
 	if (asprintf(&s, "%.17g", v) < 0)
 		die(EXIT_NORES, ENOMEM, "history");
 	set_param(T(st), i, FLOAT8OID, s);

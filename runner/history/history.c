@@ -172,7 +172,34 @@ static void meta_run_free(struct meta_run *m)
 
 /* ---- import ------------------------------------------------------------ */
 
-static int put_summary_point(struct store *st, int64_t run_id, const struct point *p)
+/*
+ * How long a point ran and in how many iterations, for `plan --db`:
+ * point.json's wall_sec, the run's warm-up, the pilot and kept iterations
+ * of extra.precision (or the values, before adaptive iterations).
+ * wall_sec stays 0 without a point.json.
+ */
+static void point_timing(const char *dir, json_t *meta, const struct point *p,
+			 struct store_point *sp)
+{
+	char path[PATH_MAX];
+	json_t *pj, *prec = json_object_get(p->extra, "precision");
+	json_t *warmup = meta_at(meta, "settings.warmup");
+
+	if (snprintf(path, sizeof(path), "%s/points/%s/point.json", dir, p->id) >= (int)sizeof(path))
+		return;
+	pj = json_load_file(path, 0, NULL);
+	if (json_is_number(json_object_get(pj, "wall_sec")))
+		sp->wall_sec = json_number_value(json_object_get(pj, "wall_sec"));
+	json_decref(pj);
+	sp->warmup = json_is_integer(warmup) ? (int)json_integer_value(warmup) : 0;
+	sp->pilot = (int)json_integer_value(json_object_get(prec, "pilot"));
+	sp->kept = json_is_integer(json_object_get(prec, "iterations")) ?
+		   (int)json_integer_value(json_object_get(prec, "iterations")) :
+		   p->nmetrics ? p->metrics[0].n : 0;
+}
+
+static int put_summary_point(struct store *st, int64_t run_id, const struct point *p,
+			     const char *dir, json_t *meta)
 {
 	struct store_metric *ms = must(calloc(p->nmetrics + 1, sizeof(*ms)));
 	char *params = p->params ? json_dumps(p->params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -186,11 +213,14 @@ static int put_summary_point(struct store *st, int64_t run_id, const struct poin
 		};
 		stats_compute_agg(m->values, m->n, m->dir, m->agg, &ms[i].st);
 	}
-	rc = store_put_point(st, run_id, &(struct store_point){
+	struct store_point sp = {
 		.pid = p->id, .workload = p->workload, .group = p->group,
 		.clients = p->clients, .status = p->status, .reason = p->reason,
 		.params = params, .nmetrics = p->nmetrics, .metrics = ms,
-	});
+	};
+
+	point_timing(dir, meta, p, &sp);
+	rc = store_put_point(st, run_id, &sp);
 	free(params);
 	free(ms);
 	return rc;
@@ -227,7 +257,7 @@ int history_import_dir(struct store *st, const char *dir, struct store_run *out)
 		goto out;
 	rc = store_put_run(st, &m.run);
 	for (int i = 0; i < s.npoints && !rc; i++)
-		rc = put_summary_point(st, m.run.id, &s.points[i]);
+		rc = put_summary_point(st, m.run.id, &s.points[i], dir, s.meta);
 	if (!rc)
 		rc = store_commit(st);
 	else

@@ -115,6 +115,15 @@ static const char *const migrations[] = {
 	"  cv_between {REAL} NOT NULL,"	/* %, CoeffVar of the runs' headline means */
 	"  cv_within_mean {REAL},"		/* %, the mean of their own CoeffVars */
 	"  PRIMARY KEY (calibration_id, grp, metric, clients)){NOROWID};",
+	/* v5: how long each point ran (point.json's wall_sec) and the
+	 * iterations that took (warm-up, adaptive pilot, kept): what `plan
+	 * --db` estimates a config's time from.  NULL for points stored
+	 * before, or without a point.json. */
+	[5] =
+	"ALTER TABLE points ADD COLUMN wall_sec {REAL};"
+	"ALTER TABLE points ADD COLUMN warmup INTEGER;"
+	"ALTER TABLE points ADD COLUMN pilot INTEGER;"
+	"ALTER TABLE points ADD COLUMN kept INTEGER;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 _Static_assert(NMIGRATIONS == STORE_VERSION, "STORE_VERSION");
@@ -526,7 +535,12 @@ static int db_put_point(struct store *st, int64_t run_id, const struct store_poi
 	int64_t point_id = 0;
 	int rc;
 
-	rc = prepare_kept(s, "INSERT INTO points (run_id, pid, workload, grp, clients, status,"
+	/* a db kept at an older version (tests build them) has no timing columns */
+	rc = prepare_kept(s, s->version >= 5 ?
+			  "INSERT INTO points (run_id, pid, workload, grp, clients, status,"
+			  " reason, params, wall_sec, warmup, pilot, kept)"
+			  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) RETURNING id" :
+			  "INSERT INTO points (run_id, pid, workload, grp, clients, status,"
 			  " reason, params) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
 			  &s->ins_point);
 	rc = rc ?: prepare_kept(s, "INSERT INTO summaries VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
@@ -542,6 +556,14 @@ static int db_put_point(struct store *st, int64_t run_id, const struct store_poi
 	s->o->bind_text(q, 6, p->status ? p->status : "ok");
 	s->o->bind_text(q, 7, p->reason);
 	s->o->bind_text(q, 8, p->params);
+	/* a point without its time: wall_sec NULL (a db kept at an older
+	 * version has no such columns) */
+	if (s->version >= 5) {
+		s->o->bind_double(q, 9, p->wall_sec > 0 ? p->wall_sec : NAN);
+		s->o->bind_int64(q, 10, p->warmup);
+		s->o->bind_int64(q, 11, p->pilot);
+		s->o->bind_int64(q, 12, p->kept);
+	}
 	rc = step_id(s, q, "store point", &point_id, NULL);
 	s->o->reset(q);
 	for (int i = 0; i < p->nmetrics && !rc; i++)
@@ -578,14 +600,6 @@ static char *runs_json(const struct calib *c)
 	if (!text)
 		die(EXIT_NORES, ENOMEM, "store calibration");
 	return text;
-}
-
-static void bind_real_or_null(struct dbstore *s, struct db_stmt *q, int i, double v)
-{
-	if (isnan(v))
-		s->o->bind_text(q, i, NULL);
-	else
-		s->o->bind_double(q, i, v);
 }
 
 static int db_put_calibration(struct store *st, const struct calib *c)
@@ -632,7 +646,7 @@ static int db_put_calibration(struct store *st, const struct calib *c)
 		o->bind_int64(q, 4, r->clients);
 		o->bind_int64(q, 5, r->n);
 		o->bind_double(q, 6, r->cv_between);
-		bind_real_or_null(s, q, 7, r->cv_within_mean);
+		o->bind_double(q, 7, r->cv_within_mean);	/* NAN: NULL */
 		rc = step_done(s, q, "store calibration row");
 	}
 	if (q)
@@ -793,8 +807,8 @@ static int db_run_points(struct store *st, int64_t run_id, struct store_point_st
 	struct store_point_status *p = NULL;
 	int cnt = 0, cap = 0, rc;
 
-	rc = prepare(s, "SELECT pid, grp, clients, status, reason FROM points"
-		     " WHERE run_id = ?1 ORDER BY pid", &q);
+	rc = prepare(s, "SELECT pid, grp, clients, status, reason, wall_sec, warmup, pilot, kept"
+		     " FROM points WHERE run_id = ?1 ORDER BY pid", &q);
 	if (rc)
 		return rc;
 	s->o->bind_int64(q, 1, run_id);
@@ -803,12 +817,19 @@ static int db_run_points(struct store *st, int64_t run_id, struct store_point_st
 			cap = cap ? 2 * cap : 16;
 			p = xrealloc(p, cap, sizeof(*p));
 		}
+		/* the value before col_text (SQLite converts it to text) */
+		double wall = s->o->col_double(q, 5);
+
 		p[cnt++] = (struct store_point_status){
 			.pid = col_strdup(s, q, 0),
 			.group = col_strdup(s, q, 1),
 			.clients = (int)s->o->col_int64(q, 2),
 			.status = col_strdup(s, q, 3),
 			.reason = s->o->col_text(q, 4) ? col_strdup(s, q, 4) : NULL,
+			.wall_sec = s->o->col_text(q, 5) ? wall : NAN,
+			.warmup = (int)s->o->col_int64(q, 6),
+			.pilot = (int)s->o->col_int64(q, 7),
+			.kept = (int)s->o->col_int64(q, 8),
 		};
 	}
 	s->o->finalize(q);
@@ -1085,10 +1106,8 @@ static int copy_table(struct dbstore *a, struct dbstore *b, const struct table_c
 				/* the value before col_text (SQLite converts it to text) */
 				double d = a->o->col_double(q, c);
 
-				if (a->o->col_text(q, c))
-					b->o->bind_double(ins, bi, d);
-				else
-					b->o->bind_text(ins, bi, NULL);	/* a NULL real stays NULL */
+				/* a NULL real stays NULL */
+				b->o->bind_double(ins, bi, a->o->col_text(q, c) ? d : NAN);
 			} else {
 				b->o->bind_text(ins, bi, a->o->col_text(q, c));
 			}
@@ -1134,11 +1153,12 @@ int store_copy(struct store *from, struct store *to, long counts[STORE_COPY_COUN
 		  " toggles = excluded.toggles, status = excluded.status, good = excluded.good,"
 		  " verdict = excluded.verdict RETURNING id",
 		  "iMtttttiiit", 1, &rm },
-		{ "SELECT id, run_id, pid, workload, grp, clients, status, reason, params"
-		  " FROM points ORDER BY id",
-		  "INSERT INTO points (run_id, pid, workload, grp, clients, status, reason, params)"
-		  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
-		  "iRtttittt", 1, &pm },
+		{ "SELECT id, run_id, pid, workload, grp, clients, status, reason, params,"
+		  " wall_sec, warmup, pilot, kept FROM points ORDER BY id",
+		  "INSERT INTO points (run_id, pid, workload, grp, clients, status, reason, params,"
+		  " wall_sec, warmup, pilot, kept) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+		  " RETURNING id",
+		  "iRtttitttriii", 1, &pm },
 		{ "SELECT point_id, metric, iter, value FROM metric_values ORDER BY point_id",
 		  "INSERT INTO metric_values VALUES (?1,?2,?3,?4)", "Ptir", 0, NULL },
 		{ "SELECT point_id, metric, better, n, mean, amean, hmean, stddev, coeffvar, min,"

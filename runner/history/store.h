@@ -68,6 +68,10 @@ struct store_point {
 	const char *status;		/* "ok", "failed", ... */
 	const char *reason;		/* or NULL */
 	const char *params;		/* JSON text or NULL */
+	/* how long it ran (point.json's wall_sec; 0: unknown) and the
+	 * iterations that took: warm-up, adaptive pilot, kept */
+	double wall_sec;
+	int warmup, pilot, kept;
 	int nmetrics;
 	struct store_metric *metrics;
 };
@@ -85,6 +89,8 @@ struct store_values {
 struct store_point_status {
 	char *pid, *group, *status, *reason;	/* reason may be NULL */
 	int clients;
+	double wall_sec;		/* NAN when not recorded */
+	int warmup, pilot, kept;
 };
 
 /* One run's summary of one metric: a point of a history series. */
@@ -159,7 +165,7 @@ struct store {
 /* The schema version this mmscale writes.  max_version 0 migrates to it;
  * tests pass an older version to build a db that a later open must migrate.
  * A db whose schema is current is opened without any write. */
-#define STORE_VERSION 4
+#define STORE_VERSION 5
 #define STORE_SQLITE_VERSION STORE_VERSION
 int store_open_version(const char *db, int max_version, struct store **st);
 int store_sqlite_open(const char *path, int max_version, struct store **st);

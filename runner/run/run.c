@@ -33,6 +33,7 @@
 #include "meta.h"
 #include "perf.h"
 #include "plan.h"
+#include "estimate.h"
 #include "pointfile.h"
 #include "prefetch.h"
 #include "progress.h"
@@ -1542,8 +1543,8 @@ const struct cli_command cli_cmd_run = {
 };
 
 struct plan_args {
-	const char *topology;
-	bool json;
+	const char *topology, *db;
+	bool json, pilot;
 	struct opt_strv set;
 };
 
@@ -1555,14 +1556,22 @@ static const struct opt plan_opts[] = {
 	{ "json", 'j', OPT_BOOL, A(json), .help = "print the plan as JSON" },
 	{ "set", 's', OPT_STRV, A(set), .arg = "SECTION.KEY=VALUE",
 	  .help = "override or add a config value, as run --set does" },
+	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
+	  .help = "estimate the time from the newest runs of this config on this machine in "
+		  "the history DB (" STORE_DB_HELP ")" },
+	{ "pilot", 'p', OPT_BOOL, A(pilot),
+	  .help = "estimate the time from a pilot: every point run for 2 iterations, "
+		  "no warm-up, into a scratch directory removed after" },
 	{ 0 }
 };
 #undef A
 
 static const struct cli_exit plan_exits[] = {
-	{ EXIT_OK, "the plan was printed" },
-	{ EXIT_FAIL, "the plan could not be built" },
+	{ EXIT_OK, "the plan was printed (with an estimate, or why there is none)" },
+	{ EXIT_FAIL, "the plan could not be built, or the pilot failed" },
 	CLI_EXITS_COMMON,
+	{ EXIT_UNSUPP, "--pilot: the config needs what this machine lacks (unavailable: why)" },
+	{ EXIT_INTR, "--pilot interrupted: nothing estimated" },
 	{ -1 }
 };
 
@@ -1573,11 +1582,16 @@ static int plan_main(void *opts, int argc, char **argv)
 	struct cfg_env env = { 0 };
 	struct config cfg;
 	struct plan plan;
+	struct estimate est = { 0 };
 	bool json = a->json;
 	int rc;
 
 	if (topo && !*topo)
 		topo = NULL;
+	if (a->pilot && (a->db || topo)) {
+		errmsg(0, "plan: --pilot runs here: no --db, no --topology");
+		return EXIT_USAGE;
+	}
 	if ((rc = load_env(&env, topo)))
 		return rc;
 	if ((rc = config_load_set(argv[0], &env, a->set.v, a->set.n, &cfg))) {
@@ -1585,10 +1599,19 @@ static int plan_main(void *opts, int argc, char **argv)
 		return rc;
 	}
 	rc = plan_build(&cfg, &plan);
+	if (!rc && (a->db || a->pilot)) {
+		rc = a->pilot ? estimate_pilot(argv[0], a->set.v, a->set.n, &cfg, &plan, &est) :
+		     estimate_history(&cfg, &plan, a->db, &est);
+		if (rc)
+			plan_free(&plan);
+	}
 	if (!rc) {
 		if (json) {
 			json_t *j = plan_json(&plan);
 
+			json_object_set_new(j, "config_hash", json_string(cfg.hash));
+			if (a->db || a->pilot)
+				json_object_set_new(j, "estimate", estimate_json(&est, &plan));
 			json_dumpf(j, stdout, JSON_INDENT(1));
 			putchar('\n');
 			json_decref(j);
@@ -1602,9 +1625,12 @@ static int plan_main(void *opts, int argc, char **argv)
 				printf("# %s: %d points, %d CPUs, %d iterations + %d warm-up each\n",
 				       cfg.path, plan.npoints, plan.ncpus, cfg.iterations, cfg.warmup);
 			plan_print(&plan, stdout);
+			if (a->db || a->pilot)
+				estimate_print(&est, &plan, stdout);
 		}
 		plan_free(&plan);
 	}
+	estimate_free(&est);
 	config_free(&cfg);
 	return rc;
 }
@@ -1612,6 +1638,13 @@ static int plan_main(void *opts, int argc, char **argv)
 const struct cli_command cli_cmd_plan = {
 	.name = "plan", .operands = "CONFIG", .min_operands = 1, .max_operands = 1,
 	.summary = "print the points a config expands to, nothing run",
+	.description =
+		"Prints the points of CONFIG's plan.  --db DB estimates how long it runs\n"
+		"on this machine from the newest 3 runs of the config (its hash) in the\n"
+		"history: per point, its seconds per iteration there times the iterations\n"
+		"planned (warm-up included; adaptive points: the pilot and what the\n"
+		"history's runs kept, or what their spread says the rule would keep).\n"
+		"--pilot runs every point for 2 iterations instead and extrapolates.\n",
 	.opts = plan_opts, .opts_size = sizeof(struct plan_args),
 	.exits = plan_exits, .main = plan_main,
 };

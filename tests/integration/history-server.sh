@@ -55,7 +55,7 @@ check "  one line: cannot reach the server" one_line "cannot reach the server"
 expect_exit 2 "a database that does not exist" "$M" history --db "postgresql://mmscale:$PG_PW@/nope?host=$PG_SOCK"
 pg_sql faults "INSERT INTO schema_version VALUES (99, 0)"
 expect_exit 2 "a schema newer than this mmscale" "$SYNTH" nights=2,machine=g --db "$U"
-check "  one line naming both versions" one_line "schema version 99 is newer than this mmscale knows (4)"
+check "  one line naming both versions" one_line "schema version 99 is newer than this mmscale knows (5)"
 check "  nothing written" test "$(pg_sql faults 'select count(*) from runs')" = 3
 expect_exit 2 "  history refuses it too" "$M" history --db "$U"
 

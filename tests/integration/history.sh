@@ -293,14 +293,16 @@ mkdir -p "$TMP/fc0/old" && jq 'del(.hostname, .cpu_model, .time)' "$TMP/fc6/cal/
 expect_exit 2 "a calibration without its machine and no runs beside it: refused" \
 	"$M" import "$TMP/fc0/old" --db "$FDB"
 check "  one line saying so" grep -q 'records no machine' "$TMP/err"
-# an older history (v3: no calibrations) is upgraded in place
+# an older history (v3: no calibrations, no point times) is upgraded in place
 ODB=$(newdb old)
 "$SYNTH" nights=3,machine=o --db "$ODB" >/dev/null
-q "$ODB" "DROP TABLE calibration_rows; DROP TABLE calibrations; DELETE FROM schema_version WHERE version = 4" >/dev/null
+q "$ODB" "DROP TABLE calibration_rows; DROP TABLE calibrations; ALTER TABLE points DROP COLUMN wall_sec;
+	ALTER TABLE points DROP COLUMN warmup; ALTER TABLE points DROP COLUMN pilot;
+	ALTER TABLE points DROP COLUMN kept; DELETE FROM schema_version WHERE version >= 4" >/dev/null
 check "a v3 history made" test "$(q "$ODB" "select max(version) from schema_version")" = 3
-expect_exit 0 "  it takes a calibration (migrated to v4)" "$M" import "$TMP/fc6/cal" --db "$ODB"
-got=$(q "$ODB" "select count(*) from runs")/$(q "$ODB" "select max(version) from schema_version")/$(q "$ODB" "select count(*) from calibrations")
-check "  its runs kept, schema 4, the calibration stored ($got)" test "$got" = 3/4/1
+expect_exit 0 "  it takes a calibration (migrated to v5)" "$M" import "$TMP/fc6/cal" --db "$ODB"
+got=$(q "$ODB" "select count(*) from runs")/$(q "$ODB" "select max(version) from schema_version")/$(q "$ODB" "select count(*) from calibrations")/$(q "$ODB" "select count(wall_sec) from points")
+check "  its runs kept, schema 5, the calibration stored, no point times ($got)" test "$got" = 3/5/1/0
 
 # ---- a run with a failed point ------------------------------------------------------
 mkrun "$TMP/r3" r3 2026-11-03T03:00:00Z hostA 505000
