@@ -848,6 +848,23 @@ static void build_pivots(struct cmp *c)
 	}
 }
 
+/* The lowest and highest floor of a calibration's rows (what it costs). */
+static void floor_range(const struct calib *cal, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = 0;
+	for (int i = 0; i < cal->nrows; i++) {
+		double f = stats_noise_floor(cal->rows[i].cv_between, cal->rows[i].n);
+
+		if (isnan(f))
+			continue;
+		*lo = f < *lo ? f : *lo;
+		*hi = f > *hi ? f : *hi;
+	}
+	if (*lo > *hi)
+		*lo = *hi = NAN;
+}
+
 /* ---- the model ---------------------------------------------------------------- */
 
 void cmp_build(struct cmp *c)
@@ -879,10 +896,15 @@ void cmp_build(struct cmp *c)
 		footprint_of(c->runs[i].meta, &c->fp[i]);
 	study_build(c);
 	cmp_warnings(c);
-	if (c->nfloored)
+	if (c->nfloored) {
+		double lo, hi;
+
+		floor_range(c->floor, &lo, &hi);
 		cmp_warn(c, "noise floor: %d star%s removed: changes within t(0.975; n-1) * sqrt(2) * the "
-			 "run-to-run CoeffVar of %s (marked ~)", c->nfloored,
-			 c->nfloored == 1 ? "" : "s", cmp_floor_path(c));
+			 "run-to-run CoeffVar of %s (marked ~; its floors %.1f-%.1f%%: smaller changes "
+			 "cannot be told from this machine's drift)", c->nfloored,
+			 c->nfloored == 1 ? "" : "s", cmp_floor_path(c), lo, hi);
+	}
 }
 
 void cmp_free(struct cmp *c)

@@ -63,6 +63,8 @@ check "floor 6%: the 8% star at 1 client dropped (floor true), 2 clients (no row
 	[ "$(cell "$TMP/f.json" 1),$(cell "$TMP/f.json" 2)" = "false true,true false" ]
 check "one warning line: 1 star removed ($(head -c 200 "$TMP/f.err"))" \
 	[ "$(grep -c '^mmscale: compare: warning: noise floor: 1 star removed' "$TMP/f.err"),$(wc -l <"$TMP/f.err")" = 1,1 ]
+check "  and says what the floor costs: its floors 23.6-23.6%" \
+	grep -q "(marked ~; its floors 23.6-23.6%: smaller changes cannot be told from this machine's drift)" "$TMP/f.err"
 check "the warning in the JSON's metadata" \
 	[ "$(jq '[.warnings[] | select(startswith("noise floor: 1 star removed"))] | length' "$TMP/f.json")" = 1 ]
 check "a calibration of this config: no 'another config' warning" \
