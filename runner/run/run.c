@@ -89,6 +89,7 @@ struct pstate {
 	double wall;
 	int invocations;
 	int pilot;		/* adaptive: the first measured lines, not summarised */
+	int adaptive_n;		/* adaptive: the iterations run after the pilot */
 };
 
 struct runner {
@@ -591,6 +592,41 @@ out:
 	json_decref(j);
 }
 
+/*
+ * The precision the point has reached so far: its headline over what it
+ * would summarise now (point_metrics: no warm-up, no pilot once the pilot
+ * is done, valid lines), the running invocation's lines included.  NAN
+ * before 2 samples.
+ */
+static double live_precision(const struct runner *R, const struct plan_point *pt)
+{
+	struct pstate tmp = R->ps[R->cur];
+	json_t *all = json_copy(tmp.samples);
+	char *text = R->cur_out ? read_text(R->cur_out, NULL) : NULL;
+	struct point p = { 0 };
+	const char *why;
+	double rel = NAN;
+	size_t used;
+
+	if (!all)
+		return NAN;
+	if (text)
+		run_read_lines(text, all, &used);
+	tmp.samples = all;
+	point_metrics(pt, &tmp, &p, &why);
+	if (p.nmetrics) {
+		struct stats st;
+
+		stats_compute_agg(p.metrics[0].values, p.metrics[0].n, p.metrics[0].dir,
+				  p.metrics[0].agg, &st);
+		rel = stats_ci_rel(&st, STATS_CI_LEVEL);
+	}
+	metrics_free(&p);
+	json_decref(all);
+	free(text);
+	return rel;
+}
+
 /* The live line on a terminal (progress.c draws it): called on exec's ticks. */
 static void progress(void *arg)
 {
@@ -611,11 +647,17 @@ static void progress(void *arg)
 		goto out;
 	/* no workload declares a duration, so the pace starts with the first line */
 	p.eta = progress_eta(el, p.done, p.total, NAN);
+	/* adaptive: the pilot, then the pilot and the estimate it made */
+	if (R->cfg.precision > 0)
+		p.iterations = R->ps[R->cur].pilot ? R->ps[R->cur].pilot + R->ps[R->cur].adaptive_n :
+			       R->cfg.min_iterations;
 	p.iteration = (int)json_array_size(R->ps[R->cur].samples) + (int)now_lines + 1;
 	if (p.iteration > p.warmup + p.iterations)
 		p.iteration = p.warmup + p.iterations;
 	last_headline(pt, &R->ps[R->cur], last, head, sizeof(head));
 	p.headline = head[0] ? head : NULL;
+	p.precision = live_precision(R, pt);
+	p.target = R->cfg.precision;
 	if (ioctl(2, TIOCGWINSZ, &ws) == 0)
 		p.width = ws.ws_col;
 	progress_format(&p, line, sizeof(line));
@@ -928,6 +970,8 @@ static int run_adaptive(struct runner *R, const int *idx, int n, bool *capped)
 		json_array_foreach(s->samples, j, l)
 			s->pilot += !json_is_true(json_object_get(l, "warmup"));
 	}
+	for (int k = 0; k < n; k++)
+		R->ps[idx[k]].adaptive_n = need;	/* what the live line counts to */
 	return need ? run_rounds(R, idx, n, need, 0, NULL) : 0;
 }
 

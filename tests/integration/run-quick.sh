@@ -80,7 +80,10 @@ script -qc "stty cols 120; '$MM' run tests/data/configs/pft-tiny.conf --set run.
 check "tty: a bar, a percentage, the point and the warm-up marked ($(grep -am1 'warm-up' "$TMP/tty"))" \
 	grep -qaE '^\[[#.]{10}\] +[0-9]+%  p000 1/2 clients=1  warm-up 1/1  elapsed 0:0[0-9]  ETA ' "$TMP/tty"
 check "tty: measured iterations counted without the warm-up, the ETA and headline from the run" \
-	grep -qaE '^\[[#.]{10}\] +[0-9]+%  p00[01] [12]/2 clients=[12]  iter [0-9]+/30  elapsed [0-9:]+  ETA [0-9]+:[0-9]{2}  faults/sec [0-9.]+[kMG]?  pft mode=threads$' "$TMP/tty"
+	grep -qaE '^\[[#.]{10}\] +[0-9]+%  p00[01] [12]/2 clients=[12]  iter [0-9]+/30( ±[0-9.]+%)?  elapsed [0-9:]+  ETA [0-9]+:[0-9]{2}  faults/sec [0-9.]+[kMG]?  pft mode=threads$' "$TMP/tty"
+check "tty: the precision so far beside the iteration ($(grep -aEo 'iter [0-9]+/30 ±[0-9.]+%' "$TMP/tty" | tail -1))" \
+	grep -qaE '  iter [0-9]+/30 ±[0-9.]+%  ' "$TMP/tty"
+# columns, not bytes: the ± is two bytes (UTF-8 continuation bytes dropped)
 check "tty: every live line fits the terminal's 120 columns (the lines it leaves are a log)" \
-	[ "$(awk '/^\[/ { if (length($0) > 119) n++ } END { print n + 0 }' "$TMP/tty")" = 0 ]
+	[ "$(LC_ALL=C awk '/^\[/ { s = $0; gsub(/[\200-\277]/, "", s); if (length(s) > 119) n++ } END { print n + 0 }' "$TMP/tty")" = 0 ]
 echo "1..$n"

@@ -19,7 +19,8 @@ static void test_line(void **s)
 	struct progress p = { .point = 4, .npoints = 6, .id = "p003",
 			      .group = "vmalock mode=threads layout=inline64", .clients = 2,
 			      .iteration = 1, .warmup = 1, .iterations = 5, .done = 7, .total = 20,
-			      .elapsed = 41, .eta = 76, .headline = "ops/sec 101.9M", .width = 200 };
+			      .elapsed = 41, .eta = 76, .headline = "ops/sec 101.9M", .width = 200,
+			      .precision = NAN };
 	char b[256];
 
 	progress_format(&p, b, sizeof(b));
@@ -37,6 +38,49 @@ static void test_line(void **s)
 	p.done = p.total = 20;
 	progress_format(&p, b, sizeof(b));
 	assert_non_null(strstr(b, "[##########] 100%"));
+}
+
+/* The precision so far: against an adaptive point's target, alone for a
+ * fixed one, "?" before an adaptive point has 2 samples; cut by columns
+ * (the ± is two bytes, one column). */
+static void test_precision(void **s)
+{
+	struct progress p = { .point = 1, .npoints = 2, .id = "p000", .group = "pft mode=threads",
+			      .clients = 1, .iteration = 5, .warmup = 1, .iterations = 30, .done = 4,
+			      .total = 60, .elapsed = 3, .eta = 42, .width = 200,
+			      .precision = 0.031, .target = 0.02 };
+	char b[256];
+
+	progress_precision(&p, b, sizeof(b));
+	assert_string_equal(b, "\u00b13.1%/2%");
+	progress_format(&p, b, sizeof(b));
+	assert_non_null(strstr(b, "  iter 4/30 \u00b13.1%/2%  elapsed 0:03  ETA 0:42  pft"));
+	p.precision = 0.1234;		/* two digits from 10% on */
+	p.target = 0.005;
+	progress_precision(&p, b, sizeof(b));
+	assert_string_equal(b, "\u00b112%/0.5%");
+	p.precision = 0.0042;		/* below 1%: two decimals */
+	p.target = 0;			/* fixed: the precision alone */
+	progress_precision(&p, b, sizeof(b));
+	assert_string_equal(b, "\u00b10.42%");
+	p.precision = NAN;		/* fixed, fewer than 2 samples: nothing */
+	progress_precision(&p, b, sizeof(b));
+	assert_string_equal(b, "");
+	progress_format(&p, b, sizeof(b));
+	assert_non_null(strstr(b, "  iter 4/30  elapsed"));
+	p.target = 0.02;		/* adaptive, not yet: the target with a ? */
+	progress_precision(&p, b, sizeof(b));
+	assert_string_equal(b, "\u00b1?/2%");
+	p.iteration = 1;		/* a warm-up has no precision */
+	p.precision = 0.031;
+	progress_format(&p, b, sizeof(b));
+	assert_null(strstr(b, "\u00b1"));
+	/* 60 columns: 59 characters, 60 bytes with the ± */
+	p.iteration = 5;
+	p.width = 60;
+	progress_format(&p, b, sizeof(b));
+	assert_int_equal(strlen(b), 60);
+	assert_non_null(strstr(b, "iter 4/30 \u00b13.1%/2%  "));
 }
 
 static void test_eta(void **s)
@@ -59,6 +103,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line),
+		cmocka_unit_test(test_precision),
 		cmocka_unit_test(test_eta),
 	};
 
