@@ -379,12 +379,15 @@ static json_t *point_disturbed(const struct pstate *s)
 	size_t i, k;
 	json_int_t n = 0, d = 0, steal = 0, nivcsw = 0, migr = 0;
 	double khz = 0;
-	int nkhz = 0;
+	int nkhz = 0, measured = 0;
 
 	json_array_foreach(s->samples, i, j) {
 		json_t *r;
 
 		if (json_is_true(json_object_get(j, "warmup")))
+			continue;
+		/* over the samples the summary keeps: adaptive's pilot is not one */
+		if (measured++ < s->pilot)
 			continue;
 		n++;
 		steal += json_integer_value(json_object_get(j, "steal_ns"));

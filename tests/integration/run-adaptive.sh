@@ -35,6 +35,8 @@ check "point.json: target 1, pilot 3, 2..6 kept, ops/sec, stop as reached says" 
 kept=$(jq .precision.iterations "$P")
 check "summary.json: the same record in the point's extra, and the kept samples only" \
 	[ "$(jq -c '.points[0] | [.extra.precision.pilot, (.metrics["ops/sec"].values | length)]' "$RES/easy/summary.json")" = "[3,$kept]" ]
+check "summary.json: the disturbed share is over the kept samples, not the pilot" \
+	[ "$(jq '.points[0].extra.disturbed.of' "$RES/easy/summary.json")" = "$kept" ]
 check "samples.jsonl: every line written (3 pilot + $kept)" [ "$(wc -l <"$RES/easy/points/p000/samples.jsonl")" = $((3 + kept)) ]
 check "meta.json: settings carry precision, min and max" \
 	[ "$(jq -c '.settings | [.precision, .min_iterations, .max_iterations]' "$RES/easy/meta.json")" = '[1,3,6]' ]
