@@ -69,7 +69,7 @@ static const char *const run_defaults[] = { "placement", "mempolicy", "duration"
 static const char *const run_keys[] = {
 	"iterations", "warmup", "placement", "mempolicy", "duration", "oversubscribe", "thp",
 	"aslr", "watchdog", "perf", "interleave", "db", "precision", "min_iterations",
-	"max_iterations", "monitors", "monitor_interval", NULL
+	"max_iterations", "monitors", "monitor_interval", "calibration", NULL
 };
 
 static int __attribute__((format(printf, 4, 5)))
@@ -460,6 +460,8 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 		c->monitor_interval = d;
 	} else if (!strcmp(k, "db")) {
 		c->db = xstrdup(v);
+	} else if (!strcmp(k, "calibration")) {
+		c->calibration = xstrdup(v);
 	} else {
 		struct suggest sg;
 		char hint[96];
@@ -470,7 +472,7 @@ static int run_key(struct config *c, struct cfg_kv *kv)
 		return cfg_error(c, kv->line, k, "unknown key in [run]%s (iterations, warmup, "
 				 "placement, mempolicy, duration, oversubscribe, thp, aslr, "
 				 "watchdog, perf, interleave, db, precision, min_iterations, "
-				 "max_iterations, monitors, monitor_interval)",
+				 "max_iterations, monitors, monitor_interval, calibration)",
 				 suggest_text(&sg, "", hint, sizeof(hint)));
 	}
 	return 0;
@@ -999,6 +1001,7 @@ void config_free(struct config *c)
 	cfg_strv_free(c->interleave, c->ninterleave);
 	cfg_strv_free(c->sets, c->nsets);
 	free(c->db);
+	free(c->calibration);
 	free(c->text);
 	free(c->path);
 	*c = (struct config){ 0 };

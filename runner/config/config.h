@@ -74,6 +74,7 @@ struct config {
 	enum cfg_aslr aslr;
 	enum cfg_perf perf;
 	char *db;
+	char *calibration;	/* nightly's noise floor: a calibration.json or its directory */
 	unsigned monitors;	/* 1 << enum monitor_kind (monitor.h) */
 	double monitor_interval;	/* seconds between two samples */
 	int ninterleave;

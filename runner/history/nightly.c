@@ -87,7 +87,8 @@ static const struct opt nightly_opts[] = {
 	{ "noise-floor", 'N', OPT_STR, A(noise_floor), .arg = "CAL|history|off",
 	  .help = "a change within the calibration's run-to-run spread is noise, not a "
 		  "regression: CAL a calibration.json (or its directory), history the newest "
-		  "calibration of the machine and config in the history, off none [history]" },
+		  "calibration of the machine and config in the history, off none [the "
+		  "config's [run] calibration, else history]" },
 	{ "json", 'J', OPT_BOOL, A(json), .help = "print the verdict as JSON" },
 	{ "db", 'd', OPT_STR, A(db), .arg = "DB",
 	  .help = STORE_DB_HELP "; default: the config's [run] db first" },
@@ -456,10 +457,19 @@ static int nightly_main(void *opts, int argc, char **argv)
 	struct verdict v = { 0 };
 	struct store *st = NULL;
 	struct calib cal = { 0 };
-	char cfgdb[PATH_MAX], outdir[PATH_MAX] = "";
+	char cfgdb[PATH_MAX], cfgcal[PATH_MAX], outdir[PATH_MAX] = "";
 	int rc;
 
 	rc = parse_args(argc, argv, &n);
+	/* the config's [run] calibration unless --noise-floor says: read (and
+	 * loaded) before the run, so a bad one fails in a second */
+	if (!rc && !n.noise_floor && n.config) {
+		rc = run_config_calibration(n.config, cfgcal, sizeof(cfgcal));
+		if (rc)
+			return rc == EXIT_USAGE ? NIGHTLY_USAGE : NIGHTLY_RUN_FAILED;
+		if (*cfgcal)
+			n.noise_floor = cfgcal;
+	}
 	rc = rc ?: load_floor(&n, &cal);
 	if (rc)
 		return rc;

@@ -1079,19 +1079,32 @@ static int load_env(struct cfg_env *env, const char *synthetic)
 
 /* The history db a config names ([run] db), for commands that open the
  * store before the run (nightly).  *db is "" when it names none. */
-int run_config_db(const char *config, char *db, size_t n)
+/* A [run] path of a config: db or calibration ("" when it names none). */
+static int config_path(const char *config, bool calibration, char *out, size_t n)
 {
 	struct cfg_env env = { 0 };
 	struct config c = { 0 };
+	const char *v;
 	int rc = load_env(&env, NULL);
 
 	if (!rc)
 		rc = config_load(config, &env, &c);
 	if (rc)
 		return rc;
-	snprintf(db, n, "%s", c.db ? c.db : "");
+	v = calibration ? c.calibration : c.db;
+	snprintf(out, n, "%s", v ? v : "");
 	config_free(&c);
 	return 0;
+}
+
+int run_config_db(const char *config, char *db, size_t n)
+{
+	return config_path(config, false, db, n);
+}
+
+int run_config_calibration(const char *config, char *cal, size_t n)
+{
+	return config_path(config, true, cal, n);
 }
 
 static bool label_ok(const char *l)

@@ -35,4 +35,6 @@ int run_read_lines(const char *text, json_t *samples, size_t *used);
 
 /* The [run] db of a config ("" when none); EXIT_USAGE for a bad config. */
 int run_config_db(const char *config, char *db, size_t n);
+/* The [run] calibration of a config ("" when none): nightly's noise floor. */
+int run_config_calibration(const char *config, char *cal, size_t n);
 #endif

@@ -359,6 +359,17 @@ check "  calibration.json records the machine" \
 "$M" nightly "$TMP/ncal.conf" --results "$TMP/cres" --label cn1 --db "$CALDB" >"$TMP/cn1" 2>&1
 check "  a nightly of that config finds it by machine and config hash" \
 	grep -q '^noise: *calibration ncal (.*, 2 runs, history)' "$TMP/cn1"
+# [run] calibration = PATH: nightly's floor from a file, as compare --noise-floor's
+sed "/^\[run\]/a calibration = $TMP/cres2/ncal2" "$TMP/ncal.conf" >"$TMP/ncal2.conf"
+"$M" calibrate "$TMP/ncal2.conf" --runs 2 --label ncal2 --results "$TMP/cres2" >/dev/null 2>&1
+"$M" nightly "$TMP/ncal2.conf" --results "$TMP/cres2" --label cn2 --db "$CALDB" >"$TMP/cn2" 2>&1
+check "  [run] calibration: nightly floors with that file" \
+	grep -q "^noise: *calibration ncal2 (.*, 2 runs, $TMP/cres2/ncal2/calibration.json)" "$TMP/cn2"
+sed "/^\[run\]/a calibration = $TMP/none" "$TMP/ncal.conf" >"$TMP/ncal3.conf"
+expect_exit 2 "  a [run] calibration that is not there: refused before the run" \
+	"$M" nightly "$TMP/ncal3.conf" --results "$TMP/cres2" --label cn3 --db "$CALDB"
+check "  nothing ran, one line naming the file" \
+	test ! -e "$TMP/cres2/cn3" -a "$(grep -c "$TMP/none" "$TMP/err")" = 1
 
 # ---- nightly stores where the config's [run] db says, unless --db ---------------
 CFGDB=$(newdb cfg) OPTDB=$(newdb opt)
