@@ -973,8 +973,11 @@ static int run_adaptive(struct runner *R, const int *idx, int n, bool *capped)
 		json_array_foreach(s->samples, j, l)
 			s->pilot += !json_is_true(json_object_get(l, "warmup"));
 	}
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
 		R->ps[idx[k]].adaptive_n = need;	/* what the live line counts to */
+		/* the plan guessed min_iterations after the pilot: now it is known */
+		R->iters_total += need - R->cfg.min_iterations;
+	}
 	return need ? run_rounds(R, idx, n, need, 0, NULL) : 0;
 }
 
