@@ -1092,8 +1092,10 @@ static int config_path(const char *config, bool calibration, char *out, size_t n
 
 	if (!rc)
 		rc = config_load(config, &env, &c);
-	if (rc)
+	if (rc) {
+		config_free(&c);	/* a failed load keeps what it set (its path) */
 		return rc;
+	}
 	v = calibration ? c.calibration : c.db;
 	snprintf(out, n, "%s", v ? v : "");
 	config_free(&c);
