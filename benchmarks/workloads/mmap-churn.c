@@ -93,23 +93,6 @@ struct mc {
 	struct image_clients *ic;
 };
 
-/* Lines of /proc/self/maps: the mm's VMA count. */
-static long count_maps(void)
-{
-	char buf[65536];
-	long n = 0;
-	ssize_t got;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < got; i++)
-			n += buf[i] == '\n';
-	close(fd);
-	return got < 0 ? -1 : n;
-}
-
 static int mc_check(struct run *r)
 {
 	struct mc_opts *o = r->opts;
@@ -142,7 +125,7 @@ static int mc_check(struct run *r)
 	max_map = read_long("/proc/sys/vm/max_map_count");
 	/* the image's own VMAs, thread stacks and slack: this process's
 	 * count, which is more, bounds them */
-	base = count_maps() + 64;
+	base = image_count_maps() + 64;
 	need = (m->slots + 2) * (r->mode == MODE_THREADS ? r->nclients : 1) + base;
 	if (max_map > 0 && need > max_map) {
 		errmsg(0, "--vmas %ld: needs about %ld VMAs in one mm, over vm.max_map_count (%ld)",

@@ -37,22 +37,6 @@ int image_fail(int err, const char *what)
 	return 1;
 }
 
-long image_count_maps(void)
-{
-	char buf[4096];
-	long n = 0;
-	ssize_t got;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((got = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < got; i++)
-			n += buf[i] == '\n';
-	close(fd);
-	return got < 0 ? -1 : n;
-}
-
 /* Thread 0 waits until the others have reached *word, counts the mm into
  * *vmas (every thread and what it built is in it then), and arrives last:
  * the driver, waiting for all, sees the count.  The others just arrive. */
