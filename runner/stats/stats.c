@@ -170,6 +170,13 @@ double stats_ci_halfwidth(const struct stats *s, double level)
 	return gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, s->n - 1) * s->stddev / sqrt(s->n);
 }
 
+/* Welch-Satterthwaite degrees of freedom of two samples whose squared
+ * standard errors are qa and qb. */
+static double welch_df(const struct stats *a, const struct stats *b, double qa, double qb)
+{
+	return (qa + qb) * (qa + qb) / (qa * qa / (a->n - 1) + qb * qb / (b->n - 1));
+}
+
 void stats_change_ci(const struct stats *a, const struct stats *b, double level,
 		     bool lower_better, double *lo, double *hi)
 {
@@ -181,9 +188,7 @@ void stats_change_ci(const struct stats *a, const struct stats *b, double level,
 	qa = a->stddev * a->stddev / a->n;
 	qb = b->stddev * b->stddev / b->n;
 	if (qa + qb > 0)
-		h = gsl_cdf_tdist_Pinv(1 - (1 - level) / 2,
-				       (qa + qb) * (qa + qb) /
-				       (qa * qa / (a->n - 1) + qb * qb / (b->n - 1))) * sqrt(qa + qb);
+		h = gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, welch_df(a, b, qa, qb)) * sqrt(qa + qb);
 	/* both gains are linear in b's mean: map its two ends */
 	x = (mb - h) * 100 / ma - 100;
 	y = (mb + h) * 100 / ma - 100;
@@ -301,7 +306,7 @@ bool stats_significant(const struct stats *a, const struct stats *b, enum sig_te
 	}
 	t = fabs(ma - mb) / se;
 	if (test == SIG_WELCH)
-		df = (qa + qb) * (qa + qb) / (qa * qa / (a->n - 1) + qb * qb / (b->n - 1));
+		df = welch_df(a, b, qa, qb);
 	else
 		df = a->n + b->n - 2;
 	if (!(df > 0))
