@@ -1132,7 +1132,7 @@ static void nightly_floor(FILE *f, json_t *verdict)
 	fprintf(f, "</code> (%s, %lld runs, from ", when,
 		(long long)json_integer_value(json_object_get(nf, "runs")));
 	html_esc(f, json_string_value(json_object_get(nf, "source")));
-	fprintf(f, "): a change within 1.96 &times; &radic;2 &times; cv_between is noise; "
+	fprintf(f, "): a change within t(0.975; n-1) &times; &radic;2 &times; cv_between of its n runs is noise; "
 		"%lld metric(s) within it, marked <code>~x%%~</code>.</p>\n",
 		(long long)json_integer_value(json_object_get(verdict, "within_noise")));
 }
